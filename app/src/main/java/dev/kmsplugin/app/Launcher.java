@@ -1,0 +1,100 @@
+package dev.kmsplugin.app;
+
+import dev.kmsplugin.app.cli.AppFlags;
+import dev.kmsplugin.app.cli.CommandLine;
+import dev.kmsplugin.app.config.Configuration;
+import dev.kmsplugin.app.plugins.Plugins;
+import dev.kmsplugin.app.serve.Server;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.Flag;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads the command line and does what it asks: print usage or version, run an operator command contributed by a
+ * provider, or serve (the default, so the Go plugin's flag lists keep working unchanged).
+ *
+ * <p>Exit codes: 0 success, 1 failure at run time, 2 bad command line or configuration.
+ */
+public final class Launcher {
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> env;
+
+    public Launcher(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+        this.env = env;
+    }
+
+    public int run(String[] args) {
+        Plugins plugins;
+        List<Flag> flags;
+        CommandLine line;
+        try {
+            plugins = Plugins.discover();
+            flags = new ArrayList<>(AppFlags.all());
+            flags.addAll(plugins.flags());
+            line = CommandLine.parse(args, flags);
+        } catch (CommandLine.UsageException e) {
+            err.println("kms-plugin: " + e.getMessage());
+            err.println("Run 'kms-plugin --help' for usage.");
+            return USAGE;
+        }
+        if (line.help()) {
+            out.print(Usage.text(plugins, flags));
+            return OK;
+        }
+        if (line.version()) {
+            out.println(BuildInfo.load().json());
+            return OK;
+        }
+        try {
+            Configuration configuration = Configuration.load(line.values(), flags, env);
+            Logging.configure(configuration.settings("kms.log"));
+            List<String> words = line.words();
+            if (words.isEmpty() || words.get(0).equals("serve")) {
+                if (words.size() > 1) {
+                    err.println("kms-plugin: serve takes no arguments, got " + words.subList(1, words.size()));
+                    return USAGE;
+                }
+                return new Server(configuration, plugins, Telemetry.none(), Clock.systemUTC()).run();
+            }
+            Optional<Plugins.OwnedCommand> command = plugins.command(words.get(0));
+            if (command.isEmpty()) {
+                err.println("kms-plugin: unknown command '" + words.get(0) + "'");
+                err.println("Run 'kms-plugin --help' for usage.");
+                return USAGE;
+            }
+            Command.Invocation invocation = new Command.Invocation(words.subList(1, words.size()),
+                    configuration.settings(command.get().namespace()), in, out, err);
+            return command.get().command().run(invocation);
+        } catch (KmsException.Misconfigured e) {
+            err.println("kms-plugin: " + e.getMessage());
+            return USAGE;
+        } catch (KmsException e) {
+            err.println("kms-plugin: " + e.getMessage());
+            return FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FAILED;
+        } catch (Exception e) {
+            err.println("kms-plugin: " + e);
+            return FAILED;
+        }
+    }
+}

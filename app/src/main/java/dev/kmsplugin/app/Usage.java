@@ -1,0 +1,44 @@
+package dev.kmsplugin.app;
+
+import dev.kmsplugin.app.plugins.Plugins;
+import dev.kmsplugin.ports.spi.Flag;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The text of {@code kms-plugin --help}, built from what is installed. */
+final class Usage {
+
+    private Usage() {
+    }
+
+    static String text(Plugins plugins, List<Flag> flags) {
+        StringBuilder text = new StringBuilder();
+        text.append("kms-plugin: Kubernetes KMS plugin (v1beta1 and v2) for Azure Key Vault, Managed HSM and a"
+                + " local SoftHSM2 simulator\n\n");
+        text.append("Usage:\n");
+        text.append("  kms-plugin [serve] [flags]        serve KMS on the listen address (default)\n");
+        plugins.commands().forEach(owned -> text.append(String.format("  kms-plugin %-22s %s%n",
+                owned.command().name() + " ...", owned.command().summary())));
+        text.append("  kms-plugin --version              print version information as JSON\n");
+        text.append("  kms-plugin --help                 print this help\n\n");
+        text.append("Backends (--backend):\n");
+        plugins.backends().forEach(b -> text.append(String.format("  %-12s %s%n", b.name(), b.summary())));
+        text.append("\nFlags (one or two dashes; --name=value or --name value):\n");
+        Set<String> seen = new LinkedHashSet<>();
+        for (Flag flag : flags) {
+            if (seen.add(flag.name())) {
+                String value = switch (flag.kind()) {
+                    case STRING -> " string";
+                    case INT -> " int";
+                    case DURATION -> " duration";
+                    case BOOLEAN -> "";
+                };
+                text.append(String.format("  --%-28s %s%n", flag.name() + value, flag.help()));
+            }
+        }
+        text.append("\nEvery flag sets a configuration path; a settings file (--config) and CONFIG_FORCE_* environment"
+                + " variables can set the same paths. Precedence: flags, environment, file, defaults.\n");
+        return text.toString();
+    }
+}

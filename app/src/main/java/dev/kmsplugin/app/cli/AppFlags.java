@@ -1,0 +1,31 @@
+package dev.kmsplugin.app.cli;
+
+import dev.kmsplugin.app.config.Configuration;
+import dev.kmsplugin.ports.spi.Flag;
+import java.util.List;
+
+/** Flags the composition root owns. Names the Go plugin had keep their names and meaning. */
+public final class AppFlags {
+
+    private AppFlags() {
+    }
+
+    public static List<Flag> all() {
+        return List.of(
+                Flag.string("backend", "kms.backend", "key-encryption-key backend: keyvault or hsm-sim (default keyvault)"),
+                Flag.string("config", Configuration.FILE_PATH,
+                        "settings file (HOCON or JSON) for this plugin; also KMS_PLUGIN_CONFIG"),
+                Flag.duration("shutdown-grace", "kms.shutdown-grace",
+                        "on SIGTERM, how long in-flight calls may take to finish (default 10s)"),
+                Flag.integer("v", "kms.log.verbosity", "log verbosity: 0 warnings and errors, 2 info, 4 debug (default 2)"),
+                Flag.bool("log-format-json", "kms.log.json", "log one JSON object per line"),
+                Flag.string("healthz-addr", "kms.health.address", "address of the health endpoints (default 127.0.0.1)"),
+                Flag.integer("healthz-port", "kms.health.port", "port of the health endpoints (default 8787)"),
+                Flag.string("healthz-path", "kms.health.path", "path of the liveness endpoint (default /healthz)"),
+                Flag.duration("healthz-timeout", "kms.health.timeout",
+                        "timeout of the health check's own gRPC calls (default 20s)"),
+                Flag.string("metrics-backend", "kms.metrics.backend", "metrics exposition: prometheus (default)"),
+                Flag.string("metrics-addr", "kms.metrics.address",
+                        "address of the metrics endpoint: PORT or HOST:PORT (default 127.0.0.1:8095)"));
+    }
+}

@@ -1,0 +1,15 @@
+/**
+ * The composition root: reads configuration, finds transports and backends through {@link java.util.ServiceLoader},
+ * wires them to the envelope use cases, runs operator commands, and shuts everything down cleanly.
+ */
+module dev.kmsplugin.app {
+    // depends on
+    requires dev.kmsplugin.ports;
+    requires typesafe.config;
+    requires java.logging;   // the backend of System.Logger, configured once here
+    requires jdk.unsupported; // sun.misc.Signal: exit 0 after draining on SIGTERM
+
+    // loads
+    uses dev.kmsplugin.ports.spi.BackendProvider;
+    uses dev.kmsplugin.ports.spi.TransportProvider;
+}

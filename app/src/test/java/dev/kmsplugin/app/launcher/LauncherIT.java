@@ -1,0 +1,65 @@
+package dev.kmsplugin.app.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Runs the packaged launcher {@code bin/kms-plugin} as a separate process, as operators do. */
+class LauncherIT {
+
+    static final Path DISTRIBUTION = Path.of(System.getProperty("kms.distribution", "target/kms-plugin"));
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run launch(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(DISTRIBUTION.resolve("bin/kms-plugin").toString());
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "launcher did not exit within 60 s");
+        return new Run(process.exitValue(),
+                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void help_prints_usage_with_every_backend_and_exits_0() throws Exception {
+        assertTrue(Files.isExecutable(DISTRIBUTION.resolve("bin/kms-plugin")), "launcher is not executable");
+        Run run = launch("--help");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("Usage:"), run.out());
+        assertTrue(run.out().contains("hsm-sim"), "ServiceLoader on the module path found no simulator: " + run.out());
+        assertTrue(run.out().contains("keyvault"), "ServiceLoader on the module path found no Key Vault: " + run.out());
+        assertTrue(run.out().contains("--listen-addr") || run.out().contains("--backend"), run.out());
+    }
+
+    @Test
+    void version_prints_json_and_exits_0() throws Exception {
+        Run run = launch("--version");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().trim().startsWith("{\"BuildVersion\":\""), run.out());
+    }
+
+    @Test
+    void unknown_flag_is_a_usage_error_with_exit_code_2() throws Exception {
+        Run run = launch("--no-such-flag=1");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("unknown flag --no-such-flag"), run.err());
+    }
+
+    @Test
+    void unknown_backend_names_the_available_ones() throws Exception {
+        Run run = launch("--backend=nope");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("no backend named 'nope'; available: hsm-sim, keyvault"), run.err());
+    }
+}

@@ -1,0 +1,63 @@
+package dev.kmsplugin.domain.call;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Who asked, through which API, and until when the answer is useful. Backends bound their retries by
+ * {@link #remaining()}, and every layer stops working on a call whose deadline has passed.
+ *
+ * @param uid         the apiserver's request uid (KMS v2), or a generated one; safe to log
+ * @param api         which API the call came through; old ciphertexts are read differently per API
+ * @param deadlineNanos the {@link System#nanoTime()} after which the caller no longer waits
+ */
+public record CallContext(String uid, Api api, long deadlineNanos) {
+
+    /** The API a call came through. */
+    public enum Api {
+        V1BETA1, V2, INTERNAL
+    }
+
+    private static final int MAX_UID_LENGTH = 128;
+
+    public CallContext {
+        Objects.requireNonNull(api, "api");
+        uid = sanitize(uid);
+    }
+
+    /** A context whose deadline is {@code timeout} from now. */
+    public static CallContext of(String uid, Api api, Duration timeout) {
+        return new CallContext(uid, api, System.nanoTime() + timeout.toNanos());
+    }
+
+    /** For the plugin's own work (health probes, start-up checks). */
+    public static CallContext internal(String purpose, Duration timeout) {
+        return of(purpose, Api.INTERNAL, timeout);
+    }
+
+    /** Time left before the deadline; zero or negative once it has passed. */
+    public Duration remaining() {
+        return Duration.ofNanos(deadlineNanos - System.nanoTime());
+    }
+
+    public boolean expired() {
+        return deadlineNanos - System.nanoTime() <= 0;
+    }
+
+    /** Fails with {@link KmsException.DeadlineExceeded} when the caller has stopped waiting. */
+    public void checkDeadline(String stage) {
+        if (expired()) {
+            throw new KmsException.DeadlineExceeded("the caller's deadline passed " + stage + "; the call was abandoned");
+        }
+    }
+
+    // A uid is logged; keep it short and printable whatever the client sent.
+    private static String sanitize(String uid) {
+        if (uid == null || uid.isEmpty()) {
+            return "-";
+        }
+        String cut = uid.length() > MAX_UID_LENGTH ? uid.substring(0, MAX_UID_LENGTH) : uid;
+        return cut.replaceAll("[^A-Za-z0-9._:/-]", "_");
+    }
+}

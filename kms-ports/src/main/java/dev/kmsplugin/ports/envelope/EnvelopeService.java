@@ -1,0 +1,106 @@
+package dev.kmsplugin.ports.envelope;
+
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.Annotations;
+import dev.kmsplugin.domain.envelope.Ciphertext;
+import dev.kmsplugin.domain.envelope.CiphertextFormat;
+import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.domain.key.Algorithm;
+import dev.kmsplugin.domain.key.KeyId;
+import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.inbound.DecryptRequest;
+import dev.kmsplugin.ports.inbound.EncryptResult;
+import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
+import dev.kmsplugin.ports.inbound.StatusReport;
+import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The envelope use cases: wraps data keys under the backend's current key version into the self-describing
+ * ciphertext format, and unwraps them with whichever version the ciphertext names.
+ */
+public final class EnvelopeService implements EnvelopeEncryption {
+
+    private final KeyEncryptionKeys keys;
+    private final Telemetry telemetry;
+
+    public EnvelopeService(KeyEncryptionKeys keys, Telemetry telemetry) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+    }
+
+    @Override
+    public EncryptResult encrypt(Plaintext plaintext, CallContext call) {
+        call.checkDeadline("before the data key was wrapped");
+        KeyRef key = keys.currentKey();
+        Algorithm algorithm = keys.algorithm();
+        byte[] header = CiphertextFormat.header(algorithm, key);
+        byte[] wrapped = timed("wrap", () -> keys.wrap(key, plaintext, header, call));
+        Ciphertext ciphertext = CiphertextFormat.encode(new SealedDataKey(algorithm, key, wrapped));
+        return new EncryptResult(ciphertext, keys.keyId(key), Annotations.none());
+    }
+
+    @Override
+    public Plaintext decrypt(DecryptRequest request, CallContext call) {
+        call.checkDeadline("before the data key was unwrapped");
+        Ciphertext ciphertext = request.ciphertext();
+        if (!CiphertextFormat.isOurs(ciphertext)) {
+            return timed("decrypt_foreign", () -> keys.decryptForeign(ciphertext, request.annotations(), call));
+        }
+        SealedDataKey sealed = CiphertextFormat.decode(ciphertext);
+        if (request.keyId().isPresent()) {
+            KeyId recorded = keys.keyId(sealed.key());
+            if (!recorded.equals(request.keyId().get())) {
+                throw new KmsException.InvalidInput("key_id '" + shorten(request.keyId().get().value())
+                        + "' does not belong to the key version that wrapped this ciphertext ('" + recorded
+                        + "'); the ciphertext and key_id were stored for different objects");
+            }
+        }
+        return timed("unwrap",
+                () -> keys.unwrap(sealed.key(), sealed.algorithm(), sealed.wrapped(), sealed.header(), call));
+    }
+
+    @Override
+    public StatusReport status() {
+        Health health = keys.health();
+        Optional<KeyId> keyId;
+        try {
+            keyId = Optional.of(keys.keyId(keys.currentKey()));
+        } catch (KmsException e) {
+            return new StatusReport("no current key version: " + e.getMessage(), Optional.empty(), health);
+        }
+        String healthz = health.serving() ? StatusReport.OK : health.state().name().toLowerCase(Locale.ROOT)
+                + ": " + health.detail();
+        return new StatusReport(healthz, keyId, health);
+    }
+
+    private <T> T timed(String operation, Supplier<T> work) {
+        long start = System.nanoTime();
+        String outcome = "ok";
+        try {
+            return work.get();
+        } catch (KmsException e) {
+            outcome = e.kind().name().toLowerCase(Locale.ROOT);
+            throw e;
+        } catch (RuntimeException e) {
+            outcome = "internal_error";
+            throw e;
+        } finally {
+            telemetry.backendCallCompleted(operation, outcome, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    // A key_id from the request is echoed in an error; it is not secret, but keep the message one line long.
+    private static String shorten(String value) {
+        String printable = value.replaceAll("[^\\x20-\\x7e]", "?");
+        return printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
+    }
+}

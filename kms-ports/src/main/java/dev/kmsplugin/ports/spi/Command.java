@@ -1,0 +1,31 @@
+package dev.kmsplugin.ports.spi;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * An operator command a provider adds to the launcher, e.g. {@code kms-plugin sim rotate}. The launcher parses
+ * flags as for serving and hands the command its provider's settings and the remaining words.
+ */
+public interface Command {
+
+    /** The first word on the command line, e.g. {@code sim}. */
+    String name();
+
+    /** One line for {@code --help}. */
+    String summary();
+
+    /** Runs the command; the result is the process exit code (0 success). */
+    int run(Invocation invocation) throws Exception;
+
+    /**
+     * @param arguments the words after the command name, flags removed
+     * @param settings  the owning provider's settings
+     */
+    record Invocation(List<String> arguments, Settings settings, InputStream in, PrintStream out, PrintStream err) {
+        public Invocation {
+            arguments = List.copyOf(arguments);
+        }
+    }
+}
