@@ -3,6 +3,7 @@ package dev.kmsplugin.app;
 import dev.kmsplugin.app.cli.AppFlags;
 import dev.kmsplugin.app.cli.CommandLine;
 import dev.kmsplugin.app.config.Configuration;
+import dev.kmsplugin.app.ops.PrometheusTelemetry;
 import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.app.serve.Server;
 import dev.kmsplugin.domain.failure.KmsException;
@@ -41,6 +42,21 @@ public final class Launcher {
         this.env = env;
     }
 
+    private static int serve(Configuration configuration, Plugins plugins) throws Exception {
+        String metricsBackend = configuration.string("kms.metrics.backend");
+        switch (metricsBackend) {
+            case "prometheus":
+                try (PrometheusTelemetry metrics = new PrometheusTelemetry(Clock.systemUTC())) {
+                    return new Server(configuration, plugins, metrics, Clock.systemUTC()).run();
+                }
+            case "none":
+                return new Server(configuration, plugins, Telemetry.none(), Clock.systemUTC()).run();
+            default:
+                throw new KmsException.Misconfigured("--metrics-backend is '" + metricsBackend
+                        + "'; expected prometheus or none");
+        }
+    }
+
     public int run(String[] args) {
         Plugins plugins;
         List<Flag> flags;
@@ -72,7 +88,7 @@ public final class Launcher {
                     err.println("kms-plugin: serve takes no arguments, got " + words.subList(1, words.size()));
                     return USAGE;
                 }
-                return new Server(configuration, plugins, Telemetry.none(), Clock.systemUTC()).run();
+                return serve(configuration, plugins);
             }
             Optional<Plugins.OwnedCommand> command = plugins.command(words.get(0));
             if (command.isEmpty()) {

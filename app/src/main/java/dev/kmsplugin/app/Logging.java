@@ -1,39 +1,58 @@
 package dev.kmsplugin.app;
 
+import dev.kmsplugin.app.ops.LogLineFormatter;
 import dev.kmsplugin.ports.spi.Settings;
+import java.io.UnsupportedEncodingException;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 /**
- * One log line per event on standard error. Every module logs through {@link System.Logger}; the JDK routes it to
- * {@code java.util.logging}, configured here once.
+ * One log line per event on standard error, JSON with {@code --log-format-json}. Every module logs through
+ * {@link System.Logger}; the JDK routes it to {@code java.util.logging}, configured here once.
  */
 final class Logging {
+
+    /** Our own code logs at the chosen level; libraries (gRPC, Netty) stay at info until -v 6. */
+    private static final String OURS = "dev.kmsplugin";
 
     private Logging() {
     }
 
     static void configure(Settings log) {
-        System.setProperty("java.util.logging.SimpleFormatter.format",
-                "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        int verbosity = log.integer("verbosity");
+        boolean json = log.bool("json");
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
-        Level level = level(log.integer("verbosity"));
+        Level ours = level(verbosity);
+        Level libraries = verbosity >= 6 ? ours : (ours.intValue() < Level.INFO.intValue() ? Level.INFO : ours);
         ConsoleHandler handler = new ConsoleHandler();
-        handler.setFormatter(new SimpleFormatter());
-        handler.setLevel(level);
+        handler.setFormatter(new LogLineFormatter(json, verbosity >= 4));
+        try {
+            handler.setEncoding("UTF-8");
+        } catch (UnsupportedEncodingException e) {
+            throw new IllegalStateException("every JDK supports UTF-8", e);
+        }
+        handler.setLevel(ours);
         root.addHandler(handler);
-        root.setLevel(level);
+        root.setLevel(libraries);
+        Logger.getLogger(OURS).setLevel(ours);
+        kept = Logger.getLogger(OURS);
     }
 
-    // klog-style verbosity: 0 warnings and errors, 1-3 info, 4 and above debug.
-    private static Level level(int verbosity) {
+    // java.util.logging holds loggers weakly: keep ours so its level survives garbage collection.
+    @SuppressWarnings("unused")
+    private static Logger kept;
+
+    // klog-style verbosity: 0 warnings and errors, 1-3 info, 4 and 5 debug, 6 and above trace.
+    static Level level(int verbosity) {
         if (verbosity <= 0) {
             return Level.WARNING;
         }
-        return verbosity < 4 ? Level.INFO : Level.FINE;
+        if (verbosity < 4) {
+            return Level.INFO;
+        }
+        return verbosity < 6 ? Level.FINE : Level.ALL;
     }
 }

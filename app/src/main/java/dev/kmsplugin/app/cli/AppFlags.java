@@ -24,7 +24,7 @@ public final class AppFlags {
                 Flag.string("healthz-path", "kms.health.path", "path of the liveness endpoint (default /healthz)"),
                 Flag.duration("healthz-timeout", "kms.health.timeout",
                         "timeout of the health check's own gRPC calls (default 20s)"),
-                Flag.string("metrics-backend", "kms.metrics.backend", "metrics exposition: prometheus (default)"),
+                Flag.string("metrics-backend", "kms.metrics.backend", "metrics exposition: prometheus (default) or none"),
                 Flag.string("metrics-addr", "kms.metrics.address",
                         "address of the metrics endpoint: PORT or HOST:PORT (default 127.0.0.1:8095)"));
     }

@@ -1,12 +1,17 @@
 package dev.kmsplugin.app.serve;
 
 import dev.kmsplugin.app.config.Configuration;
+import dev.kmsplugin.app.ops.HealthEndpoints;
+import dev.kmsplugin.app.ops.ListenAddress;
+import dev.kmsplugin.app.ops.MetricsEndpoint;
+import dev.kmsplugin.app.ops.PrometheusTelemetry;
 import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.PluginContext;
+import dev.kmsplugin.ports.spi.Settings;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.spi.TransportProvider;
 import java.io.IOException;
@@ -14,9 +19,14 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
-/** Serving: builds the backend, the envelope use cases and the transport, then runs until told to stop. */
+/**
+ * Serving: binds the health and metrics endpoints, builds the backend, the envelope use cases and the transport,
+ * then runs until told to stop. The endpoints are bound first, so a port clash fails start-up before a socket file
+ * or a backend session exists.
+ */
 public final class Server {
 
     private static final Logger LOG = System.getLogger(Server.class.getName());
@@ -24,40 +34,130 @@ public final class Server {
     private final Configuration configuration;
     private final Plugins plugins;
     private final Telemetry telemetry;
+    private final Optional<PrometheusTelemetry> metrics;
     private final Clock clock;
 
+    /** A server without a metrics endpoint; {@code telemetry} still receives every event. */
     public Server(Configuration configuration, Plugins plugins, Telemetry telemetry, Clock clock) {
+        this(configuration, plugins, telemetry, Optional.empty(), clock);
+    }
+
+    /** A server that exposes {@code metrics} at {@code --metrics-addr} and reports to it. */
+    public Server(Configuration configuration, Plugins plugins, PrometheusTelemetry metrics, Clock clock) {
+        this(configuration, plugins, metrics, Optional.of(metrics), clock);
+    }
+
+    private Server(Configuration configuration, Plugins plugins, Telemetry telemetry,
+            Optional<PrometheusTelemetry> metrics, Clock clock) {
         this.configuration = configuration;
         this.plugins = plugins;
         this.telemetry = telemetry;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
     /** Serves until SIGTERM or SIGINT, then drains and returns the exit code. */
     public int run() throws IOException, InterruptedException {
         CountDownLatch stop = Signals.stopOnTermination();
-        Duration grace = configuration.settings("kms").duration("shutdown-grace");
-
-        BackendProvider backendProvider = plugins.backend(configuration.string("kms.backend"));
-        TransportProvider transportProvider = plugins.transport(configuration.string("kms.transport"));
-
-        try (KeyEncryptionKeys keys = backendProvider.create(context(backendProvider.name()))) {
-            EnvelopeService service = new EnvelopeService(keys, telemetry);
-            Transport transport = transportProvider.create(context(transportProvider.name()), service);
-            try {
-                transport.start();
-                LOG.log(Level.INFO, "serving KMS on {0} with {1}", transport.endpoint(), keys.describe());
-                stop.await();
-                LOG.log(Level.INFO, "stopping: draining in-flight calls for at most {0} s", grace.toSeconds());
-            } finally {
-                transport.shutdown(grace);
-            }
+        try (Running running = start()) {
+            stop.await();
+            LOG.log(Level.INFO, "stopping: draining in-flight calls for at most {0} s", running.grace.toSeconds());
         }
         LOG.log(Level.INFO, "stopped");
         return 0;
     }
 
+    /**
+     * Starts everything and returns once the transport serves. On any failure, whatever was already started is
+     * closed again before the exception leaves.
+     */
+    public Running start() throws IOException {
+        Settings kms = configuration.settings("kms");
+        Duration grace = kms.duration("shutdown-grace");
+        Settings health = kms.at("health");
+        BackendProvider backendProvider = plugins.backend(configuration.string("kms.backend"));
+        TransportProvider transportProvider = plugins.transport(configuration.string("kms.transport"));
+        ListenAddress healthAddress = ListenAddress.of(health.string("address"), health.integer("port"),
+                "--healthz-addr/--healthz-port");
+        Optional<ListenAddress> metricsAddress = metrics.map(m ->
+                ListenAddress.parse(kms.string("metrics.address"), "--metrics-addr"));
+
+        Running running = new Running(grace);
+        try {
+            running.health = HealthEndpoints.start(healthAddress, health.string("path"), health.duration("timeout"));
+            if (metricsAddress.isPresent()) {
+                running.metrics = MetricsEndpoint.start(metricsAddress.get(), metrics.get());
+            }
+            running.keys = backendProvider.create(context(backendProvider.name()));
+            EnvelopeService service = new EnvelopeService(running.keys, telemetry);
+            metrics.ifPresent(m -> m.watchHealth(() -> service.status().health()));
+            service.status().keyId().ifPresent(telemetry::currentKeyChanged);
+            running.transport = transportProvider.create(context(transportProvider.name()), service);
+            running.transport.start();
+            running.health.serving(running.transport, service);
+            LOG.log(Level.INFO, "serving KMS on {0} with {1}", running.transport.endpoint(), running.keys.describe());
+            return running;
+        } catch (IOException | RuntimeException e) {
+            running.close();
+            throw e;
+        }
+    }
+
     private PluginContext context(String providerName) {
         return new PluginContext(configuration.settings(Plugins.namespace(providerName)), telemetry, clock);
+    }
+
+    /** A started server. Closing it drains the transport, then closes the backend and the endpoints. */
+    public static final class Running implements AutoCloseable {
+
+        private final Duration grace;
+        private HealthEndpoints health;
+        private MetricsEndpoint metrics;
+        private KeyEncryptionKeys keys;
+        private Transport transport;
+
+        private Running(Duration grace) {
+            this.grace = grace;
+        }
+
+        /** The bound health port (the real one when port 0 was configured). */
+        public int healthPort() {
+            return health.port();
+        }
+
+        /** The bound metrics port, or -1 without a metrics endpoint. */
+        public int metricsPort() {
+            return metrics == null ? -1 : metrics.port();
+        }
+
+        public String endpoint() {
+            return transport.endpoint();
+        }
+
+        @Override
+        public void close() {
+            // Readiness drops first so nothing new is routed here, then calls drain, then the rest is released.
+            if (health != null) {
+                health.draining();
+            }
+            try {
+                if (transport != null) {
+                    transport.shutdown(grace);
+                }
+            } finally {
+                try {
+                    if (keys != null) {
+                        keys.close();
+                    }
+                } finally {
+                    if (metrics != null) {
+                        metrics.close();
+                    }
+                    if (health != null) {
+                        health.close();
+                    }
+                }
+            }
+        }
     }
 }

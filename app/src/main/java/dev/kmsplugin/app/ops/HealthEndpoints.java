@@ -1,0 +1,144 @@
+package dev.kmsplugin.app.ops;
+
+import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
+import dev.kmsplugin.ports.inbound.StatusReport;
+import dev.kmsplugin.ports.spi.Transport;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Liveness ({@code /healthz} or the configured path, and {@code /livez}) and readiness ({@code /readyz}) for the
+ * kubelet.
+ *
+ * <ul>
+ *   <li>Liveness: the backend's last probe result, from memory (a probe never costs a backend call), then the
+ *       transport's {@link Transport#selfCheck self-check}, which calls the plugin through its own socket the way
+ *       kube-apiserver does.</li>
+ *   <li>Readiness: the transport serves and the backend's probe has succeeded at least once; it drops again while
+ *       the plugin drains on SIGTERM, so an upgrade does not race the socket.</li>
+ * </ul>
+ * Every failure is 503 with a one-line reason.
+ */
+public final class HealthEndpoints implements AutoCloseable {
+
+    private static final Logger LOG = System.getLogger(HealthEndpoints.class.getName());
+
+    /** Where the serving process is in its life. */
+    public enum Phase {
+        STARTING, SERVING, DRAINING
+    }
+
+    private final OpsHttpServer server;
+    private final Duration timeout;
+    private volatile Phase phase = Phase.STARTING;
+    private volatile Transport transport;
+    private volatile EnvelopeEncryption service;
+    private volatile String lastLiveness = "";
+
+    private HealthEndpoints(ListenAddress address, String livenessPath, Duration timeout) {
+        this.timeout = timeout;
+        Map<String, OpsHttpServer.Route> routes = new LinkedHashMap<>();
+        routes.put(livenessPath, this::liveness);
+        routes.put("/livez", this::liveness);
+        routes.put("/readyz", this::readiness);
+        this.server = OpsHttpServer.start("health", address, "--healthz-addr/--healthz-port", routes);
+    }
+
+    /**
+     * Binds the endpoints; until {@link #serving} is called they answer 503 {@code starting}.
+     *
+     * @param livenessPath the configurable liveness path ({@code --healthz-path}), served besides {@code /livez}
+     * @param timeout      how long the self-check's calls through the socket may take ({@code --healthz-timeout})
+     */
+    public static HealthEndpoints start(ListenAddress address, String livenessPath, Duration timeout) {
+        if (!livenessPath.startsWith("/") || livenessPath.equals("/readyz")) {
+            throw new dev.kmsplugin.domain.failure.KmsException.Misconfigured("--healthz-path is '" + livenessPath
+                    + "'; it must start with / and must not be /readyz");
+        }
+        return new HealthEndpoints(address, livenessPath, timeout);
+    }
+
+    /** The transport has started and answers on its socket. */
+    public void serving(Transport transport, EnvelopeEncryption service) {
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.service = Objects.requireNonNull(service, "service");
+        this.phase = Phase.SERVING;
+    }
+
+    /** SIGTERM arrived: readiness drops at once; liveness stays truthful while in-flight calls finish. */
+    public void draining() {
+        this.phase = Phase.DRAINING;
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** The bound port (the real one when port 0 was asked for). */
+    public int port() {
+        return server.port();
+    }
+
+    public String address() {
+        return server.address();
+    }
+
+    private OpsHttpServer.Answer liveness() {
+        if (phase == Phase.STARTING) {
+            return noted(OpsHttpServer.Answer.text(503, "starting: the transport is not serving yet"));
+        }
+        StatusReport status = service.status();
+        if (!status.healthy()) {
+            return noted(OpsHttpServer.Answer.text(503, "backend: " + firstLine(status.healthz())));
+        }
+        try {
+            transport.selfCheck(timeout);
+        } catch (RuntimeException e) {
+            return noted(OpsHttpServer.Answer.text(503, "self-check through " + transport.endpoint() + " failed: "
+                    + OpsHttpServer.oneLine(e)));
+        }
+        return noted(OpsHttpServer.Answer.text(200, "ok"));
+    }
+
+    private OpsHttpServer.Answer readiness() {
+        switch (phase) {
+            case STARTING:
+                return OpsHttpServer.Answer.text(503, "starting: the transport is not serving yet");
+            case DRAINING:
+                return OpsHttpServer.Answer.text(503, "draining: shutting down");
+            default:
+                break;
+        }
+        Health health = service.status().health();
+        if (health.lastSuccessTime().isEmpty()) {
+            return OpsHttpServer.Answer.text(503, "waiting for the backend's first successful probe: "
+                    + firstLine(health.detail()));
+        }
+        return OpsHttpServer.Answer.text(200, "ok");
+    }
+
+    // A failing probe repeats every few seconds; log when the answer changes, not every time.
+    private OpsHttpServer.Answer noted(OpsHttpServer.Answer answer) {
+        String line = answer.status() + " " + answer.body().strip();
+        if (!line.equals(lastLiveness)) {
+            lastLiveness = line;
+            LOG.log(answer.status() == 200 ? Level.INFO : Level.WARNING, "liveness now {0}", line);
+        }
+        return answer;
+    }
+
+    private static String firstLine(String text) {
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.kmsplugin.app.ops;
+
+import java.util.Map;
+
+/** {@code GET /metrics} in the Prometheus text format, on its own address ({@code --metrics-addr}). */
+public final class MetricsEndpoint implements AutoCloseable {
+
+    public static final String PATH = "/metrics";
+
+    private final OpsHttpServer server;
+
+    private MetricsEndpoint(OpsHttpServer server) {
+        this.server = server;
+    }
+
+    public static MetricsEndpoint start(ListenAddress address, PrometheusTelemetry telemetry) {
+        return new MetricsEndpoint(OpsHttpServer.start("metrics", address, "--metrics-addr", Map.of(PATH,
+                () -> new OpsHttpServer.Answer(200, PrometheusTelemetry.contentType(), telemetry.scrape()))));
+    }
+
+    /** The bound port (the real one when port 0 was asked for). */
+    public int port() {
+        return server.port();
+    }
+
+    public String address() {
+        return server.address();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,154 @@
+package dev.kmsplugin.app.ops;
+
+import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.domain.key.KeyId;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The {@link Telemetry} port on Micrometer's Prometheus registry, plus the backend's health and JVM basics.
+ *
+ * <p>Every label value comes from a small fixed set (API, method, gRPC code, operation, outcome, health state) or
+ * is the current key id, which is already a hash and changes only on rotation. As a guard against a caller passing
+ * something unbounded anyway, a label value that is not a short identifier is recorded as {@code other}.
+ */
+public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
+
+    /**
+     * Histogram buckets in seconds: fine below a millisecond for the simulator and in-memory paths, and through
+     * tens and hundreds of milliseconds for Key Vault and Managed HSM round trips, up to the apiserver's timeouts.
+     */
+    static final Duration[] BUCKETS = {
+            micros(50), micros(100), micros(250), micros(500),
+            Duration.ofMillis(1), micros(2500), Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    private static final Pattern BOUNDED = Pattern.compile("[A-Za-z0-9_./-]{1,64}");
+
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    private final Clock clock;
+    private Gauge currentKey;
+    private volatile Supplier<Health> health = Health::unknown;
+
+    public PrometheusTelemetry(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // The default pause detector runs a background thread to correct timings for JVM pauses; these timings
+        // are short and the thread is not worth it.
+        registry.config().pauseDetector(new NoPauseDetector());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        for (Health.State state : Health.State.values()) {
+            Gauge.builder("kms.backend.health", this, t -> t.health.get().state() == state ? 1 : 0)
+                    .description("The backend's health as last probed: 1 for the current state, 0 for the others")
+                    .tag("state", state.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+        }
+        Gauge.builder("kms.backend.health.probe.age", this, t -> ageSeconds(t.health.get().lastProbe()))
+                .description("Seconds since the backend's last health probe finished (NaN before the first)")
+                .baseUnit("seconds").register(registry);
+        Gauge.builder("kms.backend.health.success.age", this, t -> ageSeconds(t.health.get().lastSuccess()))
+                .description("Seconds since the backend's last successful health probe (NaN before the first)")
+                .baseUnit("seconds").register(registry);
+    }
+
+    /** Where the health gauges read the backend's cached health from (the envelope service's status). */
+    public void watchHealth(Supplier<Health> source) {
+        this.health = Objects.requireNonNull(source, "source");
+    }
+
+    @Override
+    public void requestCompleted(String api, String method, String code, Duration elapsed) {
+        Timer.builder("kms.request.duration")
+                .description("Requests from kube-apiserver by API version, method and gRPC status code")
+                .tags("api", bounded(api), "method", bounded(method), "code", bounded(code))
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry)
+                .record(elapsed);
+    }
+
+    @Override
+    public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
+        Timer.builder("kms.backend.operation.duration")
+                .description("Backend operations (wrap, unwrap, probe, ...) by outcome, after all retries")
+                .tags("operation", bounded(operation), "outcome", bounded(outcome))
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry)
+                .record(elapsed);
+    }
+
+    @Override
+    public void backendRetried(String operation, String reason) {
+        Counter.builder("kms.backend.retries")
+                .description("Backend operations retried, by reason (throttled, server_error, ...)")
+                .tags("operation", bounded(operation), "reason", bounded(reason))
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public synchronized void currentKeyChanged(KeyId keyId) {
+        if (currentKey != null) {
+            registry.remove(currentKey);
+        }
+        // key_id is a SHA-256 hex digest or similar opaque name; one series exists at a time.
+        currentKey = Gauge.builder("kms.current.key", () -> 1)
+                .description("Always 1; the key_id label names the key version new data keys are wrapped with")
+                .tag("key_id", keyId.value())
+                .register(registry);
+    }
+
+    /** The registry's content in the Prometheus text exposition format 0.0.4. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** The content type of {@link #scrape()}. */
+    public static String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+
+    private double ageSeconds(Instant at) {
+        return at == null ? Double.NaN : Duration.between(at, clock.instant()).toMillis() / 1000.0;
+    }
+
+    private static String bounded(String value) {
+        return value != null && BOUNDED.matcher(value).matches() ? value : "other";
+    }
+
+    private static Duration micros(long micros) {
+        return Duration.ofNanos(micros * 1000);
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
