@@ -1,0 +1,149 @@
+package dev.kmsplugin.app.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.envelope.EnvelopeService;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HealthEndpointsTest {
+
+    private AesGcmKeys keys;
+    private EnvelopeService service;
+    private InProcessTransport transport;
+    private HealthEndpoints health;
+
+    @BeforeEach
+    void start() {
+        keys = new AesGcmKeys(Telemetry.none());
+        service = new EnvelopeService(keys, Telemetry.none());
+        transport = new InProcessTransport(service, Telemetry.none());
+        health = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2));
+    }
+
+    @AfterEach
+    void stop() {
+        health.close();
+    }
+
+    private void serving() {
+        transport.start();
+        health.serving(transport, service);
+    }
+
+    @Test
+    void answers_503_starting_on_every_path_before_the_transport_serves() throws Exception {
+        for (String path : new String[] {"/healthz", "/livez", "/readyz"}) {
+            Scrape.Response response = Scrape.get(health.port(), path);
+            assertEquals(503, response.status(), path);
+            assertEquals("starting: the transport is not serving yet\n", response.body(), path);
+        }
+    }
+
+    @Test
+    void answers_ok_on_liveness_and_readiness_once_serving_and_probed() throws Exception {
+        keys.probe(null);
+        serving();
+        for (String path : new String[] {"/healthz", "/livez", "/readyz"}) {
+            Scrape.Response response = Scrape.get(health.port(), path);
+            assertEquals(200, response.status(), path + ": " + response.body());
+            assertEquals("ok\n", response.body());
+            assertTrue(response.contentType().startsWith("text/plain"), response.contentType());
+        }
+    }
+
+    @Test
+    void readiness_waits_for_the_backends_first_successful_probe() throws Exception {
+        serving();
+        Scrape.Response before = Scrape.get(health.port(), "/readyz");
+        assertEquals(503, before.status());
+        assertTrue(before.body().startsWith("waiting for the backend's first successful probe"), before.body());
+        keys.probe(null);
+        assertEquals(200, Scrape.get(health.port(), "/readyz").status());
+    }
+
+    @Test
+    void liveness_reports_the_backends_cached_failure_as_one_line_without_a_stack_trace() throws Exception {
+        keys.probe(null);
+        serving();
+        keys.probe(new KmsException.AccessDenied("the identity lacks wrapKey on key test-kek"));
+        Scrape.Response response = Scrape.get(health.port(), "/healthz");
+        assertEquals(503, response.status());
+        assertEquals("backend: unhealthy: the identity lacks wrapKey on key test-kek\n", response.body());
+        assertEquals(1, response.body().split("\n").length);
+        assertFalse(response.body().contains("Exception") || response.body().contains("\tat "), response.body());
+        // readiness stays: the backend has answered once, and it is liveness that reports its state
+        assertEquals(200, Scrape.get(health.port(), "/readyz").status());
+    }
+
+    @Test
+    void liveness_fails_when_the_self_check_through_the_socket_fails() throws Exception {
+        keys.probe(null);
+        serving();
+        transport.selfCheckFailure = "v2 Status did not answer within 2s";
+        Scrape.Response response = Scrape.get(health.port(), "/livez");
+        assertEquals(503, response.status());
+        assertEquals("self-check through in-process://test failed: v2 Status did not answer within 2s\n",
+                response.body());
+        transport.selfCheckFailure = null;
+        assertEquals(200, Scrape.get(health.port(), "/livez").status());
+    }
+
+    @Test
+    void readiness_drops_as_soon_as_draining_starts() throws Exception {
+        keys.probe(null);
+        serving();
+        health.draining();
+        Scrape.Response response = Scrape.get(health.port(), "/readyz");
+        assertEquals(503, response.status());
+        assertEquals("draining: shutting down\n", response.body());
+    }
+
+    @Test
+    void serves_liveness_on_the_configured_path_and_answers_404_and_405_elsewhere() throws Exception {
+        keys.probe(null);
+        serving();
+        try (HealthEndpoints custom = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/alive",
+                Duration.ofSeconds(2))) {
+            custom.serving(transport, service);
+            assertEquals(200, Scrape.get(custom.port(), "/alive").status());
+            assertEquals(200, Scrape.get(custom.port(), "/livez").status());
+            assertEquals(404, Scrape.get(custom.port(), "/healthz").status());
+            assertEquals(404, Scrape.get(custom.port(), "/alive/more").status());
+            assertEquals(405, Scrape.send(custom.port(), "/alive", "POST").status());
+            assertEquals(200, Scrape.send(custom.port(), "/readyz", "HEAD").status());
+        }
+    }
+
+    @Test
+    void refuses_a_port_in_use_with_one_line_naming_the_address_and_the_flag() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                    () -> HealthEndpoints.start(new ListenAddress("127.0.0.1", taken.getLocalPort()), "/healthz",
+                            Duration.ofSeconds(1)));
+            assertTrue(error.getMessage().startsWith("health endpoint cannot listen on 127.0.0.1:"
+                    + taken.getLocalPort() + ": address already in use"), error.getMessage());
+            assertTrue(error.getMessage().contains("--healthz-addr/--healthz-port"), error.getMessage());
+            assertFalse(error.getMessage().contains("\n"));
+        }
+    }
+
+    @Test
+    void closing_frees_the_port() throws Exception {
+        int port = health.port();
+        health.close();
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertEquals(port, again.getLocalPort());
+        }
+        health = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(1));
+    }
+}
