@@ -1,7 +1,16 @@
-/** The gRPC transport: kube-apiserver's KMS v1beta1 and v2 services on a unix domain socket. Exports nothing. */
+/**
+ * The gRPC transport: kube-apiserver's KMS v1beta1 and v2 services on a unix domain socket, and the operator's
+ * {@code client} command that calls them. Generated wire classes live here and nowhere else. Exports nothing.
+ */
 module dev.kmsplugin.adapter.grpc {
     // depends on
     requires dev.kmsplugin.ports;
+    requires com.google.protobuf;
+    requires io.grpc;
+    requires io.grpc.stub;
+    requires io.grpc.protobuf;
+    requires io.grpc.netty.shaded; // Netty with its epoll natives, relocated
+    requires com.google.common;    // the generated future stubs name ListenableFuture
 
     // provides
     provides dev.kmsplugin.ports.spi.TransportProvider with dev.kmsplugin.adapter.grpc.GrpcTransportProvider;
