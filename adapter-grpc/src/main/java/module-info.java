@@ -11,6 +11,9 @@ module dev.kmsplugin.adapter.grpc {
     requires io.grpc.protobuf;
     requires io.grpc.netty.shaded; // Netty with its epoll natives, relocated
     requires com.google.common;    // the generated future stubs name ListenableFuture
+    // Guava ships as an automatic module and so cannot say that it needs failureaccess, an explicit module that
+    // the module path would otherwise leave unresolved (NoClassDefFoundError on the first blocking call).
+    requires com.google.common.util.concurrent.internal;
 
     // provides
     provides dev.kmsplugin.ports.spi.TransportProvider with dev.kmsplugin.adapter.grpc.GrpcTransportProvider;

@@ -91,7 +91,8 @@ public final class ClientCommand implements Command {
             } catch (StatusRuntimeException e) {
                 Status status = e.getStatus();
                 if (status.getCode() == Status.Code.UNAVAILABLE && client.cannotConnect()) {
-                    err.println("kms-plugin client: cannot connect to " + address + ": " + status.getDescription());
+                    err.println("kms-plugin client: cannot connect to " + address + ": " + (status.getCause() == null
+                            ? status.getDescription() : status.getCause().getMessage()));
                     return UNREACHABLE;
                 }
                 err.println("kms-plugin client: " + operation + " failed: " + status.getCode() + ": "

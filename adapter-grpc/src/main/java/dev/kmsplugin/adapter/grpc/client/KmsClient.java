@@ -13,6 +13,7 @@ import dev.kmsplugin.domain.failure.KmsException;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -54,6 +55,8 @@ public final class KmsClient implements AutoCloseable {
                 .eventLoopGroup(group)
                 .usePlaintext()
                 .overrideAuthority(AUTHORITY)
+                // TCP keep-alive means nothing on a unix socket; unset it so Netty does not warn on every connect.
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .build();
         return new KmsClient(group, channel, waitForReady);
     }
