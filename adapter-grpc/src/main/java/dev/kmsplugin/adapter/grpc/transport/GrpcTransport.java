@@ -17,6 +17,7 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
@@ -78,7 +79,9 @@ public final class GrpcTransport implements Transport {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(bindName))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
-                .workerEventLoopGroup(loops);
+                .workerEventLoopGroup(loops)
+                // TCP keep-alive means nothing on a unix socket; unset it so Netty does not warn per connection.
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null);
         try {
             server = configure(builder).build().start();
             if (socketFile != null) {
@@ -175,8 +178,10 @@ public final class GrpcTransport implements Transport {
         server.shutdown();
         try {
             if (!server.awaitTermination(Math.max(grace.toMillis(), 0), TimeUnit.MILLISECONDS)) {
-                LOG.log(Level.WARNING, "{0} call(s) still in flight after the {1} ms grace period; cancelling them",
-                        admission.inFlight(), grace.toMillis());
+                if (admission.inFlight() > 0) {
+                    LOG.log(Level.WARNING, "{0} call(s) still in flight after the {1} ms grace period; cancelling"
+                            + " them", admission.inFlight(), grace.toMillis());
+                }
                 server.shutdownNow();
                 server.awaitTermination(2, TimeUnit.SECONDS);
             }
