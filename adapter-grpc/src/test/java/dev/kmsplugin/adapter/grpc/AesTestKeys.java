@@ -35,6 +35,8 @@ final class AesTestKeys implements KeyEncryptionKeys {
     private volatile KeyRef current;
     volatile Duration delay = Duration.ZERO;
     volatile Supplier<RuntimeException> fault;
+    /** How many wrap and unwrap calls have reached the backend. */
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
     AesTestKeys() {
         rotate();
@@ -118,6 +120,7 @@ final class AesTestKeys implements KeyEncryptionKeys {
 
     // Like a real HSM call: takes time, may fail, and gives up when the caller's deadline passes.
     private void work(CallContext call) {
+        calls.incrementAndGet();
         Duration pause = delay;
         if (!pause.isZero()) {
             long until = System.nanoTime() + pause.toNanos();
@@ -143,6 +146,17 @@ final class AesTestKeys implements KeyEncryptionKeys {
             throw new KmsException.UnknownKeyVersion("key version " + key + " does not exist in the test keys");
         }
         return secret;
+    }
+
+    /** Waits until {@code count} calls have reached the backend since the test began. */
+    void awaitCalls(int count) throws InterruptedException {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (calls.get() < count && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        if (calls.get() < count) {
+            throw new AssertionError("only " + calls.get() + " of " + count + " calls reached the backend");
+        }
     }
 
     @Override
