@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,9 +48,15 @@ class GracefulShutdownTest {
 
             assertFalse(Files.exists(plugin.socket), "socket removed on shutdown");
             assertTrue(tookMillis < 4000, "drained in " + tookMillis + " ms");
+            assertTrue(tookMillis >= 150, "shutdown waited for the in-flight calls (" + tookMillis + " ms)");
+            // Every in-flight call finished inside the server with OK: nothing was cut off by the shutdown.
+            assertEquals(40, plugin.telemetry.requests.stream().filter("v2/Encrypt OK"::equals).count(),
+                    plugin.telemetry.requests.toString());
             EnvelopeService reader = new EnvelopeService(plugin.keys, plugin.telemetry);
             plugin.keys.delay = Duration.ZERO;
             for (int i = 0; i < inFlight.size(); i++) {
+                // The transport drains before it sends GOAWAY, so every answer is on the wire while the connection
+                // is fully open: the client must receive all of them, and each must be its own data key.
                 EncryptResponse response = inFlight.get(i).get(1, TimeUnit.SECONDS);
                 byte[] plain = reader.decrypt(DecryptRequest.of(new Ciphertext(response.getCiphertext()
                         .toByteArray())), CallContext.internal("check", Duration.ofSeconds(1))).bytes();

@@ -90,7 +90,9 @@ public final class ClientCommand implements Command {
                 };
             } catch (StatusRuntimeException e) {
                 Status status = e.getStatus();
-                if (status.getCode() == Status.Code.UNAVAILABLE && client.cannotConnect()) {
+                if (status.getCode() == Status.Code.UNAVAILABLE && (client.cannotConnect()
+                        || status.getCause() instanceof java.net.ConnectException
+                        || status.getCause() instanceof java.io.FileNotFoundException)) {
                     err.println("kms-plugin client: cannot connect to " + address + ": " + (status.getCause() == null
                             ? status.getDescription() : status.getCause().getMessage()));
                     return UNREACHABLE;

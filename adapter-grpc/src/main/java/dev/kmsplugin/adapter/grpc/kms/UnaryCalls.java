@@ -28,6 +28,7 @@ public final class UnaryCalls {
     private final Duration defaultDeadline;
     private final AtomicLong refusals = new AtomicLong();
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
+    private volatile boolean draining;
 
     /**
      * @param defaultDeadline how long a call without a deadline may take (the apiserver always sets one)
@@ -46,6 +47,11 @@ public final class UnaryCalls {
         Context grpcContext = Context.current();
         CallContext context = new CallContext(uid, api, deadlineNanos(grpcContext.getDeadline()));
         long start = System.nanoTime();
+        if (draining) {
+            finish(method, context, call, Status.UNAVAILABLE.withDescription("the KMS plugin is shutting down;"
+                    + " retry against its successor"), start);
+            return;
+        }
         boolean admitted = admission.tryRun(grpcContext.wrap(() -> run(method, context, call, work, start)));
         if (!admitted) {
             noteRefusal();
@@ -53,6 +59,25 @@ public final class UnaryCalls {
                     + admission.limit() + " calls (its --max-concurrent-calls); retry shortly");
             finish(method, context, call, refused, start);
         }
+    }
+
+    /**
+     * Refuses new Encrypt and Decrypt calls with UNAVAILABLE and waits, at most until {@code deadlineNanos}, for the
+     * admitted ones to finish. Their answers are then on the wire before the connection is told to go away.
+     *
+     * @return true when no call is left in flight
+     */
+    public boolean drain(long deadlineNanos) {
+        draining = true;
+        while (admission.inFlight() > 0 && System.nanoTime() < deadlineNanos) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return admission.inFlight() == 0;
     }
 
     /** Answers a cheap call (Status, Version) inline; these must answer even while the pool is full. */

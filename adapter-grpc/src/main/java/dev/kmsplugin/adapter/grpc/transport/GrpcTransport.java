@@ -44,6 +44,7 @@ public final class GrpcTransport implements Transport {
     private final RuntimeInfo runtime;
 
     private CallAdmission admission;
+    private UnaryCalls calls;
     private EventLoopGroup boss;
     private EventLoopGroup loops;
     private Server server;
@@ -97,12 +98,12 @@ public final class GrpcTransport implements Transport {
         }
         LOG.log(Level.INFO, "gRPC KMS v1beta1 and v2 (Status version {0}) listening on {1}; at most {2} concurrent"
                 + " Encrypt/Decrypt calls, requests up to {3} bytes", settings.statusVersion(),
-                settings.listenAddress(), settings.maxConcurrentCalls(), settings.maxMessageBytes());
+                settings.listenAddress(), settings.maxConcurrentCalls(), String.valueOf(settings.maxMessageBytes()));
     }
 
     /** Registers both services and the limits on any server builder (Netty in production). */
     ServerBuilder<?> configure(ServerBuilder<?> builder) {
-        UnaryCalls calls = new UnaryCalls(admission, settings.defaultDeadline());
+        calls = new UnaryCalls(admission, settings.defaultDeadline());
         return builder
                 // Handlers only decode and hand off (or answer Status/Version from memory), so they run on the
                 // event loop; backend work goes to the bounded pool in UnaryCalls.
@@ -171,13 +172,18 @@ public final class GrpcTransport implements Transport {
             release(grace);
             return;
         }
+        long deadline = System.nanoTime() + grace.toNanos();
         // Remove the socket first: new connections fail at once, while connected callers finish their calls.
         if (socketFile != null) {
             socketFile.remove();
         }
+        // Drain before the HTTP/2 GOAWAY: answers of in-flight calls reach the caller while the connection is
+        // still fully open. (A unix socket closed with unread peer data makes the peer's next write fail with
+        // ECONNRESET, and Netty-based clients then drop responses they had not read yet.)
+        calls.drain(deadline);
         server.shutdown();
         try {
-            if (!server.awaitTermination(Math.max(grace.toMillis(), 0), TimeUnit.MILLISECONDS)) {
+            if (!server.awaitTermination(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
                 if (admission.inFlight() > 0) {
                     LOG.log(Level.WARNING, "{0} call(s) still in flight after the {1} ms grace period; cancelling"
                             + " them", admission.inFlight(), grace.toMillis());
