@@ -29,6 +29,12 @@ public final class UnaryCalls {
     private final AtomicLong refusals = new AtomicLong();
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
     private volatile boolean draining;
+    private static final java.util.SplittableRandom SEED = new java.util.SplittableRandom();
+    private static final ThreadLocal<java.util.SplittableRandom> RANDOM = ThreadLocal.withInitial(() -> {
+        synchronized (SEED) {
+            return SEED.split();
+        }
+    });
 
     /**
      * @param defaultDeadline how long a call without a deadline may take (the apiserver always sets one)
@@ -45,7 +51,9 @@ public final class UnaryCalls {
         // With a handler set, a response to a call that was cancelled meanwhile is dropped instead of throwing.
         call.setOnCancelHandler(() -> { });
         Context grpcContext = Context.current();
-        CallContext context = new CallContext(uid, api, deadlineNanos(grpcContext.getDeadline()));
+        // v1beta1 carries no uid; give the call one so its log lines (and an INTERNAL error) can be matched up.
+        String callUid = uid == null || uid.isEmpty() ? "gen-" + Long.toHexString(RANDOM.get().nextLong()) : uid;
+        CallContext context = new CallContext(callUid, api, deadlineNanos(grpcContext.getDeadline()));
         long start = System.nanoTime();
         if (draining) {
             finish(method, context, call, Status.UNAVAILABLE.withDescription("the KMS plugin is shutting down;"
