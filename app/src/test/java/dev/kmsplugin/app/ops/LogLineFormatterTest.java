@@ -1,0 +1,110 @@
+package dev.kmsplugin.app.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.Test;
+
+class LogLineFormatterTest {
+
+    private static final LogLineFormatter JSON = new LogLineFormatter(true, false);
+    private static final LogLineFormatter JSON_DEBUG = new LogLineFormatter(true, true);
+    private static final LogLineFormatter PLAIN = new LogLineFormatter(false, false);
+
+    private static LogRecord record(Level level, String message, Object... parameters) {
+        LogRecord record = new LogRecord(level, message);
+        record.setLoggerName("dev.kmsplugin.adapter.grpc.kms.UnaryCalls");
+        record.setMillis(1_700_000_000_123L);
+        record.setParameters(parameters.length == 0 ? null : parameters);
+        return record;
+    }
+
+    private static Map<String, String> json(LogLineFormatter formatter, LogRecord record) {
+        String line = formatter.format(record);
+        assertTrue(line.endsWith("\n"), line);
+        assertEquals(1, line.split("\n", -1).length - 1, "not exactly one line: " + line);
+        return Json.object(line.substring(0, line.length() - 1));
+    }
+
+    @Test
+    void a_json_line_carries_time_level_logger_and_message() {
+        Map<String, String> fields = json(JSON, record(Level.INFO, "serving KMS on {0}", "unix:///run/kms.sock"));
+        assertEquals("2023-11-14T22:13:20.123Z", fields.get("time"));
+        assertEquals("info", fields.get("level"));
+        assertEquals("dev.kmsplugin.adapter.grpc.kms.UnaryCalls", fields.get("logger"));
+        assertEquals("serving KMS on unix:///run/kms.sock", fields.get("message"));
+    }
+
+    @Test
+    void key_value_pairs_in_a_request_message_become_fields() {
+        Map<String, String> fields = json(JSON, record(Level.WARNING,
+                "uid=0b1c-22 method=v2/Decrypt code=FAILED_PRECONDITION micros=412 detail=\"key version \\\"7\\\" is gone\""));
+        assertEquals("warn", fields.get("level"));
+        assertEquals("0b1c-22", fields.get("uid"));
+        assertEquals("v2/Decrypt", fields.get("method"));
+        assertEquals("FAILED_PRECONDITION", fields.get("code"));
+        assertEquals("412", fields.get("micros"));
+        assertEquals("key version \"7\" is gone", fields.get("detail"));
+    }
+
+    @Test
+    void a_pair_cannot_overwrite_the_core_fields() {
+        Map<String, String> fields = json(JSON, record(Level.INFO, "level=error message=forged time=0 uid=u1"));
+        assertEquals("info", fields.get("level"));
+        assertEquals("level=error message=forged time=0 uid=u1", fields.get("message"));
+        assertEquals("u1", fields.get("uid"));
+    }
+
+    @Test
+    void an_exception_is_named_without_its_stack_trace_at_info_verbosity() {
+        LogRecord record = record(Level.SEVERE, "uid=u2 method=v2/Encrypt: unexpected failure");
+        record.setThrown(new IllegalStateException("session closed\nby the token"));
+        Map<String, String> fields = json(JSON, record);
+        assertEquals("error", fields.get("level"));
+        assertEquals("java.lang.IllegalStateException", fields.get("exception"));
+        assertEquals("session closed\nby the token", fields.get("exception_message"));
+        assertFalse(fields.containsKey("stack"));
+        assertFalse(JSON.format(record).contains("\tat "));
+    }
+
+    @Test
+    void the_stack_trace_is_one_escaped_field_at_debug_verbosity() {
+        LogRecord record = record(Level.SEVERE, "unexpected failure");
+        record.setThrown(new IOException("broken pipe"));
+        Map<String, String> fields = json(JSON_DEBUG, record);
+        assertTrue(fields.get("stack").startsWith("java.io.IOException: broken pipe\n\tat "), fields.get("stack"));
+    }
+
+    @Test
+    void line_breaks_and_control_characters_never_split_a_line() {
+        String message = "first\nsecond\r\n\u0000\u001b[31m\u2028end";
+        Map<String, String> fields = json(JSON, record(Level.INFO, message));
+        assertEquals(message, fields.get("message"));
+        String plain = PLAIN.format(record(Level.INFO, message));
+        assertEquals(1, plain.split("\n", -1).length - 1, plain);
+        assertTrue(plain.contains("first\\nsecond\\r\\n\\u0000\\u001b[31m\\u2028end"), plain);
+    }
+
+    @Test
+    void plain_text_is_one_line_with_time_level_logger_and_message() {
+        LogRecord record = record(Level.FINE, "uid=u3 method=v1beta1/Version code=OK micros=80");
+        record.setThrown(new IllegalArgumentException("bad"));
+        assertEquals("2023-11-14T22:13:20.123Z DEBUG dev.kmsplugin.adapter.grpc.kms.UnaryCalls: uid=u3"
+                + " method=v1beta1/Version code=OK micros=80 exception=java.lang.IllegalArgumentException"
+                + " exception_message=\"bad\"\n", PLAIN.format(record));
+    }
+
+    @Test
+    void system_logger_levels_map_to_short_names() {
+        assertEquals("error", LogLineFormatter.level(Level.SEVERE));
+        assertEquals("warn", LogLineFormatter.level(Level.WARNING));
+        assertEquals("info", LogLineFormatter.level(Level.INFO));
+        assertEquals("debug", LogLineFormatter.level(Level.FINE));
+        assertEquals("trace", LogLineFormatter.level(Level.FINER));
+    }
+}
