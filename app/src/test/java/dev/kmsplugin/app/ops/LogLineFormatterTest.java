@@ -100,6 +100,31 @@ class LogLineFormatterTest {
     }
 
     @Test
+    void slf4j_events_such_as_the_azure_sdks_become_the_same_json_lines() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(out, JSON);
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(handler);
+        try {
+            // The SLF4J API is a run-time dependency only (azure-core brings it), so the test calls it as the SDK
+            // would, by name: LoggerFactory.getLogger(name).warn(format, argument).
+            Object logger = Class.forName("org.slf4j.LoggerFactory").getMethod("getLogger", String.class)
+                    .invoke(null, "com.azure.identity.ManagedIdentityCredential");
+            Class.forName("org.slf4j.Logger").getMethod("warn", String.class, Object.class)
+                    .invoke(logger, "Azure Identity => token request failed: {}", "timeout");
+        } finally {
+            root.removeHandler(handler);
+        }
+        handler.flush();
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, text.lines().count(), text);
+        Map<String, String> fields = Json.object(text.strip());
+        assertEquals("warn", fields.get("level"));
+        assertEquals("com.azure.identity.ManagedIdentityCredential", fields.get("logger"));
+        assertEquals("Azure Identity => token request failed: timeout", fields.get("message"));
+    }
+
+    @Test
     void system_logger_levels_map_to_short_names() {
         assertEquals("error", LogLineFormatter.level(Level.SEVERE));
         assertEquals("warn", LogLineFormatter.level(Level.WARNING));
