@@ -23,7 +23,23 @@ record BuildInfo(String version, String gitCommit, String buildDate) {
 
     /** The Go plugin's {@code --version} shape: one JSON object. */
     String json() {
-        return "{\"BuildVersion\":\"" + version + "\",\"GitCommit\":\"" + gitCommit + "\",\"BuildDate\":\""
-                + buildDate + "\",\"Name\":\"kms-plugin\",\"Runtime\":\"java " + Runtime.version() + "\"}";
+        return "{\"BuildVersion\":\"" + escape(version) + "\",\"GitCommit\":\"" + escape(gitCommit)
+                + "\",\"BuildDate\":\"" + escape(buildDate) + "\",\"Name\":\"kms-plugin\",\"Runtime\":\"java "
+                + escape(Runtime.version().toString()) + "\"}";
+    }
+
+    // Values come from the build, but a hand-edited properties file must still not break the JSON.
+    private static String escape(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        for (char c : value.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }
