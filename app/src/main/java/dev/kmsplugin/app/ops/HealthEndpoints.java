@@ -1,5 +1,6 @@
 package dev.kmsplugin.app.ops;
 
+import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
 import dev.kmsplugin.ports.inbound.StatusReport;
@@ -57,7 +58,7 @@ public final class HealthEndpoints implements AutoCloseable {
      */
     public static HealthEndpoints start(ListenAddress address, String livenessPath, Duration timeout) {
         if (!livenessPath.startsWith("/") || livenessPath.equals("/readyz")) {
-            throw new dev.kmsplugin.domain.failure.KmsException.Misconfigured("--healthz-path is '" + livenessPath
+            throw new KmsException.Misconfigured("--healthz-path is '" + livenessPath
                     + "'; it must start with / and must not be /readyz");
         }
         return new HealthEndpoints(address, livenessPath, timeout);

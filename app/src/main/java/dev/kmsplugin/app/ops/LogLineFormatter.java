@@ -1,10 +1,14 @@
 package dev.kmsplugin.app.ops;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -28,7 +32,7 @@ public final class LogLineFormatter extends Formatter {
             .withZone(ZoneOffset.UTC);
     // key=value or key="quoted value" (backslash escapes allowed), preceded by start or whitespace
     private static final Pattern PAIR = Pattern.compile("(?<=^|\\s)([a-z][a-z0-9_]{0,31})=(\"((?:[^\"\\\\]|\\\\.)*)\"|[^\\s\"]+)");
-    private static final java.util.Set<String> RESERVED = java.util.Set.of("time", "level", "logger", "message",
+    private static final Set<String> RESERVED = Set.of("time", "level", "logger", "message",
             "exception", "exception_message", "stack", "thread");
 
     private final boolean json;
@@ -58,7 +62,7 @@ public final class LogLineFormatter extends Formatter {
 
     private String plain(String time, String level, String logger, String message, Throwable thrown) {
         StringBuilder line = new StringBuilder(128);
-        line.append(time).append(' ').append(level.toUpperCase(java.util.Locale.ROOT)).append(' ')
+        line.append(time).append(' ').append(level.toUpperCase(Locale.ROOT)).append(' ')
                 .append(logger).append(": ").append(flatten(message));
         if (thrown != null) {
             line.append(" exception=").append(thrown.getClass().getName());
@@ -152,8 +156,8 @@ public final class LogLineFormatter extends Formatter {
     }
 
     private static String stack(Throwable thrown) {
-        java.io.StringWriter text = new java.io.StringWriter();
-        thrown.printStackTrace(new java.io.PrintWriter(text));
+        StringWriter text = new StringWriter();
+        thrown.printStackTrace(new PrintWriter(text));
         return text.toString().stripTrailing();
     }
 

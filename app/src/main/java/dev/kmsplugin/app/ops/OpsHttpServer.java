@@ -11,6 +11,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,7 +64,7 @@ final class OpsHttpServer implements AutoCloseable {
             server = HttpServer.create(address.socketAddress(), 16);
         } catch (BindException e) {
             throw new KmsException.Misconfigured(name + " endpoint cannot listen on " + address + ": "
-                    + (e.getMessage() == null ? "address in use" : e.getMessage().toLowerCase(java.util.Locale.ROOT))
+                    + (e.getMessage() == null ? "address in use" : e.getMessage().toLowerCase(Locale.ROOT))
                     + "; another process holds the port, or choose another with " + setting);
         } catch (IOException | IllegalArgumentException e) {
             throw new KmsException.Misconfigured(name + " endpoint cannot listen on " + address + ": "
