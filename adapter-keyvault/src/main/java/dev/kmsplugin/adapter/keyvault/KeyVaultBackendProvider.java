@@ -72,8 +72,11 @@ public final class KeyVaultBackendProvider implements BackendProvider {
     }
 
     // java.net.http rather than Netty: measured smaller and faster to start (docs/keyvault.md, "HTTP client").
+    // HTTP/1.1: no h2c upgrade attempts towards a plain-HTTP proxy in proxy mode.
     static HttpClient defaultHttpClient(KeyVaultSettings settings) {
-        return new JdkHttpClientBuilder().connectionTimeout(Duration.ofSeconds(2)).build();
+        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1))
+                .connectionTimeout(Duration.ofSeconds(2)).build();
     }
 
 }
