@@ -95,6 +95,11 @@ final class Resilience {
             return hard(new KmsException.AccessDenied("Entra ID refused a token for Key Vault: "
                     + oneLine(error.getMessage()), error));
         }
+        Throwable entra = entraRejection(error);
+        if (entra != null) {
+            return hard(new KmsException.AccessDenied("Entra ID refused a token for Key Vault: "
+                    + oneLine(entra.getMessage()), error));
+        }
         if (error instanceof HttpResponseException http && http.getResponse() != null) {
             HttpResponse response = http.getResponse();
             int status = response.getStatusCode();
@@ -135,6 +140,18 @@ final class Resilience {
         }
         return new Failure(new KmsException.BackendUnavailable("Key Vault is unreachable for " + op.name() + " on "
                 + op.target() + ": " + oneLine(String.valueOf(error)), error), true, "unreachable", Optional.empty());
+    }
+
+    // MSAL reports a refused token request (AADSTS error codes: bad secret, unknown client, expired assertion) as
+    // its own exception type, which azure-identity lets through; retrying it cannot help.
+    private static Throwable entraRejection(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t.getClass().getName().equals("com.microsoft.aad.msal4j.MsalServiceException")
+                    && String.valueOf(t.getMessage()).contains("AADSTS")) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private static KmsException forbidden(Operation op, String detail, Throwable cause) {
