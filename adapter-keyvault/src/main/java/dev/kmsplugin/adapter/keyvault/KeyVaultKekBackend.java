@@ -90,7 +90,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         this.resilience = new Resilience(settings, telemetry);
         this.health = new HealthTracker(settings.healthGrace(), clock);
         // One credential for the whole process: it caches its token and refreshes it before expiry.
-        this.credential = credentialChoice.build(http);
+        this.credential = new CachingTokenCredential(credentialChoice.build(http));
         KeyClientBuilder builder = new KeyClientBuilder().vaultUrl(address.serviceUrl()).credential(credential)
                 .httpClient(http).retryOptions(noSdkRetries());
         if (address.overridden()) {
