@@ -46,16 +46,16 @@ final class ProxyModeHttpClient implements HttpClient {
         return delegate.sendSync(rewrite(request), context);
     }
 
+    // A copy: the SDK's policies look at the original request again (the bearer challenge checks its host).
     HttpRequest rewrite(HttpRequest request) {
         URL url = request.getUrl();
         String host = url.getHost();
         String rest = url.getFile(); // path and query
         if (host.equalsIgnoreCase(vaultHost)) {
-            request.setUrl(proxyBase + "/" + host + rest);
-            request.setHeader(TARGET, "KeyVault");
-        } else if (host.equalsIgnoreCase(authorityHost)) {
-            request.setUrl(proxyBase + rest);
-            request.setHeader(TARGET, "AzureActiveDirectory");
+            return request.copy().setUrl(proxyBase + "/" + host + rest).setHeader(TARGET, "KeyVault");
+        }
+        if (host.equalsIgnoreCase(authorityHost)) {
+            return request.copy().setUrl(proxyBase + rest).setHeader(TARGET, "AzureActiveDirectory");
         }
         return request;
     }
