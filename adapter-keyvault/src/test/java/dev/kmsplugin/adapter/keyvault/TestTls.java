@@ -52,7 +52,7 @@ final class TestTls {
     static synchronized TestTls get() {
         if (instance == null) {
             try {
-                instance = new TestTls(Path.of("target", "kv-test-tls").toAbsolutePath());
+                instance = new TestTls(Path.of(System.getProperty("kms.test.tls.dir", "target/kv-test-tls")).toAbsolutePath());
             } catch (Exception e) {
                 throw new IllegalStateException("cannot make the test certificate", e);
             }
