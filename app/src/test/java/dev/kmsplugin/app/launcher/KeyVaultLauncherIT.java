@@ -1,0 +1,173 @@
+package dev.kmsplugin.app.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged launcher with {@code --backend=keyvault} on the module path, against the test Key Vault (a separate
+ * process serving HTTPS on loopback with a certificate that only the launcher's JVM is told to trust, through
+ * {@code KMS_PLUGIN_JAVA_OPTS=-Djavax.net.ssl.trustStore=...}). The real SDK, real TLS, real tokens.
+ */
+class KeyVaultLauncherIT {
+
+    static final Path DISTRIBUTION = LauncherIT.DISTRIBUTION.toAbsolutePath();
+    static final Path WORK = DISTRIBUTION.getParent().resolve("keyvault-it");
+    static Process vault;
+    static PrintStream vaultInput;
+    static BufferedReader vaultOutput;
+    static String url;
+    static String trustStore;
+    static String password;
+    static String version;
+
+    @BeforeAll
+    static void startTestKeyVault() throws Exception {
+        Path adapter = DISTRIBUTION.getParent().getParent().getParent().resolve("adapter-keyvault/target");
+        assertTrue(Files.isDirectory(adapter.resolve("test-classes")),
+                "build adapter-keyvault's tests first (the test Key Vault lives there): " + adapter);
+        String classPath = adapter.resolve("test-classes") + java.io.File.pathSeparator + adapter.resolve("classes")
+                + java.io.File.pathSeparator + System.getProperty("java.class.path");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        vault = new ProcessBuilder(java.toString(), "-cp", classPath,
+                "dev.kmsplugin.adapter.keyvault.TestKeyVaultMain", WORK.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        vaultInput = new PrintStream(vault.getOutputStream(), true, StandardCharsets.UTF_8);
+        vaultOutput = new BufferedReader(new InputStreamReader(vault.getInputStream(), StandardCharsets.UTF_8));
+        String ready = vaultOutput.readLine();
+        assertTrue(ready != null && ready.startsWith("READY "), "test Key Vault did not start: " + ready);
+        for (String part : ready.substring(6).split(" ")) {
+            String[] kv = part.split("=", 2);
+            switch (kv[0]) {
+                case "url" -> url = kv[1];
+                case "truststore" -> trustStore = kv[1];
+                case "password" -> password = kv[1];
+                case "version" -> version = kv[1];
+                default -> { }
+            }
+        }
+        Files.writeString(WORK.resolve("test-endpoint.conf"), "kms.keyvault.endpoint = \"" + url + "\"\n"
+                + "kms.keyvault.authority-host = \"" + url + "\"\n");
+    }
+
+    @AfterAll
+    static void stopTestKeyVault() throws InterruptedException {
+        if (vault != null) {
+            vaultInput.close();
+            if (!vault.waitFor(5, TimeUnit.SECONDS)) {
+                vault.destroyForcibly();
+            }
+        }
+    }
+
+    /** A launcher process whose output is collected as it comes. */
+    static final class Plugin implements AutoCloseable {
+        final Process process;
+        final StringBuffer output = new StringBuffer();
+
+        Plugin(List<String> args, Map<String, String> extraEnv) throws IOException {
+            List<String> command = new ArrayList<>();
+            command.add(DISTRIBUTION.resolve("bin/kms-plugin").toString());
+            command.addAll(args);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().keySet().removeIf(name -> name.startsWith("AZURE_"));
+            builder.environment().put("KMS_PLUGIN_JAVA_OPTS", "-Djavax.net.ssl.trustStore=" + trustStore
+                    + " -Djavax.net.ssl.trustStorePassword=" + password);
+            builder.environment().putAll(extraEnv);
+            process = builder.start();
+            Thread reader = new Thread(() -> copy(process.getInputStream()), "plugin-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void copy(InputStream in) {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    output.append(line).append('\n');
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }
+
+        boolean awaitOutput(Predicate<String> condition, long seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (System.nanoTime() < deadline) {
+                if (condition.test(output.toString())) {
+                    return true;
+                }
+                if (!process.isAlive() && condition.test(output.toString())) {
+                    return true;
+                }
+                Thread.sleep(50);
+            }
+            return condition.test(output.toString());
+        }
+
+        int exitCode(long seconds) throws InterruptedException {
+            assertTrue(process.waitFor(seconds, TimeUnit.SECONDS), "plugin did not exit; output:\n" + output);
+            Thread.sleep(100); // let the reader drain
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    static List<String> keyVaultFlags(String keyName, String configFile) {
+        return new ArrayList<>(List.of("--backend=keyvault", "--keyvault-name=myvault", "--key-name=" + keyName,
+                "--config-file-path=" + configFile, "--config=" + WORK.resolve("test-endpoint.conf")));
+    }
+
+    @Test
+    void the_key_vault_backend_verifies_its_key_through_the_real_sdk_on_the_module_path() throws Exception {
+        try (Plugin plugin = new Plugin(keyVaultFlags("kek", WORK.resolve("azure.json").toString()), Map.of())) {
+            assertTrue(plugin.awaitOutput(out -> out.contains("current key version kek/" + version), 30),
+                    "no verified key version in:\n" + plugin.output);
+            String out = plugin.output.toString();
+            assertTrue(out.contains("credential: service principal it-client with a client secret"), out);
+            assertTrue(!out.contains("Exception in thread") && !out.contains("ResolutionException"), out);
+        }
+    }
+
+    @Test
+    void a_missing_key_stops_the_plugin_with_exit_code_1_and_says_which_key() throws Exception {
+        try (Plugin plugin = new Plugin(keyVaultFlags("nokey", WORK.resolve("azure.json").toString()), Map.of())) {
+            assertEquals(1, plugin.exitCode(30), plugin.output.toString());
+            assertTrue(plugin.output.toString().contains("key nokey does not exist in the vault"),
+                    plugin.output.toString());
+        }
+    }
+
+    @Test
+    void no_credentials_is_a_configuration_error_with_exit_code_2() throws Exception {
+        try (Plugin plugin = new Plugin(keyVaultFlags("kek", WORK.resolve("absent.json").toString()), Map.of())) {
+            assertEquals(2, plugin.exitCode(30), plugin.output.toString());
+            assertTrue(plugin.output.toString().contains("no credentials provided"), plugin.output.toString());
+        }
+    }
+}
