@@ -84,6 +84,38 @@ final class Fixture implements AutoCloseable {
         return KeyVaultBackendProvider.open(settings(), env, trustingClient(), telemetry, clock);
     }
 
+    /** Opens with an HTTP client that sends what is meant for the instance metadata service to the test vault. */
+    KeyVaultKekBackend openWithImdsAt(int port) {
+        HttpClient trusting = trustingClient();
+        HttpClient imds = new HttpClient() {
+            @Override
+            public reactor.core.publisher.Mono<com.azure.core.http.HttpResponse> send(
+                    com.azure.core.http.HttpRequest request) {
+                return trusting.send(redirect(request));
+            }
+
+            @Override
+            public reactor.core.publisher.Mono<com.azure.core.http.HttpResponse> send(
+                    com.azure.core.http.HttpRequest request, com.azure.core.util.Context context) {
+                return trusting.send(redirect(request), context);
+            }
+
+            @Override
+            public com.azure.core.http.HttpResponse sendSync(com.azure.core.http.HttpRequest request,
+                                                             com.azure.core.util.Context context) {
+                return trusting.sendSync(redirect(request), context);
+            }
+
+            private com.azure.core.http.HttpRequest redirect(com.azure.core.http.HttpRequest request) {
+                if (request.getUrl().getHost().equals("169.254.169.254")) {
+                    return request.copy().setUrl("http://127.0.0.1:" + port + request.getUrl().getFile());
+                }
+                return request;
+            }
+        };
+        return KeyVaultBackendProvider.open(settings(), env, imds, telemetry, clock);
+    }
+
     @Override
     public void close() {
         vault.close();

@@ -175,4 +175,17 @@ class KeyVaultAuthTest {
             assertEquals("env-client", vault.tokenRequests.get(0).get("client_id"));
         }
     }
+
+    @Test
+    void a_user_assigned_managed_identity_asks_the_metadata_service_for_a_vault_token() throws Exception {
+        fixture.config("{\"useManagedIdentityExtension\":true,\"userAssignedIdentityID\":\"mi-client-1\"}");
+        int imds = vault.startProxy();
+        try (var backend = fixture.openWithImdsAt(imds)) {
+            Map<String, String> request = vault.tokenRequests.get(0);
+            assertEquals("imds", request.get("path"));
+            assertEquals("true", request.get("metadata"));
+            assertEquals("mi-client-1", request.get("client_id"));
+            assertTrue(request.get("resource").startsWith("https://vault.azure.net"), request.toString());
+        }
+    }
 }

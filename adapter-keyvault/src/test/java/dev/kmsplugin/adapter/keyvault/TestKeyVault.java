@@ -204,6 +204,11 @@ final class TestKeyVault implements AutoCloseable {
                 token(exchange, path, body);
                 return;
             }
+            if (path.equals("/metadata/identity/oauth2/token")) {
+                record(exchange, path, "imds", target, prefix);
+                imds(exchange);
+                return;
+            }
             if (path.contains("/discovery/instance") || path.contains("/.well-known/openid-configuration")) {
                 record(exchange, path, "discovery", target, prefix);
                 discovery(exchange, path);
@@ -415,6 +420,35 @@ final class TestKeyVault implements AutoCloseable {
         answer.put("expires_in", 3599);
         answer.put("ext_expires_in", 3599);
         answer.put("access_token", token);
+        send(exchange, 200, answer, Map.of());
+    }
+
+    // The instance metadata service's token endpoint, as managed identities reach it.
+    private void imds(HttpExchange exchange) throws IOException {
+        Map<String, String> query = new LinkedHashMap<>();
+        for (String pair : String.valueOf(exchange.getRequestURI().getRawQuery()).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                query.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        query.put("path", "imds");
+        query.put("metadata", String.valueOf(exchange.getRequestHeaders().getFirst("Metadata")));
+        tokenRequests.add(query);
+        if (!"true".equals(exchange.getRequestHeaders().getFirst("Metadata"))) {
+            send(exchange, 400, JSON.createObjectNode().put("error", "invalid_request"), Map.of());
+            return;
+        }
+        String token = "imds-token-" + tokenCounter.incrementAndGet();
+        tokens.add(token);
+        long now = System.currentTimeMillis() / 1000;
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("access_token", token);
+        answer.put("expires_in", "3599");
+        answer.put("expires_on", String.valueOf(now + 3599));
+        answer.put("not_before", String.valueOf(now));
+        answer.put("resource", query.getOrDefault("resource", ""));
+        answer.put("token_type", "Bearer");
         send(exchange, 200, answer, Map.of());
     }
 
