@@ -1,11 +1,13 @@
 package dev.kmsplugin.adapter.softhsm;
 
-import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.spi.BackendProvider;
+import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
+import java.util.List;
 
-/** Makes the SoftHSM2 simulator backend. (Placeholder until the backend lands.) */
+/** Makes the SoftHSM2 simulator backend ({@code --backend=hsm-sim}) and its {@code sim} command. */
 public final class SoftHsmBackendProvider implements BackendProvider {
 
     @Override
@@ -19,7 +21,19 @@ public final class SoftHsmBackendProvider implements BackendProvider {
     }
 
     @Override
+    public List<Flag> flags() {
+        return SimSettings.flags();
+    }
+
+    @Override
+    public List<Command> commands() {
+        return List.of(new SimCommand(System.getenv()));
+    }
+
+    @Override
     public KeyEncryptionKeys create(PluginContext context) {
-        throw new KmsException.Misconfigured("the simulator backend is not built yet");
+        SimSettings settings = SimSettings.from(context.settings());
+        SimulatorToken opened = SimulatorToken.openOrCreate(settings, System.getenv(), context.clock());
+        return new SoftHsmKekBackend(settings, opened.token(), context.telemetry(), context.clock());
     }
 }

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.Settings;
@@ -61,11 +63,33 @@ public final class Configuration {
             Config fromFlags = ConfigFactory.parseMap(flagValues, "command-line flags");
             Config merged = fromFlags.withFallback(fromEnv).withFallback(fromFile).withFallback(reference).resolve();
             merged.checkValid(reference, "kms");
+            checkTypes(merged, reference);
             Map<String, Flag> byPath = flags.stream()
                     .collect(Collectors.toMap(Flag::path, Function.identity(), (first, second) -> first));
             return new Configuration(merged, byPath);
         } catch (ConfigException e) {
             throw new KmsException.Misconfigured("configuration is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    // checkValid accepts any string where the reference has a number or boolean (strings convert lazily), so a
+    // typo would only surface when the owning module reads it. Read every such value once, now.
+    private static void checkTypes(Config merged, Config reference) {
+        StringBuilder problems = new StringBuilder();
+        for (Map.Entry<String, ConfigValue> entry : reference.entrySet()) {
+            String path = entry.getKey();
+            try {
+                if (entry.getValue().valueType() == ConfigValueType.NUMBER) {
+                    merged.getNumber(path);
+                } else if (entry.getValue().valueType() == ConfigValueType.BOOLEAN) {
+                    merged.getBoolean(path);
+                }
+            } catch (ConfigException e) {
+                problems.append(problems.length() == 0 ? "" : "; ").append(e.getMessage());
+            }
+        }
+        if (problems.length() > 0) {
+            throw new KmsException.Misconfigured("configuration is invalid: " + problems);
         }
     }
 

@@ -1,0 +1,237 @@
+package dev.kmsplugin.adapter.softhsm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.Ciphertext;
+import dev.kmsplugin.domain.envelope.CiphertextFormat;
+import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.domain.key.Algorithm;
+import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.envelope.EnvelopeService;
+import dev.kmsplugin.ports.inbound.DecryptRequest;
+import dev.kmsplugin.ports.inbound.EncryptResult;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.crypto.SecretKey;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class SoftHsmKekBackendTest {
+
+    static SimSettings settings;
+    static SoftHsmKekBackend backend;
+    static EnvelopeService service;
+
+    @BeforeAll
+    static void openToken() {
+        settings = SoftHsmFixture.settings("kek");
+        backend = SoftHsmFixture.backend(settings);
+        service = new EnvelopeService(backend, Telemetry.none());
+    }
+
+    @AfterAll
+    static void closeToken() {
+        backend.close();
+    }
+
+    private static Plaintext randomKey() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return new Plaintext(bytes);
+    }
+
+    private static CallContext call() {
+        return CallContext.of("test", CallContext.Api.V2, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void round_trips_a_data_key_through_the_token() {
+        Plaintext dek = randomKey();
+        EncryptResult result = service.encrypt(dek, call());
+        SealedDataKey sealed = CiphertextFormat.decode(result.ciphertext());
+        assertEquals(Algorithm.AES_256_GCM, sealed.algorithm());
+        assertEquals(12 + 32 + 16, sealed.wrapped().length, "IV, ciphertext and tag");
+        assertEquals(dek, service.decrypt(
+                new DecryptRequest(result.ciphertext(), Optional.of(result.keyId()), result.annotations()), call()));
+    }
+
+    @Test
+    void a_fresh_provider_instance_decrypts_what_an_earlier_one_wrapped() {
+        Plaintext dek = randomKey();
+        SimSettings own = SoftHsmFixture.settings("fresh");
+        Ciphertext ciphertext;
+        SoftHsmKekBackend first = SoftHsmFixture.backend(own);
+        try {
+            ciphertext = new EnvelopeService(first, Telemetry.none()).encrypt(dek, call()).ciphertext();
+        } finally {
+            first.close();
+        }
+        SoftHsmKekBackend second = SoftHsmFixture.backend(own);
+        try {
+            assertEquals(dek, new EnvelopeService(second, Telemetry.none())
+                    .decrypt(DecryptRequest.of(ciphertext), call()));
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void decrypts_data_written_under_an_earlier_key_version_after_rotation() {
+        SimSettings own = SoftHsmFixture.settings("rotation");
+        SoftHsmKekBackend rotating = SoftHsmFixture.backend(own);
+        try {
+            EnvelopeService envelope = new EnvelopeService(rotating, Telemetry.none());
+            Plaintext dek = randomKey();
+            EncryptResult before = envelope.encrypt(dek, call());
+            assertEquals(new KeyRef("rotation", "1"), rotating.currentKey());
+
+            // another "process" rotates: the token is the shared truth
+            KeyVersion second;
+            try (SoftHsmToken admin = SimulatorToken.openExisting(own, SoftHsmFixture.env(), Clock.systemUTC())
+                    .token()) {
+                second = admin.generate(own.keyName(), Instant.now());
+            }
+            assertEquals(new KeyRef("rotation", "1"), rotating.currentKey(), "picked up at the next refresh, not before");
+            rotating.refresh();
+            assertEquals(second.ref(), rotating.currentKey());
+
+            EncryptResult after = envelope.encrypt(dek, call());
+            assertNotEquals(before.keyId(), after.keyId(), "a new version gets a new key_id");
+            assertEquals(second.keyId(), after.keyId());
+            assertEquals(dek, envelope.decrypt(
+                    new DecryptRequest(before.ciphertext(), Optional.of(before.keyId()), before.annotations()), call()));
+            assertEquals(dek, envelope.decrypt(DecryptRequest.of(after.ciphertext()), call()));
+        } finally {
+            rotating.close();
+        }
+    }
+
+    @Test
+    void key_versions_are_sensitive_and_cannot_be_extracted() throws Exception {
+        try (SoftHsmToken token = SimulatorToken.openExisting(settings, SoftHsmFixture.env(), Clock.systemUTC())
+                .token()) {
+            KeyVersion version = token.versions("kek").get(0);
+            SecretKey key = token.key(version);
+            assertNull(key.getEncoded(), "the key's bytes must not leave the token");
+            SecretKeyFactory factory = SecretKeyFactory.getInstance("AES", token.provider());
+            assertThrows(Exception.class, () -> factory.getKeySpec(key, SecretKeySpec.class));
+            assertTrue(key.toString().contains("sensitive") && key.toString().contains("unextractable"),
+                    key.toString());
+        }
+    }
+
+    @Test
+    void a_tampered_wrapped_key_fails_integrity() {
+        byte[] bytes = service.encrypt(randomKey(), call()).ciphertext().bytes();
+        bytes[bytes.length - 5] ^= 0x40;
+        KmsException.IntegrityFailure error = assertThrows(KmsException.IntegrityFailure.class,
+                () -> service.decrypt(DecryptRequest.of(new Ciphertext(bytes)), call()));
+        assertTrue(error.getMessage().contains("failed authentication"), error.getMessage());
+    }
+
+    @Test
+    void a_header_pointing_at_another_version_fails_integrity_instead_of_returning_a_wrong_key() {
+        SimSettings own = SoftHsmFixture.settings("swap");
+        SoftHsmKekBackend swapping = SoftHsmFixture.backend(own);
+        try (SoftHsmToken admin = SimulatorToken.openExisting(own, SoftHsmFixture.env(), Clock.systemUTC()).token()) {
+            EnvelopeService envelope = new EnvelopeService(swapping, Telemetry.none());
+            SealedDataKey underV1 = CiphertextFormat.decode(envelope.encrypt(randomKey(), call()).ciphertext());
+            admin.generate(own.keyName(), Instant.now());
+            swapping.refresh();
+            Ciphertext relabelled = CiphertextFormat.encode(
+                    new SealedDataKey(Algorithm.AES_256_GCM, new KeyRef("swap", "2"), underV1.wrapped()));
+            assertThrows(KmsException.IntegrityFailure.class,
+                    () -> envelope.decrypt(DecryptRequest.of(relabelled), call()));
+        } finally {
+            swapping.close();
+        }
+    }
+
+    @Test
+    void an_unknown_key_version_or_key_name_is_reported_as_such() {
+        SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(randomKey(), call()).ciphertext());
+        for (KeyRef other : List.of(new KeyRef("kek", "99"), new KeyRef("other-key", "1"))) {
+            Ciphertext ciphertext = CiphertextFormat.encode(
+                    new SealedDataKey(Algorithm.AES_256_GCM, other, sealed.wrapped()));
+            KmsException.UnknownKeyVersion error = assertThrows(KmsException.UnknownKeyVersion.class,
+                    () -> service.decrypt(DecryptRequest.of(ciphertext), call()));
+            assertTrue(error.getMessage().contains(other.name()), error.getMessage());
+        }
+    }
+
+    @Test
+    void a_ciphertext_from_another_backend_is_refused_clearly() {
+        SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(randomKey(), call()).ciphertext());
+        Ciphertext rsa = CiphertextFormat.encode(
+                new SealedDataKey(Algorithm.RSA_OAEP_256, sealed.key(), sealed.wrapped()));
+        KmsException.InvalidInput error = assertThrows(KmsException.InvalidInput.class,
+                () -> service.decrypt(DecryptRequest.of(rsa), call()));
+        assertTrue(error.getMessage().contains("RSA_OAEP_256"), error.getMessage());
+    }
+
+    @Test
+    void thirty_two_threads_wrap_and_unwrap_concurrently_without_a_wrong_answer() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 32; t++) {
+                results.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < 100; i++) {
+                        Plaintext dek = randomKey();
+                        Ciphertext ciphertext = service.encrypt(dek, call()).ciphertext();
+                        if (service.decrypt(DecryptRequest.of(ciphertext), call()).equals(dek)) {
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (Future<Integer> result : results) {
+                assertEquals(100, result.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void the_health_probe_really_uses_the_token_and_status_reads_it_from_memory() {
+        backend.probe();
+        Health health = backend.health();
+        assertEquals(Health.State.HEALTHY, health.state());
+        assertTrue(service.status().healthy());
+        assertEquals(backend.keyId(backend.currentKey()), service.status().keyId().orElseThrow());
+    }
+
+    @Test
+    void key_id_derivation_is_pinned() {
+        // Stored beside every object by the apiserver: this value must never change.
+        KeyVersion version = new KeyVersion("kek", 1, Instant.parse("2026-11-28T10:15:00Z"));
+        assertEquals("kek/v1/2026-11-28T10:15:00Z", version.label());
+        assertEquals("17a24b80bbb0216b8821658fe500cd6e09728a7650054361f5357a68cb16b84a", version.keyId().value());
+        assertEquals(Optional.of(version), KeyVersion.parse(version.label()));
+        assertEquals(Optional.empty(), KeyVersion.parse("kek/v0/2026-11-28T10:15:00Z"));
+        assertEquals(Optional.empty(), KeyVersion.parse("someone-elses-object"));
+    }
+}

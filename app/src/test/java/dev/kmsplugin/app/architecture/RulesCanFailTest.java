@@ -1,0 +1,79 @@
+package dev.kmsplugin.app.architecture;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import dev.kmsplugin.adapter.grpc.GrpcTransportProvider;
+import dev.kmsplugin.adapter.keyvault.fixture.ReachingIntoTheGrpcAdapter;
+import dev.kmsplugin.adapter.softhsm.SoftHsmBackendProvider;
+import dev.kmsplugin.app.Launcher;
+import dev.kmsplugin.app.fixture.AppNamingAnAdapter;
+import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.fixture.DomainReadingConfiguration;
+import dev.kmsplugin.domain.fixture.cycle.a.CycleA;
+import dev.kmsplugin.domain.fixture.cycle.b.CycleB;
+import dev.kmsplugin.ports.fixture.PortNamingTheApp;
+import dev.kmsplugin.stray.OutsideEveryRing;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every architecture rule is fed classes that break it on purpose (test-only fixtures) and must report them: a rule
+ * that cannot fail protects nothing.
+ */
+class RulesCanFailTest {
+
+    private static void assertReports(ArchRule rule, String offender, Class<?>... classes) {
+        JavaClasses imported = new ClassFileImporter().importClasses(classes);
+        EvaluationResult result = rule.evaluate(imported);
+        assertTrue(result.hasViolation(), "rule did not fire: " + rule.getDescription());
+        String report = String.join("\n", result.getFailureReport().getDetails());
+        assertTrue(report.contains(offender), "violation report does not name " + offender + ":\n" + report);
+    }
+
+    @Test
+    void domain_rule_reports_a_domain_class_using_a_library() {
+        assertReports(ArchitectureRules.DOMAIN_DEPENDS_ON_NOTHING_BUT_THE_JDK,
+                DomainReadingConfiguration.class.getName(), DomainReadingConfiguration.class, Plaintext.class);
+    }
+
+    @Test
+    void ports_rule_reports_a_port_naming_the_composition_root() {
+        assertReports(ArchitectureRules.PORTS_DEPEND_ONLY_ON_THE_DOMAIN_AND_THE_JDK,
+                PortNamingTheApp.class.getName(), PortNamingTheApp.class, Launcher.class);
+    }
+
+    @Test
+    void adapter_rule_reports_an_adapter_using_another_adapter() {
+        assertReports(ArchitectureRules.ADAPTERS_DO_NOT_KNOW_EACH_OTHER,
+                ReachingIntoTheGrpcAdapter.class.getName(), ReachingIntoTheGrpcAdapter.class,
+                GrpcTransportProvider.class);
+    }
+
+    @Test
+    void composition_root_rule_reports_anything_that_depends_on_it() {
+        assertReports(ArchitectureRules.NOTHING_DEPENDS_ON_THE_COMPOSITION_ROOT,
+                PortNamingTheApp.class.getName(), PortNamingTheApp.class, Launcher.class);
+    }
+
+    @Test
+    void composition_root_rule_reports_app_code_naming_an_adapter() {
+        assertReports(ArchitectureRules.THE_COMPOSITION_ROOT_NAMES_NO_ADAPTER,
+                AppNamingAnAdapter.class.getName(), AppNamingAnAdapter.class, SoftHsmBackendProvider.class);
+    }
+
+    @Test
+    void onion_rule_reports_a_class_outside_every_ring_and_an_inward_dependency() {
+        assertReports(ArchitectureRules.THE_DESIGN_IS_AN_ONION,
+                OutsideEveryRing.class.getName(), OutsideEveryRing.class, Plaintext.class);
+        assertReports(ArchitectureRules.THE_DESIGN_IS_AN_ONION,
+                PortNamingTheApp.class.getName(), PortNamingTheApp.class, Launcher.class);
+    }
+
+    @Test
+    void cycle_rule_reports_a_package_cycle_inside_the_domain() {
+        assertReports(ArchitectureRules.NO_PACKAGE_CYCLES, CycleA.class.getName(), CycleA.class, CycleB.class);
+    }
+}
