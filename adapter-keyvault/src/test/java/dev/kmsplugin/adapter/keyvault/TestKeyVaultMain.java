@@ -11,7 +11,9 @@ import java.nio.file.Path;
  * the packaged plugin and cannot share a JVM with it. Usage: {@code TestKeyVaultMain <work dir>}. It writes
  * {@code azure.json} (client secret for the test token endpoint) into the work dir, then prints one line
  * {@code READY url=<https url> truststore=<p12> password=<pw> version=<key version>} and serves until stdin closes.
- * Each stdin line {@code rotate} adds a key version and answers {@code ROTATED version=<id>}.
+ * Each stdin line {@code rotate} adds a key version and answers {@code ROTATED version=<id>};
+ * {@code go-v1 <base64 plaintext>} answers {@code GO-V1 <ciphertext>} with what the Go plugin stored for KMS v1 (the
+ * base64url text of a Key Vault RSA1_5 encrypt under the first version), base64-encoded once more for transport.
  */
 public final class TestKeyVaultMain {
 
@@ -24,6 +26,7 @@ public final class TestKeyVaultMain {
         System.setProperty("kms.test.tls.dir", dir.resolve("tls").toString());
         try (TestKeyVault vault = TestKeyVault.vault("myvault")) {
             TestKeyVault.Version version = vault.createVersion("kek", 2048);
+            String first = version.id;
             Files.writeString(dir.resolve("azure.json"), "{\"cloud\":\"AzurePublicCloud\",\"tenantId\":\""
                     + TestKeyVault.TENANT + "\",\"aadClientId\":\"it-client\",\"aadClientSecret\":\""
                     + vault.clientSecret + "\"}");
@@ -34,6 +37,12 @@ public final class TestKeyVaultMain {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.trim().equals("rotate")) {
                     System.out.println("ROTATED version=" + vault.createVersion("kek", 2048).id);
+                } else if (line.startsWith("go-v1 ")) {
+                    byte[] plaintext = java.util.Base64.getDecoder().decode(line.substring(6).trim());
+                    byte[] encrypted = vault.encrypt("kek", first, "RSA1_5", plaintext);
+                    String stored = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(encrypted);
+                    System.out.println("GO-V1 " + java.util.Base64.getEncoder().encodeToString(
+                            stored.getBytes(StandardCharsets.US_ASCII)));
                 } else if (line.trim().equals("requests")) {
                     System.out.println("REQUESTS " + vault.paths());
                 }

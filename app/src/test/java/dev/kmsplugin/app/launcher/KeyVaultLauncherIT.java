@@ -143,14 +143,100 @@ class KeyVaultLauncherIT {
                 "--config-file-path=" + configFile, "--config=" + WORK.resolve("test-endpoint.conf")));
     }
 
+    record Run(int exitCode, String out, String err) {
+    }
+
+    /** {@code kms-plugin client ...} as a process, stdin given. */
+    static Run client(String socket, byte[] stdin, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(DISTRIBUTION.resolve("bin/kms-plugin").toString(), "client"));
+        command.addAll(List.of(args));
+        command.add("--listen-addr=unix://" + socket);
+        Process process = new ProcessBuilder(command).start();
+        process.getOutputStream().write(stdin);
+        process.getOutputStream().close();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "client did not exit: " + command);
+        return new Run(process.exitValue(),
+                new String(process.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1),
+                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    static String vaultCommand(String line, String answerPrefix) throws IOException {
+        vaultInput.println(line);
+        for (String answer = vaultOutput.readLine(); answer != null; answer = vaultOutput.readLine()) {
+            if (answer.startsWith(answerPrefix)) {
+                return answer.substring(answerPrefix.length());
+            }
+        }
+        throw new IOException("the test Key Vault ended");
+    }
+
+    static String goPluginKeyId(String keyVersion) throws Exception {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                ("https://myvault.vault.azure.net/keys/kek/" + keyVersion).getBytes(StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(digest);
+    }
+
     @Test
-    void the_key_vault_backend_verifies_its_key_through_the_real_sdk_on_the_module_path() throws Exception {
-        try (Plugin plugin = new Plugin(keyVaultFlags("kek", WORK.resolve("azure.json").toString()), Map.of())) {
-            assertTrue(plugin.awaitOutput(out -> out.contains("current key version kek/" + version), 30),
-                    "no verified key version in:\n" + plugin.output);
+    void both_kms_apis_round_trip_through_the_real_sdk_and_rotation_keeps_old_data_readable() throws Exception {
+        Path socketDir = Files.createTempDirectory(Path.of("/tmp"), "kv-it-");
+        String socket = socketDir.resolve("kms.sock").toString();
+        Path fastRefresh = WORK.resolve("fast-refresh.conf");
+        Files.writeString(fastRefresh, "include file(\"" + WORK.resolve("test-endpoint.conf") + "\")\n"
+                + "kms.keyvault.refresh-interval = 1s\n");
+        List<String> flags = keyVaultFlags("kek", WORK.resolve("azure.json").toString());
+        flags.removeIf(flag -> flag.startsWith("--config="));
+        flags.add("--config=" + fastRefresh);
+        flags.add("--listen-addr=unix://" + socket);
+        try (Plugin plugin = new Plugin(flags, Map.of())) {
+            assertTrue(plugin.awaitOutput(out -> out.contains("serving KMS on"), 60), plugin.output.toString());
             String out = plugin.output.toString();
             assertTrue(out.contains("credential: service principal it-client with a client secret"), out);
-            assertTrue(!out.contains("Exception in thread") && !out.contains("ResolutionException"), out);
+
+            Run status = client(socket, new byte[0], "status");
+            assertEquals(0, status.exitCode(), status.err());
+            String firstKeyId = goPluginKeyId(version);
+            assertTrue(status.out().contains("key_id: " + firstKeyId), status.out());
+
+            byte[] dek = new byte[32];
+            new java.security.SecureRandom().nextBytes(dek);
+            Run v2 = client(socket, dek, "encrypt");
+            assertEquals(0, v2.exitCode(), v2.err());
+            assertTrue(v2.err().contains("key_id: " + firstKeyId), v2.err());
+            Run v2back = client(socket, v2.out().getBytes(StandardCharsets.US_ASCII), "decrypt");
+            assertEquals(0, v2back.exitCode(), v2back.err());
+            assertEquals(new String(dek, StandardCharsets.ISO_8859_1), v2back.out());
+
+            Run v1 = client(socket, dek, "encrypt", "--client-api=v1");
+            assertEquals(0, v1.exitCode(), v1.err());
+            Run v1back = client(socket, v1.out().getBytes(StandardCharsets.US_ASCII), "decrypt", "--client-api=v1");
+            assertEquals(new String(dek, StandardCharsets.ISO_8859_1), v1back.out(), v1back.err());
+
+            // What the Go plugin stored for KMS v1 reads back through this plugin unchanged.
+            String goCiphertext = vaultCommand("go-v1 " + java.util.Base64.getEncoder().encodeToString(dek),
+                    "GO-V1 ");
+            Run legacy = client(socket, goCiphertext.getBytes(StandardCharsets.US_ASCII), "decrypt",
+                    "--client-api=v1");
+            assertEquals(0, legacy.exitCode(), legacy.err());
+            assertEquals(new String(dek, StandardCharsets.ISO_8859_1), legacy.out());
+
+            // A new version becomes current (versionless mode) and data written before still decrypts.
+            String rotated = vaultCommand("rotate", "ROTATED version=");
+            String secondKeyId = goPluginKeyId(rotated);
+            assertTrue(plugin.awaitOutput(o -> o.contains("current key version changed"), 20), plugin.output.toString());
+            Run after = client(socket, new byte[0], "status");
+            assertTrue(after.out().contains("key_id: " + secondKeyId), after.out());
+            Run old = client(socket, v2.out().getBytes(StandardCharsets.US_ASCII), "decrypt",
+                    "--client-key-id=" + firstKeyId);
+            assertEquals(0, old.exitCode(), old.err());
+            assertEquals(new String(dek, StandardCharsets.ISO_8859_1), old.out());
+
+            plugin.process.destroy(); // SIGTERM: drain and exit 0
+            assertEquals(0, plugin.exitCode(30), plugin.output.toString());
+            assertTrue(!plugin.output.toString().contains(Files.readString(WORK.resolve("azure.json"))
+                    .replaceAll(".*\"aadClientSecret\":\"([^\"]+)\".*", "$1")), "the client secret was logged");
+        } finally {
+            Files.deleteIfExists(Path.of(socket));
+            Files.deleteIfExists(socketDir);
         }
     }
 
