@@ -5,6 +5,7 @@ import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.BackendProvider;
+import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
 import java.time.Clock;
@@ -39,7 +40,23 @@ public final class KeyVaultBackendProvider implements BackendProvider {
                         "cloud and credentials file, JSON or YAML (default /etc/kubernetes/azure.json)"),
                 Flag.bool("proxy-mode", NS + "proxy-mode", "send Key Vault and Entra ID traffic through a proxy"),
                 Flag.string("proxy-address", NS + "proxy-address", "proxy address for --proxy-mode"),
-                Flag.integer("proxy-port", NS + "proxy-port", "proxy port for --proxy-mode (default 7788)"));
+                Flag.integer("proxy-port", NS + "proxy-port", "proxy port for --proxy-mode (default 7788)"),
+                Flag.string("key-type", NS + "create.key-type",
+                        "keyvault create-key: RSA-HSM (default) or RSA (software-protected)"),
+                Flag.integer("key-size", NS + "create.key-size", "keyvault create-key: 2048, 3072 (default) or 4096"),
+                Flag.duration("key-expires-in", NS + "create.expires-in",
+                        "keyvault create-key/rotate-key: expiry of the new version from now (default never)"),
+                Flag.duration("rotate-every", NS + "create.rotate-every",
+                        "keyvault create-key: rotation policy adding a version this often, e.g. 2160h"),
+                Flag.duration("notify-before-expiry", NS + "create.notify-before-expiry",
+                        "keyvault create-key: rotation policy notification before expiry, e.g. 720h"),
+                Flag.bool("add-version", NS + "create.add-version",
+                        "keyvault create-key: add a version when the key already exists"));
+    }
+
+    @Override
+    public List<Command> commands() {
+        return List.of(new KeyVaultCommand(System.getenv(), KeyVaultBackendProvider::defaultHttpClient));
     }
 
     @Override
@@ -51,17 +68,8 @@ public final class KeyVaultBackendProvider implements BackendProvider {
     /** Builds and starts the backend; tests pass their own environment and an HTTP client trusting their server. */
     static KeyVaultKekBackend open(KeyVaultSettings settings, Map<String, String> env, HttpClient http,
                                    Telemetry telemetry, Clock clock) {
-        AzureConfig config = AzureConfig.read(settings.configFile());
-        Cloud cloud = Cloud.named(config.cloud(), env);
-        VaultAddress address = VaultAddress.of(settings.vaultName(), settings.managedHsm(), cloud, settings.endpoint());
-        String authority = settings.authorityHost().orElse(cloud.authorityHost());
-        boolean knownAuthority = settings.authorityHost().isEmpty();
-        Credentials.Choice choice = Credentials.choose(settings.auth(), config, env, authority, knownAuthority);
-        HttpClient transport = settings.proxyMode()
-                ? new ProxyModeHttpClient(http, settings.proxyAddress(), settings.proxyPort(), address.serviceUrl(),
-                authority)
-                : http;
-        KeyVaultKekBackend backend = new KeyVaultKekBackend(settings, address, choice, transport, telemetry, clock);
+        KeyVaultKekBackend backend = new KeyVaultKekBackend(settings, KeyVaultConnection.open(settings, env, http),
+                telemetry, clock);
         try {
             backend.start();
             return backend;

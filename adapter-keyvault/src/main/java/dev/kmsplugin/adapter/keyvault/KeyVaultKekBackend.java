@@ -1,13 +1,7 @@
 package dev.kmsplugin.adapter.keyvault;
 
-import com.azure.core.credential.TokenCredential;
-import com.azure.core.http.HttpClient;
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import com.azure.security.keyvault.keys.KeyAsyncClient;
-import com.azure.security.keyvault.keys.KeyClientBuilder;
 import com.azure.security.keyvault.keys.cryptography.CryptographyAsyncClient;
-import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
 import com.azure.security.keyvault.keys.cryptography.models.EncryptionAlgorithm;
 import com.azure.security.keyvault.keys.cryptography.models.KeyWrapAlgorithm;
 import com.azure.security.keyvault.keys.models.JsonWebKey;
@@ -68,9 +62,8 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
 
     private final KeyVaultSettings settings;
     private final VaultAddress address;
+    private final KeyVaultConnection connection;
     private final Credentials.Choice credentialChoice;
-    private final TokenCredential credential;
-    private final HttpClient http;
     private final Telemetry telemetry;
     private final Resilience resilience;
     private final HealthTracker health;
@@ -80,34 +73,20 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     private final SecureRandom random = new SecureRandom();
     private volatile KeyRef current;
 
-    KeyVaultKekBackend(KeyVaultSettings settings, VaultAddress address, Credentials.Choice credentialChoice,
-                       HttpClient http, Telemetry telemetry, Clock clock) {
+    KeyVaultKekBackend(KeyVaultSettings settings, KeyVaultConnection connection, Telemetry telemetry, Clock clock) {
         this.settings = settings;
-        this.address = address;
-        this.credentialChoice = credentialChoice;
-        this.http = http;
+        this.connection = connection;
+        this.address = connection.address;
+        this.credentialChoice = connection.choice;
         this.telemetry = telemetry;
         this.resilience = new Resilience(settings, telemetry);
         this.health = new HealthTracker(settings.healthGrace(), clock);
-        // One credential for the whole process: it caches its token and refreshes it before expiry.
-        this.credential = new CachingTokenCredential(credentialChoice.build(http));
-        KeyClientBuilder builder = new KeyClientBuilder().vaultUrl(address.serviceUrl()).credential(credential)
-                .httpClient(http).retryOptions(noSdkRetries());
-        if (address.overridden()) {
-            // The challenge names the real vault's audience, which cannot match a private or test host name.
-            builder.disableChallengeResourceVerification();
-        }
-        this.keys = builder.buildAsyncClient();
+        this.keys = connection.keys();
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "keyvault-background");
             thread.setDaemon(true);
             return thread;
         });
-    }
-
-    // Retries are ours: they must respect the caller's deadline, which the SDK's policy cannot see.
-    private static RetryOptions noSdkRetries() {
-        return new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
     }
 
     /** Verifies the key and permissions, resolves the current version, and starts the background work. */
@@ -412,16 +391,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     }
 
     private CryptographyAsyncClient client(KeyRef key) {
-        return crypto.computeIfAbsent(key.version(), version -> {
-            CryptographyClientBuilder builder = new CryptographyClientBuilder().keyIdentifier(address.keyUrl(key))
-                    .credential(credential).httpClient(http).retryOptions(noSdkRetries())
-                    // Every operation must happen inside the vault: no local RSA with a downloaded public key.
-                    .disableKeyCaching();
-            if (address.overridden()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildAsyncClient();
-        });
+        return crypto.computeIfAbsent(key.version(), version -> connection.crypto(key));
     }
 
     private Operation op(String name, KeyRef key) {

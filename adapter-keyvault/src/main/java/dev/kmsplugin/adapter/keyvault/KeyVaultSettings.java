@@ -125,6 +125,13 @@ record KeyVaultSettings(
         return result;
     }
 
+    /** The same settings with another per-attempt timeout (operator commands are not bound by the apiserver's). */
+    KeyVaultSettings withCallTimeout(Duration timeout) {
+        return new KeyVaultSettings(vaultName, keyName, keyVersion, managedHsm, configFile, proxyMode, proxyAddress,
+                proxyPort, auth, legacyKeyVersions, endpoint, authorityHost, refreshInterval, probeInterval,
+                healthGrace, timeout, maxAttempts, retryBaseDelay, retryMaxDelay, startupTimeout);
+    }
+
     boolean versionless() {
         return keyVersion.isEmpty();
     }

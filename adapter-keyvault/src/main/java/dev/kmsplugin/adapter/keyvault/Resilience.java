@@ -10,6 +10,7 @@ import dev.kmsplugin.ports.outbound.Telemetry;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -158,6 +159,12 @@ final class Resilience {
         if (detail.toLowerCase(Locale.ROOT).contains("disabled")) {
             return new KmsException.AccessDenied(op.target() + " is disabled in Key Vault (403 on " + op.name()
                     + "); enable it or configure another version", cause);
+        }
+        if (List.of("create", "setrotationpolicy").contains(op.permission())) {
+            // Provisioning is an administrator's act, outside what the serving identity should hold.
+            return new KmsException.AccessDenied("the identity may not " + op.permission() + " " + op.target()
+                    + " (403): grant the key permission '" + op.permission() + "' (RBAC role 'Key Vault Crypto "
+                    + "Officer', or access policy key permissions create, update, setrotationpolicy)", cause);
         }
         return new KmsException.AccessDenied("the plugin's identity may not " + op.permission() + " " + op.target()
                 + " (403): grant the key permission '" + op.permission() + "' (RBAC role 'Key Vault Crypto Service "

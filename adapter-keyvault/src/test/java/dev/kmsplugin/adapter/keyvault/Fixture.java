@@ -52,6 +52,12 @@ final class Fixture implements AutoCloseable {
         conf.put("retry-base-delay", Duration.ofMillis(20));
         conf.put("retry-max-delay", Duration.ofMillis(100));
         conf.put("startup-timeout", Duration.ofSeconds(10));
+        conf.put("create.key-type", "RSA-HSM");
+        conf.put("create.key-size", 3072);
+        conf.put("create.expires-in", Duration.ZERO);
+        conf.put("create.rotate-every", Duration.ZERO);
+        conf.put("create.notify-before-expiry", Duration.ZERO);
+        conf.put("create.add-version", false);
     }
 
     static Fixture create(Path dir) throws IOException {
@@ -166,7 +172,13 @@ final class Fixture implements AutoCloseable {
 
         @Override
         public Settings at(String path) {
-            throw new UnsupportedOperationException();
+            Map<String, Object> scoped = new HashMap<>();
+            values.forEach((k, v) -> {
+                if (k.startsWith(path + ".")) {
+                    scoped.put(k.substring(path.length() + 1), v);
+                }
+            });
+            return new MapSettings(scoped);
         }
     }
 

@@ -87,6 +87,8 @@ final class TestKeyVault implements AutoCloseable {
     private final Set<String> denied = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
+    final List<JsonNode> creates = new CopyOnWriteArrayList<>();
+    final Map<String, JsonNode> policies = new ConcurrentHashMap<>();
     final List<Map<String, String>> tokenRequests = new CopyOnWriteArrayList<>();
     private final AtomicLong clock = new AtomicLong(1_700_000_000L);
     private final AtomicInteger tokenCounter = new AtomicInteger();
@@ -226,6 +228,10 @@ final class TestKeyVault implements AutoCloseable {
             String operation;
             if ("versions".equals(version) && action == null) {
                 operation = "versions";
+            } else if ("create".equals(version) && action == null) {
+                operation = "create";
+            } else if ("rotationpolicy".equals(version) && action == null) {
+                operation = exchange.getRequestMethod().equals("PUT") ? "setpolicy" : "getpolicy";
             } else if (action == null) {
                 operation = "get";
             } else {
@@ -246,6 +252,15 @@ final class TestKeyVault implements AutoCloseable {
             if (denied.contains(operation)) {
                 send(exchange, 403, error("Forbidden", "Caller is not authorized to perform action on resource. "
                         + "Action: '" + operation + "'"), Map.of());
+                return;
+            }
+            if (operation.equals("create")) {
+                create(exchange, name, body);
+                return;
+            }
+            if (operation.equals("setpolicy")) {
+                policies.put(name, JSON.readTree(body));
+                send(exchange, 200, JSON.readTree(body), Map.of());
                 return;
             }
             List<Version> versions = keys.get(name);
@@ -295,6 +310,25 @@ final class TestKeyVault implements AutoCloseable {
 
     private static Version find(List<Version> versions, String id) {
         return versions.stream().filter(v -> v.id.equals(id)).findFirst().orElse(null);
+    }
+
+    // POST /keys/{name}/create: a new key, or a new version of an existing one, with what the body asks for.
+    private void create(HttpExchange exchange, String name, byte[] body) throws IOException {
+        JsonNode request = JSON.readTree(body);
+        creates.add(request);
+        String kty = request.path("kty").asText();
+        if (!kty.equals("RSA") && !kty.equals("RSA-HSM")) {
+            send(exchange, 400, error("BadParameter", "unsupported kty " + kty), Map.of());
+            return;
+        }
+        Version v = createVersion(name, request.path("key_size").asInt(2048));
+        v.kty = kty;
+        List<String> ops = new ArrayList<>();
+        request.path("key_ops").forEach(op -> ops.add(op.asText()));
+        if (!ops.isEmpty()) {
+            v.ops = ops;
+        }
+        send(exchange, 200, keyBundle(name, v), Map.of());
     }
 
     private void listVersions(HttpExchange exchange, String name, List<Version> versions) throws IOException {
