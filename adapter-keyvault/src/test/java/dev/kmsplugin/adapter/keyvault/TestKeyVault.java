@@ -125,14 +125,29 @@ final class TestKeyVault implements AutoCloseable {
 
     // --- keys ---------------------------------------------------------------------------------------------------
 
+    // RSA generation dominates the test run (seconds for 3072 bits on a busy machine), so key pairs are made once
+    // per JVM and handed out in order: distinct within one vault, shared between vaults of different tests.
+    private static final Map<Integer, List<KeyPair>> POOL = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> taken = new ConcurrentHashMap<>();
+
+    private KeyPair nextPair(int bits) throws java.security.GeneralSecurityException {
+        int index = taken.computeIfAbsent(bits, b -> new AtomicInteger()).getAndIncrement();
+        List<KeyPair> pool = POOL.computeIfAbsent(bits, b -> new CopyOnWriteArrayList<>());
+        synchronized (pool) {
+            while (pool.size() <= index) {
+                KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+                generator.initialize(bits);
+                pool.add(generator.generateKeyPair());
+            }
+            return pool.get(index);
+        }
+    }
+
     synchronized Version createVersion(String name, int bits) {
         try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(bits);
             byte[] id = new byte[16];
             new java.security.SecureRandom().nextBytes(id);
-            Version version = new Version(HexFormat.of().formatHex(id), generator.generateKeyPair(),
-                    clock.incrementAndGet());
+            Version version = new Version(HexFormat.of().formatHex(id), nextPair(bits), clock.incrementAndGet());
             keys.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(version);
             return version;
         } catch (Exception e) {

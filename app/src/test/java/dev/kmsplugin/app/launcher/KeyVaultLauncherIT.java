@@ -250,6 +250,31 @@ class KeyVaultLauncherIT {
     }
 
     @Test
+    void keyvault_check_and_create_key_run_from_the_launcher_with_the_serving_flags() throws Exception {
+        List<String> check = new ArrayList<>(List.of("keyvault", "check"));
+        check.addAll(keyVaultFlags("kek", WORK.resolve("azure.json").toString()));
+        check.remove("--backend=keyvault");
+        try (Plugin plugin = new Plugin(check, Map.of())) {
+            assertEquals(0, plugin.exitCode(30), plugin.output.toString());
+            assertTrue(plugin.output.toString().contains("OK: Azure Key Vault https://myvault.vault.azure.net/ key kek"),
+                    plugin.output.toString());
+        }
+        List<String> create = new ArrayList<>(List.of("keyvault", "create-key"));
+        create.addAll(keyVaultFlags("kek", WORK.resolve("azure.json").toString()));
+        create.remove("--backend=keyvault");
+        try (Plugin plugin = new Plugin(create, Map.of())) {
+            assertEquals(0, plugin.exitCode(30), plugin.output.toString());
+            assertTrue(plugin.output.toString().contains("already exists"), plugin.output.toString());
+        }
+        List<String> missing = new ArrayList<>(List.of("keyvault", "check"));
+        missing.addAll(keyVaultFlags("nokey", WORK.resolve("azure.json").toString()));
+        missing.remove("--backend=keyvault");
+        try (Plugin plugin = new Plugin(missing, Map.of())) {
+            assertEquals(4, plugin.exitCode(30), plugin.output.toString());
+        }
+    }
+
+    @Test
     void no_credentials_is_a_configuration_error_with_exit_code_2() throws Exception {
         try (Plugin plugin = new Plugin(keyVaultFlags("kek", WORK.resolve("absent.json").toString()), Map.of())) {
             assertEquals(2, plugin.exitCode(30), plugin.output.toString());
