@@ -114,13 +114,24 @@ record AzureConfig(
         return value;
     }
 
+    // Go's encoding/json (which the Go plugin reads this file with, YAML included) matches field names
+    // case-insensitively, so "tenantID" or "AADClientID" work there and must work here.
+    private static Object field(Map<String, Object> fields, String name) {
+        for (Map.Entry<String, Object> entry : fields.entrySet()) {
+            if (entry.getKey().equalsIgnoreCase(name)) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+
     private static String string(Map<String, Object> fields, String name) {
-        Object value = fields.get(name);
+        Object value = field(fields, name);
         return value == null ? "" : String.valueOf(value).trim();
     }
 
     private static boolean bool(Map<String, Object> fields, String name) {
-        Object value = fields.get(name);
+        Object value = field(fields, name);
         return value instanceof Boolean b ? b : "true".equals(String.valueOf(value).trim().toLowerCase(Locale.ROOT));
     }
 

@@ -143,10 +143,9 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     public byte[] wrap(KeyRef key, Plaintext dataKey, byte[] aad, CallContext call) {
         byte[] clear = dataKey.bytes();
         try {
-            byte[] wrapped = observe(key, () -> resilience.run(op("wrapKey", key), call, timeout ->
+            return observe(key, () -> resilience.run(op("wrapKey", key), call, timeout ->
                     client(key).wrapKey(KeyWrapAlgorithm.RSA_OAEP_256, clear).timeout(timeout).block()
                             .getEncryptedKey()));
-            return wrapped;
         } finally {
             Arrays.fill(clear, (byte) 0);
         }
@@ -258,8 +257,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
             verifyKey(key, pinned);
             return pinned;
         }
-        KeyRef latestRef = new KeyRef(name, "latest");
-        KeyVaultKey latest = resilience.run(op("get", latestRef, "key " + name), call, timeout ->
+        KeyVaultKey latest = resilience.run(op("get", "key " + name), call, timeout ->
                 keys.getKey(name).timeout(timeout).block());
         KeyProperties properties = latest.getProperties();
         if (usable(properties)) {
@@ -268,7 +266,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
             return ref;
         }
         // The newest version is disabled or not yet/no longer valid: pick the newest usable one (needs 'list').
-        List<KeyProperties> versions = resilience.run(op("list", latestRef, "the versions of key " + name), call,
+        List<KeyProperties> versions = resilience.run(op("list", "the versions of key " + name), call,
                 timeout -> keys.listPropertiesOfKeyVersions(name).collectList().timeout(timeout).block());
         KeyProperties newest = versions.stream().filter(this::usable)
                 .max(Comparator.comparing(p -> Optional.ofNullable(p.getCreatedOn()).orElse(OffsetDateTime.MIN)))
@@ -394,16 +392,11 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         return crypto.computeIfAbsent(key.version(), version -> connection.crypto(key));
     }
 
-    private Operation op(String name, KeyRef key) {
-        return op(name, key, "key " + key);
+    private static Operation op(String name, KeyRef key) {
+        return new Operation(name, name, "key " + key);
     }
 
-    private static Operation op(String name, KeyRef key, String target) {
+    private static Operation op(String name, String target) {
         return new Operation(name, name, target);
-    }
-
-    /** For tests and commands: the vault URLs in use. */
-    VaultAddress address() {
-        return address;
     }
 }

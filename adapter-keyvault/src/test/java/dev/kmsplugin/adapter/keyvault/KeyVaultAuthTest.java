@@ -112,6 +112,16 @@ class KeyVaultAuthTest {
     }
 
     @Test
+    void field_names_match_case_insensitively_as_go_encoding_json_does() throws Exception {
+        Path file = dir.resolve("cased.json");
+        Files.writeString(file, "{\"TenantID\":\"t\",\"AADClientID\":\"a\",\"aadclientsecret\":\"s\"}");
+        AzureConfig config = AzureConfig.read(file);
+        assertEquals("t", config.tenantId());
+        assertEquals("a", config.aadClientId());
+        assertEquals("s", config.aadClientSecret());
+    }
+
+    @Test
     void yaml_config_files_are_read_like_json() throws Exception {
         Path file = dir.resolve("azure.yaml");
         Files.writeString(file, "# written by hand\ncloud: AzureChinaCloud\ntenantId: \"t\"\naadClientId: 'a'\n"

@@ -128,11 +128,16 @@ class KeyVaultLauncherIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             if (process.isAlive()) {
                 process.destroy();
-                if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                try {
+                    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
                     process.destroyForcibly();
+                    Thread.currentThread().interrupt();
                 }
             }
         }
