@@ -221,4 +221,23 @@ class KeyVaultKekBackendTest {
                     new DecryptRequest(new Ciphertext(bytes), Optional.empty(), Annotations.none()), v2()));
         }
     }
+
+    @Test
+    void managed_hsm_asks_for_a_managed_hsm_token_and_derives_key_ids_from_the_hsm_url() throws Exception {
+        try (TestKeyVault hsm = new TestKeyVault("myhsm.managedhsm.azure.net", "https://managedhsm.azure.net")) {
+            Fixture onHsm = new Fixture(hsm, dir);
+            onHsm.conf.putAll(fixture.conf);
+            onHsm.set("vault-name", "myhsm").set("managed-hsm", true).set("endpoint", hsm.url())
+                    .set("authority-host", hsm.url());
+            TestKeyVault.Version v = hsm.createVersion("kek", 2048);
+            v.kty = "RSA-HSM";
+            try (var backend = onHsm.open()) {
+                assertTrue(hsm.tokenRequests.get(0).get("scope").contains("https://managedhsm.azure.net/.default"),
+                        hsm.tokenRequests.get(0).toString());
+                assertEquals(dev.kmsplugin.domain.key.KeyId.sha256Hex(
+                        "https://myhsm.managedhsm.azure.net/keys/kek/" + v.id), backend.keyId(backend.currentKey()));
+                assertTrue(backend.describe().startsWith("Azure Managed HSM https://myhsm.managedhsm.azure.net/"));
+            }
+        }
+    }
 }
