@@ -1,12 +1,22 @@
 package dev.kmsplugin.adapter.keyvault;
 
-import dev.kmsplugin.domain.failure.KmsException;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
+import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.BackendProvider;
+import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
-/** Makes the Azure Key Vault / Managed HSM backend. (Placeholder until the backend lands.) */
+/** Makes the Azure Key Vault / Managed HSM backend; flags keep the Go plugin's names and meaning. */
 public final class KeyVaultBackendProvider implements BackendProvider {
+
+    private static final String NS = "kms.keyvault.";
 
     @Override
     public String name() {
@@ -19,7 +29,62 @@ public final class KeyVaultBackendProvider implements BackendProvider {
     }
 
     @Override
-    public KeyEncryptionKeys create(PluginContext context) {
-        throw new KmsException.Misconfigured("the Key Vault backend is not built yet");
+    public List<Flag> flags() {
+        return List.of(
+                Flag.string("keyvault-name", NS + "vault-name", "Azure Key Vault or Managed HSM name"),
+                Flag.string("key-name", NS + "key-name", "name of the RSA key that wraps data keys"),
+                Flag.string("key-version", NS + "key-version",
+                        "pin this key version; empty = versionless (newest enabled version, re-read periodically)"),
+                Flag.bool("managed-hsm", NS + "managed-hsm", "the key lives in a Managed HSM pool"),
+                Flag.string("config-file-path", NS + "config-file-path",
+                        "cloud and credentials file, JSON or YAML (default /etc/kubernetes/azure.json)"),
+                Flag.bool("proxy-mode", NS + "proxy-mode", "send Key Vault and Entra ID traffic through a proxy"),
+                Flag.string("proxy-address", NS + "proxy-address", "proxy address for --proxy-mode"),
+                Flag.integer("proxy-port", NS + "proxy-port", "proxy port for --proxy-mode (default 7788)"),
+                Flag.string("key-type", NS + "create.key-type",
+                        "keyvault create-key: RSA-HSM (default) or RSA (software-protected)"),
+                Flag.integer("key-size", NS + "create.key-size", "keyvault create-key: 2048, 3072 (default) or 4096"),
+                Flag.duration("key-expires-in", NS + "create.expires-in",
+                        "keyvault create-key/rotate-key: expiry of the new version from now (default never)"),
+                Flag.duration("rotate-every", NS + "create.rotate-every",
+                        "keyvault create-key: rotation policy adding a version this often, e.g. 2160h"),
+                Flag.duration("notify-before-expiry", NS + "create.notify-before-expiry",
+                        "keyvault create-key: rotation policy notification before expiry, e.g. 720h"),
+                Flag.bool("add-version", NS + "create.add-version",
+                        "keyvault create-key: add a version when the key already exists"));
     }
+
+    @Override
+    public List<Command> commands() {
+        return List.of(new KeyVaultCommand(System.getenv(), KeyVaultBackendProvider::defaultHttpClient));
+    }
+
+    @Override
+    public KeyEncryptionKeys create(PluginContext context) {
+        KeyVaultSettings settings = KeyVaultSettings.read(context.settings());
+        return open(settings, System.getenv(), defaultHttpClient(settings), context.telemetry(), context.clock());
+    }
+
+    /** Builds and starts the backend; tests pass their own environment and an HTTP client trusting their server. */
+    static KeyVaultKekBackend open(KeyVaultSettings settings, Map<String, String> env, HttpClient http,
+                                   Telemetry telemetry, Clock clock) {
+        KeyVaultKekBackend backend = new KeyVaultKekBackend(settings, KeyVaultConnection.open(settings, env, http),
+                telemetry, clock);
+        try {
+            backend.start();
+            return backend;
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    // java.net.http rather than Netty: measured smaller and faster to start (docs/keyvault.md, "HTTP client").
+    // HTTP/1.1: no h2c upgrade attempts towards a plain-HTTP proxy in proxy mode.
+    static HttpClient defaultHttpClient(KeyVaultSettings settings) {
+        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1))
+                .connectionTimeout(Duration.ofSeconds(2)).build();
+    }
+
 }

@@ -1,0 +1,259 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import com.azure.core.http.HttpClient;
+import com.azure.security.keyvault.keys.KeyAsyncClient;
+import com.azure.security.keyvault.keys.models.CreateRsaKeyOptions;
+import com.azure.security.keyvault.keys.models.KeyOperation;
+import com.azure.security.keyvault.keys.models.KeyRotationLifetimeAction;
+import com.azure.security.keyvault.keys.models.KeyRotationPolicy;
+import com.azure.security.keyvault.keys.models.KeyRotationPolicyAction;
+import com.azure.security.keyvault.keys.models.KeyType;
+import com.azure.security.keyvault.keys.models.KeyVaultKey;
+import dev.kmsplugin.adapter.keyvault.Resilience.Operation;
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.Settings;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * {@code kms-plugin keyvault create-key|rotate-key|check}: provisions and checks the key with the same flags,
+ * config file and identity as serving. The plugin never creates keys while serving.
+ *
+ * <p>Exit codes: 0 success; 1 Key Vault unavailable or another failure; 2 bad command line or a key that is
+ * misconfigured for the plugin; 4 key or version not found; 5 the identity lacks a permission.
+ */
+final class KeyVaultCommand implements Command {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int MISCONFIGURED = 2;
+    static final int NOT_FOUND = 4;
+    static final int FORBIDDEN = 5;
+
+    private static final String USAGE = "usage: kms-plugin keyvault create-key|rotate-key|check --keyvault-name=NAME "
+            + "--key-name=NAME [--managed-hsm] [--config-file-path=FILE] [--key-type=RSA-HSM|RSA] "
+            + "[--key-size=3072] [--key-expires-in=8760h] [--rotate-every=2160h] [--notify-before-expiry=720h] "
+            + "[--add-version]";
+    private static final String GRANT = "grant the identity the RBAC role 'Key Vault Crypto Service Encryption User' "
+            + "on the key (Managed HSM: 'Managed HSM Crypto Service Encryption User'), or the access policy key "
+            + "permissions get, wrapKey, unwrapKey";
+    private static final Duration BUDGET = Duration.ofSeconds(30);
+    // Creating an HSM-protected key takes Key Vault seconds, not the milliseconds a wrap does.
+    private static final Duration COMMAND_ATTEMPT = Duration.ofSeconds(10);
+
+    private final Map<String, String> env;
+    private final Function<KeyVaultSettings, HttpClient> http;
+
+    KeyVaultCommand(Map<String, String> env, Function<KeyVaultSettings, HttpClient> http) {
+        this.env = env;
+        this.http = http;
+    }
+
+    @Override
+    public String name() {
+        return "keyvault";
+    }
+
+    @Override
+    public String summary() {
+        return "create-key, rotate-key or check the Key Vault / Managed HSM key (--keyvault-name, --key-name)";
+    }
+
+    @Override
+    public int run(Invocation invocation) {
+        PrintStream out = invocation.out();
+        PrintStream err = invocation.err();
+        List<String> words = invocation.arguments();
+        if (words.size() != 1 || !List.of("create-key", "rotate-key", "check").contains(words.get(0))) {
+            err.println(USAGE);
+            return MISCONFIGURED;
+        }
+        try {
+            KeyVaultSettings settings = KeyVaultSettings.read(invocation.settings());
+            return switch (words.get(0)) {
+                case "create-key" -> createKey(settings, CreateOptions.read(invocation.settings(), settings), out);
+                case "rotate-key" -> rotateKey(settings, CreateOptions.read(invocation.settings(), settings), out);
+                default -> check(settings, out, err);
+            };
+        } catch (KmsException e) {
+            err.println("kms-plugin keyvault " + words.get(0) + ": " + e.getMessage());
+            return exitCode(e);
+        }
+    }
+
+    static int exitCode(KmsException e) {
+        return switch (e.kind()) {
+            case UNKNOWN_KEY_VERSION -> NOT_FOUND;
+            case ACCESS_DENIED -> FORBIDDEN;
+            case MISCONFIGURED, INVALID_INPUT -> MISCONFIGURED;
+            case BACKEND_UNAVAILABLE, THROTTLED, DEADLINE_EXCEEDED, INTEGRITY_FAILURE -> FAILED;
+        };
+    }
+
+    /** The create-key options, validated. */
+    record CreateOptions(boolean hsm, int size, Duration expiresIn, Duration rotateEvery, Duration notifyBefore,
+                         boolean addVersion) {
+        static CreateOptions read(Settings all, KeyVaultSettings settings) {
+            Settings s = all.at("create");
+            List<String> problems = new ArrayList<>();
+            String type = s.string("key-type").trim().toUpperCase(java.util.Locale.ROOT);
+            if (!type.equals("RSA-HSM") && !type.equals("RSA")) {
+                problems.add("--key-type must be RSA-HSM or RSA, not '" + type + "'");
+            }
+            if (type.equals("RSA") && settings.managedHsm()) {
+                problems.add("--key-type=RSA is not available on Managed HSM: every key there is RSA-HSM");
+            }
+            int size = s.integer("key-size");
+            if (size != 2048 && size != 3072 && size != 4096) {
+                problems.add("--key-size must be 2048, 3072 or 4096, not " + size);
+            }
+            Duration expires = s.duration("expires-in");
+            Duration rotate = s.duration("rotate-every");
+            Duration notify = s.duration("notify-before-expiry");
+            for (Map.Entry<String, Duration> d : Map.of("--key-expires-in", expires, "--rotate-every", rotate,
+                    "--notify-before-expiry", notify).entrySet()) {
+                if (d.getValue().isNegative() || (!d.getValue().isZero() && d.getValue().toHours() % 24 != 0)) {
+                    problems.add(d.getKey() + " must be a whole number of days (e.g. 2160h for 90 days)");
+                }
+            }
+            if (!notify.isZero() && expires.isZero()) {
+                problems.add("--notify-before-expiry needs --key-expires-in");
+            }
+            if (!rotate.isZero() && !expires.isZero() && rotate.compareTo(expires) >= 0) {
+                problems.add("--rotate-every must be shorter than --key-expires-in, or versions expire unrotated");
+            }
+            if (!problems.isEmpty()) {
+                throw new KmsException.Misconfigured(String.join("; ", problems));
+            }
+            return new CreateOptions(type.equals("RSA-HSM") || settings.managedHsm(), size, expires, rotate, notify,
+                    s.bool("add-version"));
+        }
+    }
+
+    private int createKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
+        KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
+        Resilience resilience = new Resilience(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none());
+        KeyAsyncClient keys = connection.keys();
+        String name = settings.keyName();
+        Optional<KeyVaultKey> existing = find(resilience, keys, name);
+        if (existing.isPresent() && !options.addVersion()) {
+            KeyVaultKey key = existing.get();
+            out.println("key '" + name + "' already exists in " + connection.address.canonicalUrl() + " (newest version "
+                    + key.getProperties().getVersion() + ", " + describe(key) + "); nothing changed");
+            out.println("use --add-version to add a version, or 'kms-plugin keyvault check' to verify it");
+            return OK;
+        }
+        KeyVaultKey created = create(resilience, keys, name, options.hsm(), options.size(), options);
+        out.println((existing.isPresent() ? "added version " : "created key '" + name + "' version ")
+                + created.getProperties().getVersion() + " in " + connection.address.canonicalUrl() + " ("
+                + describe(created) + ")");
+        out.println("key_id " + connection.address.keyId(new KeyRef(name, created.getProperties().getVersion())));
+        if (!options.rotateEvery().isZero()) {
+            KeyRotationPolicy policy = policy(options);
+            resilience.run(new Operation("setRotationPolicy", "setrotationpolicy", "key " + name), call(),
+                    timeout -> keys.updateKeyRotationPolicy(name, policy).timeout(timeout).block());
+            out.println("rotation policy: a new version every " + options.rotateEvery().toDays() + " days"
+                    + (options.notifyBefore().isZero() ? ""
+                    : ", notification " + options.notifyBefore().toDays() + " days before expiry"));
+        }
+        return OK;
+    }
+
+    private int rotateKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
+        KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
+        Resilience resilience = new Resilience(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none());
+        KeyAsyncClient keys = connection.keys();
+        String name = settings.keyName();
+        KeyVaultKey current = find(resilience, keys, name).orElseThrow(() -> new KmsException.UnknownKeyVersion(
+                "key '" + name + "' does not exist in " + connection.address.canonicalUrl()
+                + "; create it with 'kms-plugin keyvault create-key'"));
+        // The new version is of the same kind as the newest one, so the plugin's checks still pass.
+        boolean hsm = KeyType.RSA_HSM.equals(current.getKey().getKeyType()) || settings.managedHsm();
+        int bits = new BigInteger(1, current.getKey().getN()).bitLength();
+        KeyVaultKey created = create(resilience, keys, name, hsm, bits, options);
+        String version = created.getProperties().getVersion();
+        out.println("key '" + name + "' version " + version + " added (" + describe(created) + ")");
+        out.println("key_id " + connection.address.keyId(new KeyRef(name, version)));
+        out.println(settings.versionless()
+                ? "a versionless plugin makes it current within " + settings.refreshInterval().toSeconds()
+                + " s (refresh-interval); earlier versions stay usable for decryption"
+                : "the plugin is pinned with --key-version; set --key-version=" + version + " and restart it");
+        return OK;
+    }
+
+    private int check(KeyVaultSettings settings, PrintStream out, PrintStream err) {
+        // The serving start-up verification, with the configured identity: key, type, size, operations, round trip.
+        try (KeyVaultKekBackend backend = KeyVaultBackendProvider.open(settings, env, http.apply(settings),
+                Telemetry.none(), Clock.systemUTC())) {
+            KeyRef key = backend.currentKey();
+            out.println("OK: " + backend.describe() + ", version " + key.version());
+            out.println("  enabled, RSA of 2048 bits or more, wrapKey and unwrapKey permitted, and a wrap/unwrap "
+                    + "round trip succeeded");
+            out.println("key_id " + backend.keyId(key));
+            return OK;
+        } catch (KmsException e) {
+            err.println("kms-plugin keyvault check: " + e.getMessage());
+            if (e instanceof KmsException.AccessDenied && !e.getMessage().contains("disabled")) {
+                err.println("to fix: " + GRANT);
+            }
+            return exitCode(e);
+        }
+    }
+
+    private static Optional<KeyVaultKey> find(Resilience resilience, KeyAsyncClient keys, String name) {
+        try {
+            return Optional.of(resilience.run(new Operation("get", "get", "key " + name), call(),
+                    timeout -> keys.getKey(name).timeout(timeout).block()));
+        } catch (KmsException.UnknownKeyVersion e) {
+            return Optional.empty();
+        }
+    }
+
+    private static KeyVaultKey create(Resilience resilience, KeyAsyncClient keys, String name, boolean hsm, int bits,
+                                      CreateOptions options) {
+        CreateRsaKeyOptions create = new CreateRsaKeyOptions(name).setHardwareProtected(hsm).setKeySize(bits)
+                .setKeyOperations(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY);
+        if (!options.expiresIn().isZero()) {
+            create.setExpiresOn(OffsetDateTime.now().plus(options.expiresIn()));
+        }
+        return resilience.run(new Operation("create", "create", "key " + name), call(),
+                timeout -> keys.createRsaKey(create).timeout(timeout).block());
+    }
+
+    private static KeyRotationPolicy policy(CreateOptions options) {
+        List<KeyRotationLifetimeAction> actions = new ArrayList<>();
+        actions.add(new KeyRotationLifetimeAction(KeyRotationPolicyAction.ROTATE)
+                .setTimeAfterCreate("P" + options.rotateEvery().toDays() + "D"));
+        if (!options.notifyBefore().isZero()) {
+            actions.add(new KeyRotationLifetimeAction(KeyRotationPolicyAction.NOTIFY)
+                    .setTimeBeforeExpiry("P" + options.notifyBefore().toDays() + "D"));
+        }
+        KeyRotationPolicy policy = new KeyRotationPolicy().setLifetimeActions(actions);
+        if (!options.expiresIn().isZero()) {
+            policy.setExpiresIn("P" + options.expiresIn().toDays() + "D");
+        }
+        return policy;
+    }
+
+    private static String describe(KeyVaultKey key) {
+        int bits = key.getKey().getN() == null ? 0 : new BigInteger(1, key.getKey().getN()).bitLength();
+        return key.getKey().getKeyType() + ", " + bits + " bits, operations " + key.getKey().getKeyOps()
+                + (key.getProperties().getExpiresOn() == null ? "" : ", expires " + key.getProperties().getExpiresOn());
+    }
+
+    private static CallContext call() {
+        return CallContext.internal("keyvault-command", BUDGET);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** The {@code kms.keyvault} settings, read and validated once; every problem is reported together. */
+record KeyVaultSettings(
+        String vaultName,
+        String keyName,
+        Optional<String> keyVersion,
+        boolean managedHsm,
+        Path configFile,
+        boolean proxyMode,
+        String proxyAddress,
+        int proxyPort,
+        AuthKind auth,
+        List<String> legacyKeyVersions,
+        Optional<String> endpoint,
+        Optional<String> authorityHost,
+        Duration refreshInterval,
+        Duration probeInterval,
+        Duration healthGrace,
+        Duration callTimeout,
+        int maxAttempts,
+        Duration retryBaseDelay,
+        Duration retryMaxDelay,
+        Duration startupTimeout) {
+
+    // The Go plugin's rule for --keyvault-name; Key Vault itself allows the same set.
+    private static final Pattern VAULT_NAME = Pattern.compile("^[-A-Za-z0-9]+$");
+    private static final Pattern KEY_NAME = Pattern.compile("^[-A-Za-z0-9]{1,127}$");
+    private static final Pattern KEY_VERSION = Pattern.compile("^[A-Za-z0-9]{1,64}$");
+
+    /** Credential kinds; {@code AUTO} applies the selection rules of docs/keyvault.md. */
+    enum AuthKind {
+        AUTO, MANAGED_IDENTITY, CLIENT_SECRET, CLIENT_CERTIFICATE, WORKLOAD_IDENTITY, ENVIRONMENT;
+
+        static AuthKind parse(String text) {
+            for (AuthKind kind : values()) {
+                if (kind.label().equals(text.trim().toLowerCase(Locale.ROOT))) {
+                    return kind;
+                }
+            }
+            return null;
+        }
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    static KeyVaultSettings read(Settings settings) {
+        List<String> problems = new ArrayList<>();
+        String vaultName = trimmed(settings.optionalString("vault-name").orElse(""));
+        if (vaultName.isEmpty()) {
+            problems.add("kms.keyvault.vault-name is not set (set it with --keyvault-name)");
+        } else if (vaultName.length() < 3 || vaultName.length() > 24 || !VAULT_NAME.matcher(vaultName).matches()) {
+            problems.add("--keyvault-name '" + vaultName + "' is invalid: 3-24 characters of letters, digits and '-'");
+        }
+        String keyName = trimmed(settings.optionalString("key-name").orElse(""));
+        if (keyName.isEmpty()) {
+            problems.add("kms.keyvault.key-name is not set (set it with --key-name)");
+        } else if (!KEY_NAME.matcher(keyName).matches()) {
+            problems.add("--key-name '" + keyName + "' is invalid: 1-127 characters of letters, digits and '-'");
+        }
+        Optional<String> keyVersion = Optional.of(trimmed(settings.optionalString("key-version").orElse("")))
+                .filter(v -> !v.isEmpty());
+        keyVersion.filter(v -> !KEY_VERSION.matcher(v).matches()).ifPresent(v ->
+                problems.add("--key-version '" + v + "' is invalid: Key Vault versions are letters and digits"));
+        List<String> legacy = new ArrayList<>();
+        for (String version : settings.strings("legacy-key-versions")) {
+            String v = trimmed(version);
+            if (!KEY_VERSION.matcher(v).matches()) {
+                problems.add("kms.keyvault.legacy-key-versions holds an invalid version '" + v + "'");
+            } else if (!legacy.contains(v)) {
+                legacy.add(v);
+            }
+        }
+        boolean proxyMode = settings.bool("proxy-mode");
+        String proxyAddress = settings.optionalString("proxy-address").orElse("").trim();
+        int proxyPort = settings.integer("proxy-port");
+        if (proxyMode && proxyAddress.isEmpty()) {
+            problems.add("--proxy-mode needs --proxy-address");
+        }
+        if (proxyPort < 1 || proxyPort > 65535) {
+            problems.add("--proxy-port " + proxyPort + " is not a TCP port");
+        }
+        AuthKind auth = AuthKind.parse(settings.string("auth"));
+        if (auth == null) {
+            problems.add("kms.keyvault.auth '" + settings.string("auth") + "' is not one of auto, managed-identity, "
+                    + "client-secret, client-certificate, workload-identity, environment");
+        }
+        Optional<String> endpoint = settings.optionalString("endpoint").map(String::trim).filter(s -> !s.isEmpty());
+        endpoint.filter(e -> !e.startsWith("https://")).ifPresent(e ->
+                problems.add("kms.keyvault.endpoint must be an https:// URL"));
+        Optional<String> authority = settings.optionalString("authority-host").map(String::trim)
+                .filter(s -> !s.isEmpty());
+        authority.filter(e -> !e.startsWith("https://")).ifPresent(e ->
+                problems.add("kms.keyvault.authority-host must be an https:// URL"));
+        int maxAttempts = settings.integer("max-attempts");
+        if (maxAttempts < 1 || maxAttempts > 10) {
+            problems.add("kms.keyvault.max-attempts must be between 1 and 10");
+        }
+        Duration callTimeout = positive(settings, "call-timeout", problems);
+        if (callTimeout.compareTo(Duration.ofSeconds(3)) >= 0) {
+            problems.add("kms.keyvault.call-timeout must stay below the apiserver's 3 s");
+        }
+        KeyVaultSettings result = new KeyVaultSettings(vaultName, keyName, keyVersion, settings.bool("managed-hsm"),
+                Path.of(settings.string("config-file-path").trim()), proxyMode, proxyAddress, proxyPort, auth,
+                List.copyOf(legacy), endpoint, authority,
+                positive(settings, "refresh-interval", problems), positive(settings, "probe-interval", problems),
+                nonNegative(settings, "health-grace", problems), callTimeout, maxAttempts,
+                positive(settings, "retry-base-delay", problems), positive(settings, "retry-max-delay", problems),
+                positive(settings, "startup-timeout", problems));
+        if (!problems.isEmpty()) {
+            throw new KmsException.Misconfigured("Key Vault backend: " + String.join("; ", problems));
+        }
+        return result;
+    }
+
+    /** The same settings with another per-attempt timeout (operator commands are not bound by the apiserver's). */
+    KeyVaultSettings withCallTimeout(Duration timeout) {
+        return new KeyVaultSettings(vaultName, keyName, keyVersion, managedHsm, configFile, proxyMode, proxyAddress,
+                proxyPort, auth, legacyKeyVersions, endpoint, authorityHost, refreshInterval, probeInterval,
+                healthGrace, timeout, maxAttempts, retryBaseDelay, retryMaxDelay, startupTimeout);
+    }
+
+    boolean versionless() {
+        return keyVersion.isEmpty();
+    }
+
+    /** The Go plugin trims surrounding whitespace and double quotes (values pasted from JSON or shell). */
+    static String trimmed(String value) {
+        String v = value.trim();
+        while (v.startsWith("\"")) {
+            v = v.substring(1).trim();
+        }
+        while (v.endsWith("\"")) {
+            v = v.substring(0, v.length() - 1).trim();
+        }
+        return v;
+    }
+
+    private static Duration positive(Settings settings, String path, List<String> problems) {
+        Duration value = settings.duration(path);
+        if (value.isZero() || value.isNegative()) {
+            problems.add("kms.keyvault." + path + " must be positive");
+            return Duration.ofSeconds(1);
+        }
+        return value;
+    }
+
+    private static Duration nonNegative(Settings settings, String path, List<String> problems) {
+        Duration value = settings.duration(path);
+        if (value.isNegative()) {
+            problems.add("kms.keyvault." + path + " must not be negative");
+            return Duration.ZERO;
+        }
+        return value;
+    }
+}

@@ -1,0 +1,232 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.key.KeyId;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A test Key Vault, a config file and settings for one backend, all in a temp directory. */
+final class Fixture implements AutoCloseable {
+
+    final TestKeyVault vault;
+    final Path dir;
+    final Map<String, Object> conf = new HashMap<>();
+    final Map<String, String> env = new HashMap<>();
+    final RecordingTelemetry telemetry = new RecordingTelemetry();
+    final MutableClock clock = new MutableClock();
+
+    Fixture(TestKeyVault vault, Path dir) {
+        this.vault = vault;
+        this.dir = dir;
+        conf.put("vault-name", "myvault");
+        conf.put("key-name", "kek");
+        conf.put("key-version", "");
+        conf.put("managed-hsm", false);
+        conf.put("config-file-path", dir.resolve("azure.json").toString());
+        conf.put("proxy-mode", false);
+        conf.put("proxy-address", "");
+        conf.put("proxy-port", 7788);
+        conf.put("auth", "auto");
+        conf.put("legacy-key-versions", List.of());
+        conf.put("endpoint", vault.url());
+        conf.put("authority-host", vault.url());
+        conf.put("refresh-interval", Duration.ofMinutes(5));
+        conf.put("probe-interval", Duration.ofMinutes(10));
+        conf.put("health-grace", Duration.ofMinutes(5));
+        conf.put("call-timeout", Duration.ofMillis(1500));
+        conf.put("max-attempts", 4);
+        conf.put("retry-base-delay", Duration.ofMillis(20));
+        conf.put("retry-max-delay", Duration.ofMillis(100));
+        conf.put("startup-timeout", Duration.ofSeconds(10));
+        conf.put("create.key-type", "RSA-HSM");
+        conf.put("create.key-size", 3072);
+        conf.put("create.expires-in", Duration.ZERO);
+        conf.put("create.rotate-every", Duration.ZERO);
+        conf.put("create.notify-before-expiry", Duration.ZERO);
+        conf.put("create.add-version", false);
+    }
+
+    static Fixture create(Path dir) throws IOException {
+        Fixture fixture = new Fixture(TestKeyVault.vault("myvault"), dir);
+        fixture.config("{\"cloud\":\"AzurePublicCloud\",\"tenantId\":\"" + TestKeyVault.TENANT
+                + "\",\"aadClientId\":\"app-1\",\"aadClientSecret\":\"" + fixture.vault.clientSecret + "\"}");
+        return fixture;
+    }
+
+    Fixture config(String text) throws IOException {
+        Files.writeString(Path.of((String) conf.get("config-file-path")), text);
+        return this;
+    }
+
+    Fixture set(String path, Object value) {
+        conf.put(path, value);
+        return this;
+    }
+
+    KeyVaultSettings settings() {
+        return KeyVaultSettings.read(new MapSettings(conf));
+    }
+
+    static HttpClient trustingClient() {
+        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).sslContext(TestTls.get().client)).build();
+    }
+
+    KeyVaultKekBackend open() {
+        return KeyVaultBackendProvider.open(settings(), env, trustingClient(), telemetry, clock);
+    }
+
+    /** Opens with an HTTP client that sends what is meant for the instance metadata service to the test vault. */
+    KeyVaultKekBackend openWithImdsAt(int port) {
+        HttpClient trusting = trustingClient();
+        HttpClient imds = new HttpClient() {
+            @Override
+            public reactor.core.publisher.Mono<com.azure.core.http.HttpResponse> send(
+                    com.azure.core.http.HttpRequest request) {
+                return trusting.send(redirect(request));
+            }
+
+            @Override
+            public reactor.core.publisher.Mono<com.azure.core.http.HttpResponse> send(
+                    com.azure.core.http.HttpRequest request, com.azure.core.util.Context context) {
+                return trusting.send(redirect(request), context);
+            }
+
+            @Override
+            public com.azure.core.http.HttpResponse sendSync(com.azure.core.http.HttpRequest request,
+                                                             com.azure.core.util.Context context) {
+                return trusting.sendSync(redirect(request), context);
+            }
+
+            private com.azure.core.http.HttpRequest redirect(com.azure.core.http.HttpRequest request) {
+                if (request.getUrl().getHost().equals("169.254.169.254")) {
+                    return request.copy().setUrl("http://127.0.0.1:" + port + request.getUrl().getFile());
+                }
+                return request;
+            }
+        };
+        return KeyVaultBackendProvider.open(settings(), env, imds, telemetry, clock);
+    }
+
+    @Override
+    public void close() {
+        vault.close();
+    }
+
+    /** Settings over a plain map, with the typed reads the app's implementation offers. */
+    record MapSettings(Map<String, Object> values) implements Settings {
+        @Override
+        public boolean has(String path) {
+            return values.containsKey(path);
+        }
+
+        @Override
+        public String string(String path) {
+            Object value = values.get(path);
+            if (value == null) {
+                throw new KmsException.Misconfigured("kms.keyvault." + path + " is not set");
+            }
+            return String.valueOf(value);
+        }
+
+        @Override
+        public Optional<String> optionalString(String path) {
+            return Optional.ofNullable(values.get(path)).map(String::valueOf).filter(s -> !s.isEmpty());
+        }
+
+        @Override
+        public int integer(String path) {
+            return ((Number) values.get(path)).intValue();
+        }
+
+        @Override
+        public boolean bool(String path) {
+            Object value = values.get(path);
+            return value instanceof Boolean b ? b : Boolean.parseBoolean(String.valueOf(value));
+        }
+
+        @Override
+        public Duration duration(String path) {
+            return (Duration) values.get(path);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public List<String> strings(String path) {
+            return (List<String>) values.get(path);
+        }
+
+        @Override
+        public Settings at(String path) {
+            Map<String, Object> scoped = new HashMap<>();
+            values.forEach((k, v) -> {
+                if (k.startsWith(path + ".")) {
+                    scoped.put(k.substring(path.length() + 1), v);
+                }
+            });
+            return new MapSettings(scoped);
+        }
+    }
+
+    /** Records what the backend reports. */
+    static final class RecordingTelemetry implements Telemetry {
+        final List<String> retries = new CopyOnWriteArrayList<>();
+        final List<KeyId> keyChanges = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void requestCompleted(String api, String method, String code, Duration elapsed) {
+        }
+
+        @Override
+        public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
+        }
+
+        @Override
+        public void backendRetried(String operation, String reason) {
+            retries.add(operation + ":" + reason);
+        }
+
+        @Override
+        public void currentKeyChanged(KeyId keyId) {
+            keyChanges.add(keyId);
+        }
+    }
+
+    /** A clock the test moves forward, for grace windows. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

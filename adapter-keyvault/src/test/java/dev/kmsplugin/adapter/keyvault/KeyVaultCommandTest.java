@@ -1,0 +1,195 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.spi.Command;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kms-plugin keyvault create-key|rotate-key|check} against the test vault, through the real SDK. */
+class KeyVaultCommandTest {
+
+    @TempDir
+    Path dir;
+    Fixture fixture;
+    TestKeyVault vault;
+
+    record Result(int exitCode, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        fixture = Fixture.create(dir);
+        vault = fixture.vault;
+    }
+
+    @AfterEach
+    void stop() {
+        fixture.close();
+    }
+
+    Result run(String word) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient()).run(new Command.Invocation(
+                List.of(word), new Fixture.MapSettings(fixture.conf), new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> values = new java.util.ArrayList<>();
+        array.forEach(node -> values.add(node.asText()));
+        return values;
+    }
+
+    @Test
+    void create_key_makes_an_hsm_protected_rsa_3072_key_allowed_only_to_wrap_and_unwrap() {
+        Result result = run("create-key");
+        assertEquals(0, result.exitCode(), result.err());
+        assertEquals(1, vault.creates.size());
+        JsonNode sent = vault.creates.get(0);
+        assertEquals("RSA-HSM", sent.path("kty").asText());
+        assertEquals(3072, sent.path("key_size").asInt());
+        assertEquals(List.of("wrapKey", "unwrapKey"), texts(sent.path("key_ops")));
+        String version = result.out().replaceAll("(?s).*version ([0-9a-f]{32}).*", "$1");
+        assertTrue(result.out().contains("created key 'kek' version " + version), result.out());
+        assertTrue(result.out().contains("key_id " + VaultAddress.of("myvault", false, Cloud.PUBLIC,
+                Optional.empty()).keyId(new KeyRef("kek", version))), result.out());
+    }
+
+    @Test
+    void create_key_leaves_an_existing_key_alone_unless_told_to_add_a_version() {
+        vault.createVersion("kek", 2048);
+        Result again = run("create-key");
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.out().contains("already exists") && again.out().contains("nothing changed"), again.out());
+        assertEquals(0, vault.creates.size());
+
+        fixture.set("create.add-version", true);
+        Result added = run("create-key");
+        assertEquals(0, added.exitCode(), added.err());
+        assertTrue(added.out().startsWith("added version "), added.out());
+        assertEquals(1, vault.creates.size());
+    }
+
+    @Test
+    void create_key_sends_expiry_and_a_rotation_policy_when_asked() {
+        fixture.set("create.key-type", "RSA").set("create.key-size", 2048)
+                .set("create.expires-in", Duration.ofDays(365)).set("create.rotate-every", Duration.ofDays(90))
+                .set("create.notify-before-expiry", Duration.ofDays(30));
+        Result result = run("create-key");
+        assertEquals(0, result.exitCode(), result.err());
+        JsonNode sent = vault.creates.get(0);
+        assertEquals("RSA", sent.path("kty").asText());
+        assertEquals(2048, sent.path("key_size").asInt());
+        long exp = sent.path("attributes").path("exp").asLong();
+        long expected = Instant.now().plus(Duration.ofDays(365)).getEpochSecond();
+        assertTrue(Math.abs(exp - expected) < 120, "exp " + exp + " vs " + expected);
+        JsonNode policy = vault.policies.get("kek");
+        assertEquals("P365D", policy.path("attributes").path("expiryTime").asText(), policy.toString());
+        String actions = policy.path("lifetimeActions").toString().toLowerCase(java.util.Locale.ROOT);
+        assertTrue(actions.contains("{\"timeaftercreate\":\"p90d\"},\"action\":{\"type\":\"rotate\"}"), actions);
+        assertTrue(actions.contains("{\"timebeforeexpiry\":\"p30d\"},\"action\":{\"type\":\"notify\"}"), actions);
+        assertTrue(result.out().contains("rotation policy: a new version every 90 days"), result.out());
+    }
+
+    @Test
+    void create_key_refuses_software_keys_on_managed_hsm_and_unsupported_sizes() {
+        fixture.set("managed-hsm", true).set("create.key-type", "RSA").set("create.key-size", 1024);
+        Result result = run("create-key");
+        assertEquals(2, result.exitCode());
+        assertTrue(result.err().contains("not available on Managed HSM") && result.err().contains("2048, 3072 or 4096"),
+                result.err());
+        assertEquals(0, vault.requests.size(), "nothing was sent");
+    }
+
+    @Test
+    void create_key_without_the_create_permission_names_the_officer_role_and_exits_5() {
+        vault.deny("create");
+        Result result = run("create-key");
+        assertEquals(5, result.exitCode(), result.err());
+        assertTrue(result.err().contains("'create'") && result.err().contains("Key Vault Crypto Officer"), result.err());
+    }
+
+    @Test
+    void rotate_key_adds_a_version_of_the_same_kind_and_prints_its_key_id() {
+        vault.createVersion("kek", 2048);
+        Result result = run("rotate-key");
+        assertEquals(0, result.exitCode(), result.err());
+        JsonNode sent = vault.creates.get(0);
+        assertEquals("RSA", sent.path("kty").asText());
+        assertEquals(2048, sent.path("key_size").asInt());
+        String version = result.out().replaceAll("(?s).*version ([0-9a-f]{32}) added.*", "$1");
+        assertTrue(result.out().contains("key_id " + VaultAddress.of("myvault", false, Cloud.PUBLIC,
+                Optional.empty()).keyId(new KeyRef("kek", version))), result.out());
+        assertTrue(result.out().contains("versionless plugin makes it current"), result.out());
+    }
+
+    @Test
+    void rotate_key_of_a_missing_key_exits_4() {
+        Result result = run("rotate-key");
+        assertEquals(4, result.exitCode(), result.err());
+        assertTrue(result.err().contains("create-key"), result.err());
+    }
+
+    @Test
+    void check_passes_for_a_usable_key_and_round_trips() {
+        vault.createVersion("kek", 3072);
+        Result result = run("check");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().startsWith("OK: ") && result.out().contains("round trip succeeded"), result.out());
+        assertTrue(vault.count("wrapkey") >= 1 && vault.count("unwrapkey") >= 1);
+    }
+
+    @Test
+    void check_of_a_missing_key_exits_4() {
+        assertEquals(4, run("check").exitCode());
+    }
+
+    @Test
+    void check_without_wrap_permission_exits_5_and_names_what_to_grant() {
+        vault.createVersion("kek", 2048);
+        vault.deny("wrapkey");
+        Result result = run("check");
+        assertEquals(5, result.exitCode(), result.err());
+        assertTrue(result.err().contains("'wrapKey'"), result.err());
+        assertTrue(result.err().contains("to fix: grant the identity the RBAC role 'Key Vault Crypto Service "
+                + "Encryption User'") && result.err().contains("get, wrapKey, unwrapKey"), result.err());
+    }
+
+    @Test
+    void check_of_a_key_with_the_wrong_operations_a_disabled_version_or_too_few_bits_exits_2() {
+        vault.createVersion("kek", 2048).ops = List.of("sign", "verify");
+        Result wrongOps = run("check");
+        assertEquals(2, wrongOps.exitCode());
+        assertTrue(wrongOps.err().contains("[wrapKey, unwrapKey]"), wrongOps.err());
+
+        TestKeyVault.Version disabled = vault.createVersion("kek", 2048);
+        disabled.enabled = false;
+        fixture.set("key-version", disabled.id);
+        Result off = run("check");
+        assertEquals(2, off.exitCode());
+        assertTrue(off.err().contains("is disabled"), off.err());
+
+        TestKeyVault.Version small = vault.createVersion("kek", 1024);
+        fixture.set("key-version", small.id);
+        Result tooSmall = run("check");
+        assertEquals(2, tooSmall.exitCode());
+        assertTrue(tooSmall.err().contains("1024 bits"), tooSmall.err());
+    }
+}

@@ -1,0 +1,243 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.Annotations;
+import dev.kmsplugin.domain.envelope.Ciphertext;
+import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.envelope.EnvelopeService;
+import dev.kmsplugin.ports.inbound.DecryptRequest;
+import dev.kmsplugin.ports.inbound.EncryptResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The backend through the real SDK, over HTTPS, against the protocol-faithful test vault. */
+class KeyVaultKekBackendTest {
+
+    @TempDir
+    Path dir;
+    Fixture fixture;
+    TestKeyVault vault;
+
+    @BeforeEach
+    void start() throws Exception {
+        fixture = Fixture.create(dir);
+        vault = fixture.vault;
+    }
+
+    @AfterEach
+    void stop() {
+        fixture.close();
+    }
+
+    static CallContext v2() {
+        return CallContext.of("uid-1", CallContext.Api.V2, Duration.ofSeconds(3));
+    }
+
+    static byte[] dek() {
+        byte[] dek = new byte[32];
+        new java.security.SecureRandom().nextBytes(dek);
+        return dek;
+    }
+
+    @Test
+    void round_trips_a_data_key_through_key_vault_wrap_and_unwrap() {
+        TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
+        fixture.set("key-version", v1.id);
+        try (var backend = fixture.open()) {
+            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            byte[] dek = dek();
+            EncryptResult result = service.encrypt(new Plaintext(dek), v2());
+            assertEquals(new KeyRef("kek", v1.id), backend.currentKey());
+            assertEquals(VaultAddress.of("myvault", false, Cloud.PUBLIC, Optional.empty())
+                    .keyId(new KeyRef("kek", v1.id)), result.keyId());
+            Plaintext back = service.decrypt(new DecryptRequest(result.ciphertext(), Optional.of(result.keyId()),
+                    result.annotations()), v2());
+            assertArrayEquals(dek, back.bytes());
+            assertTrue(vault.count("wrapkey") >= 2 && vault.count("unwrapkey") >= 2, vault.paths().toString());
+        }
+    }
+
+    @Test
+    void decrypts_data_written_under_an_earlier_key_version_after_rotation() {
+        TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
+        fixture.set("key-version", v1.id);
+        EncryptResult old;
+        byte[] dek = dek();
+        try (var backend = fixture.open()) {
+            old = new EnvelopeService(backend, fixture.telemetry).encrypt(new Plaintext(dek), v2());
+        }
+        TestKeyVault.Version v2 = vault.createVersion("kek", 3072);
+        fixture.set("key-version", v2.id);
+        try (var backend = fixture.open()) {
+            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            EncryptResult fresh = service.encrypt(new Plaintext(dek()), v2());
+            assertNotEquals(old.keyId(), fresh.keyId(), "a new version must be a new key_id");
+            Plaintext back = service.decrypt(new DecryptRequest(old.ciphertext(), Optional.of(old.keyId()),
+                    Annotations.none()), v2());
+            assertArrayEquals(dek, back.bytes());
+            assertTrue(vault.paths().stream().anyMatch(p -> p.contains("/keys/kek/" + v1.id + "/unwrapkey")),
+                    "the old ciphertext must be unwrapped by the version it names");
+        }
+    }
+
+    @Test
+    void versionless_mode_follows_the_newest_enabled_version_and_reports_the_change() {
+        TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            assertEquals(v1.id, backend.currentKey().version());
+            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            byte[] dek = dek();
+            EncryptResult before = service.encrypt(new Plaintext(dek), v2());
+
+            TestKeyVault.Version v2 = vault.createVersion("kek", 2048);
+            backend.refresh();
+            assertEquals(v2.id, backend.currentKey().version());
+            assertEquals(2, fixture.telemetry.keyChanges.size());
+            assertEquals(backend.keyId(new KeyRef("kek", v2.id)), service.status().keyId().orElseThrow());
+
+            // A disabled newest version is skipped; the newest enabled one is current.
+            TestKeyVault.Version v3 = vault.createVersion("kek", 2048);
+            v3.enabled = false;
+            backend.refresh();
+            assertEquals(v2.id, backend.currentKey().version());
+
+            assertArrayEquals(dek, service.decrypt(new DecryptRequest(before.ciphertext(),
+                    Optional.of(before.keyId()), Annotations.none()), v2()).bytes());
+        }
+    }
+
+    @Test
+    void status_and_current_key_make_no_key_vault_call() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            int before = vault.requests.size();
+            for (int i = 0; i < 20; i++) {
+                new EnvelopeService(backend, fixture.telemetry).status();
+                backend.health();
+                backend.currentKey();
+            }
+            assertEquals(before, vault.requests.size());
+        }
+    }
+
+    // --- Go-plugin ciphertexts -------------------------------------------------------------------------------------
+
+    static Ciphertext goPluginText(byte[] keyVaultResult) {
+        return new Ciphertext(Base64.getUrlEncoder().withoutPadding().encodeToString(keyVaultResult)
+                .getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void reads_a_go_plugin_kms_v1_ciphertext_written_with_rsa1_5_under_a_legacy_version() throws Exception {
+        TestKeyVault.Version legacy = vault.createVersion("kek", 2048);
+        TestKeyVault.Version current = vault.createVersion("kek", 2048);
+        byte[] dek = dek();
+        Ciphertext stored = goPluginText(vault.encrypt("kek", legacy.id, "RSA1_5", dek));
+        fixture.set("key-version", current.id).set("legacy-key-versions", java.util.List.of(legacy.id));
+        try (var backend = fixture.open()) {
+            Plaintext back = new EnvelopeService(backend, fixture.telemetry).decrypt(
+                    new DecryptRequest(stored, Optional.empty(), Annotations.none()),
+                    CallContext.of("v1", CallContext.Api.V1BETA1, Duration.ofSeconds(3)));
+            assertArrayEquals(dek, back.bytes());
+            assertTrue(vault.paths().stream().anyMatch(p -> p.contains("/keys/kek/" + legacy.id + "/decrypt")));
+        }
+    }
+
+    @Test
+    void reads_a_go_plugin_kms_v2_ciphertext_written_with_rsa_oaep_256() throws Exception {
+        TestKeyVault.Version pinned = vault.createVersion("kek", 2048);
+        byte[] seed = dek();
+        Ciphertext stored = goPluginText(vault.encrypt("kek", pinned.id, "RSA-OAEP-256", seed));
+        Annotations annotations = Annotations.of(Map.of(
+                "version.azure.akv.io", "1".getBytes(StandardCharsets.UTF_8),
+                "algorithm.azure.akv.io", "RSA-OAEP-256".getBytes(StandardCharsets.UTF_8),
+                "date.azure.akv.io", "Mon, 01 Jan 2024 00:00:00 GMT".getBytes(StandardCharsets.UTF_8)));
+        fixture.set("key-version", pinned.id);
+        try (var backend = fixture.open()) {
+            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            Plaintext back = service.decrypt(new DecryptRequest(stored, Optional.of(backend.keyId(
+                    new KeyRef("kek", pinned.id))), annotations), v2());
+            assertArrayEquals(seed, back.bytes());
+
+            KmsException.InvalidInput noAnnotation = assertThrows(KmsException.InvalidInput.class, () ->
+                    service.decrypt(new DecryptRequest(stored, Optional.empty(), Annotations.none()), v2()));
+            assertTrue(noAnnotation.getMessage().contains("version.azure.akv.io=1"), noAnnotation.getMessage());
+        }
+    }
+
+    @Test
+    void a_go_plugin_ciphertext_no_configured_version_can_read_is_an_integrity_failure_naming_the_setting()
+            throws Exception {
+        TestKeyVault.Version forgotten = vault.createVersion("kek", 2048);
+        TestKeyVault.Version current = vault.createVersion("kek", 2048);
+        Ciphertext stored = goPluginText(vault.encrypt("kek", forgotten.id, "RSA1_5", dek()));
+        fixture.set("key-version", current.id);
+        try (var backend = fixture.open()) {
+            KmsException.IntegrityFailure e = assertThrows(KmsException.IntegrityFailure.class, () ->
+                    backend.decryptForeign(stored, Annotations.none(),
+                            CallContext.of("v1", CallContext.Api.V1BETA1, Duration.ofSeconds(3))));
+            assertTrue(e.getMessage().contains("legacy-key-versions"), e.getMessage());
+        }
+    }
+
+    @Test
+    void text_that_is_not_base64url_is_refused_without_a_key_vault_call() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            long before = vault.count("decrypt");
+            KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () ->
+                    backend.decryptForeign(new Ciphertext("not base64 !".getBytes(StandardCharsets.US_ASCII)),
+                            Annotations.none(), CallContext.of("v1", CallContext.Api.V1BETA1, Duration.ofSeconds(3))));
+            assertTrue(e.getMessage().contains("Go plugin"), e.getMessage());
+            assertEquals(before, vault.count("decrypt"));
+        }
+    }
+
+    @Test
+    void an_altered_ciphertext_is_an_integrity_failure() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            EncryptResult result = service.encrypt(new Plaintext(dek()), v2());
+            byte[] bytes = result.ciphertext().bytes();
+            bytes[bytes.length - 5] ^= 0x01;
+            assertThrows(KmsException.IntegrityFailure.class, () -> service.decrypt(
+                    new DecryptRequest(new Ciphertext(bytes), Optional.empty(), Annotations.none()), v2()));
+        }
+    }
+
+    @Test
+    void managed_hsm_asks_for_a_managed_hsm_token_and_derives_key_ids_from_the_hsm_url() throws Exception {
+        try (TestKeyVault hsm = new TestKeyVault("myhsm.managedhsm.azure.net", "https://managedhsm.azure.net")) {
+            Fixture onHsm = new Fixture(hsm, dir);
+            onHsm.conf.putAll(fixture.conf);
+            onHsm.set("vault-name", "myhsm").set("managed-hsm", true).set("endpoint", hsm.url())
+                    .set("authority-host", hsm.url());
+            TestKeyVault.Version v = hsm.createVersion("kek", 2048);
+            v.kty = "RSA-HSM";
+            try (var backend = onHsm.open()) {
+                assertTrue(hsm.tokenRequests.get(0).get("scope").contains("https://managedhsm.azure.net/.default"),
+                        hsm.tokenRequests.get(0).toString());
+                assertEquals(dev.kmsplugin.domain.key.KeyId.sha256Hex(
+                        "https://myhsm.managedhsm.azure.net/keys/kek/" + v.id), backend.keyId(backend.currentKey()));
+                assertTrue(backend.describe().startsWith("Azure Managed HSM https://myhsm.managedhsm.azure.net/"));
+            }
+        }
+    }
+}

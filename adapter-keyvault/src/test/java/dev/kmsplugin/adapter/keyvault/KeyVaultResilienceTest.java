@@ -1,0 +1,160 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.envelope.EnvelopeService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Throttling, outages, timeouts and revoked access, injected into the test vault. */
+class KeyVaultResilienceTest {
+
+    @TempDir
+    Path dir;
+    Fixture fixture;
+    TestKeyVault vault;
+    KeyVaultKekBackend backend;
+    KeyRef key;
+
+    @BeforeEach
+    void start() throws Exception {
+        fixture = Fixture.create(dir);
+        vault = fixture.vault;
+        vault.createVersion("kek", 2048);
+        fixture.set("call-timeout", Duration.ofMillis(400)).set("health-grace", Duration.ofSeconds(60));
+        backend = fixture.open();
+        key = backend.currentKey();
+    }
+
+    @AfterEach
+    void stop() {
+        backend.close();
+        fixture.close();
+    }
+
+    static CallContext within(Duration timeout) {
+        return CallContext.of("uid", CallContext.Api.V2, timeout);
+    }
+
+    byte[] wrap(CallContext call) {
+        return backend.wrap(key, new Plaintext(new byte[32]), new byte[0], call);
+    }
+
+    @Test
+    void retries_throttling_and_server_errors_then_succeeds_and_reports_each_retry() {
+        vault.failNext("wrapkey", 429, Map.of("Retry-After", "0"), 1);
+        vault.failNext("wrapkey", 503, Map.of(), 1);
+        long before = vault.count("wrapkey");
+        byte[] wrapped = wrap(within(Duration.ofSeconds(3)));
+        assertEquals(256, wrapped.length);
+        assertEquals(before + 3, vault.count("wrapkey"));
+        assertEquals(java.util.List.of("wrapKey:throttled", "wrapKey:server_error"), fixture.telemetry.retries);
+    }
+
+    @Test
+    void honours_retry_after_from_key_vault() {
+        vault.failNext("unwrapkey", 429, Map.of("Retry-After", "1"), 1);
+        byte[] wrapped = wrap(within(Duration.ofSeconds(3)));
+        long start = System.nanoTime();
+        Plaintext back = backend.unwrap(key, dev.kmsplugin.domain.key.Algorithm.RSA_OAEP_256, wrapped, new byte[0],
+                within(Duration.ofSeconds(3)));
+        assertArrayEquals(new byte[32], back.bytes());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 950, "waited less than Retry-After");
+    }
+
+    @Test
+    void persistent_throttling_ends_in_the_throttled_error_after_the_bounded_attempts() {
+        vault.failNext("wrapkey", 429, Map.of("Retry-After", "0"), 10);
+        long before = vault.count("wrapkey");
+        KmsException.Throttled e = assertThrows(KmsException.Throttled.class, () -> wrap(within(Duration.ofSeconds(3))));
+        assertEquals(before + 4, vault.count("wrapkey"), "max-attempts is 4");
+        assertTrue(e.getMessage().contains("429"), e.getMessage());
+        vault.clearFaults();
+    }
+
+    @Test
+    void a_retry_after_longer_than_the_callers_deadline_is_not_waited_for() {
+        vault.failNext("wrapkey", 429, Map.of("Retry-After", "30"), 1);
+        long start = System.nanoTime();
+        KmsException.Throttled e = assertThrows(KmsException.Throttled.class, () -> wrap(within(Duration.ofSeconds(2))));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 1500, "must not sleep past the deadline");
+        assertEquals(Duration.ofSeconds(30), e.retryAfter().orElseThrow());
+    }
+
+    @Test
+    void a_slow_answer_is_cut_at_the_call_timeout_and_retried() {
+        vault.delayNext("wrapkey", 1200, 1);
+        long start = System.nanoTime();
+        wrap(within(Duration.ofSeconds(3)));
+        long took = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertTrue(took < 1200, "the first attempt should have been abandoned at 400 ms, took " + took);
+        assertTrue(fixture.telemetry.retries.contains("wrapKey:timeout"), fixture.telemetry.retries.toString());
+    }
+
+    @Test
+    void an_outage_stops_at_the_callers_deadline_with_backend_unavailable() {
+        vault.failNext("wrapkey", 500, Map.of(), 50);
+        long start = System.nanoTime();
+        KmsException e = assertThrows(KmsException.class, () -> wrap(within(Duration.ofMillis(300))));
+        assertTrue(e instanceof KmsException.BackendUnavailable || e instanceof KmsException.DeadlineExceeded,
+                e.toString());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 1000);
+        vault.clearFaults();
+    }
+
+    @Test
+    void status_stays_ok_through_a_short_outage_within_the_grace_window_then_turns_unhealthy() {
+        backend.probe();
+        assertEquals(Health.State.HEALTHY, backend.health().state());
+        vault.failNext("wrapkey", 503, Map.of(), 100);
+        backend.probe();
+        assertEquals(Health.State.DEGRADED, backend.health().state());
+        assertTrue(new EnvelopeService(backend, fixture.telemetry).status().healthz().equals("ok"));
+        fixture.clock.advance(Duration.ofSeconds(61));
+        assertEquals(Health.State.UNHEALTHY, backend.health().state());
+        assertFalse(new EnvelopeService(backend, fixture.telemetry).status().healthz().equals("ok"));
+        vault.clearFaults();
+        backend.probe();
+        assertEquals(Health.State.HEALTHY, backend.health().state());
+    }
+
+    @Test
+    void revoked_permission_makes_status_unhealthy_at_once_naming_the_permission() {
+        vault.deny("unwrapkey");
+        backend.probe();
+        Health health = backend.health();
+        assertEquals(Health.State.UNHEALTHY, health.state());
+        assertTrue(health.detail().contains("unwrapKey") && health.detail().contains("Key Vault Crypto Service "
+                + "Encryption User"), health.detail());
+    }
+
+    @Test
+    void a_live_call_hitting_a_disabled_current_version_turns_status_unhealthy_without_waiting_for_the_probe() {
+        vault.version("kek", key.version()).enabled = false;
+        KmsException.AccessDenied e = assertThrows(KmsException.AccessDenied.class,
+                () -> wrap(within(Duration.ofSeconds(3))));
+        assertTrue(e.getMessage().contains("disabled"), e.getMessage());
+        assertEquals(Health.State.UNHEALTHY, backend.health().state());
+    }
+
+    @Test
+    void a_deleted_key_is_an_unknown_key_version_and_unhealthy() {
+        vault.delete("kek");
+        assertThrows(KmsException.UnknownKeyVersion.class, () -> wrap(within(Duration.ofSeconds(3))));
+        assertEquals(Health.State.UNHEALTHY, backend.health().state());
+    }
+}

@@ -1,0 +1,65 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Go plugin's flag rules: trimming, vault-name validation, every problem reported at once. */
+class KeyVaultSettingsTest {
+
+    @TempDir
+    Path dir;
+    Fixture fixture;
+
+    @BeforeEach
+    void start() throws IOException {
+        fixture = Fixture.create(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        fixture.close();
+    }
+
+    @Test
+    void vault_key_and_version_are_trimmed_of_whitespace_and_double_quotes_as_the_go_plugin_does() {
+        KeyVaultSettings settings = fixture.set("vault-name", " \"myvault\" ").set("key-name", "\"kek\"\n")
+                .set("key-version", " \"0123abcd\"").settings();
+        assertEquals("myvault", settings.vaultName());
+        assertEquals("kek", settings.keyName());
+        assertEquals(Optional.of("0123abcd"), settings.keyVersion());
+    }
+
+    @Test
+    void an_empty_key_version_means_versionless() {
+        assertTrue(fixture.set("key-version", "  ").settings().versionless());
+    }
+
+    @Test
+    void every_problem_is_reported_at_once_with_the_flag_that_fixes_it() {
+        KmsException.Misconfigured e = assertThrows(KmsException.Misconfigured.class, () -> fixture
+                .set("vault-name", "ab").set("key-name", "").set("proxy-mode", true)
+                .set("call-timeout", Duration.ofSeconds(3)).settings());
+        String message = e.getMessage();
+        assertTrue(message.contains("--keyvault-name 'ab' is invalid: 3-24 characters"), message);
+        assertTrue(message.contains("--key-name"), message);
+        assertTrue(message.contains("--proxy-mode needs --proxy-address"), message);
+        assertTrue(message.contains("below the apiserver's 3 s"), message);
+    }
+
+    @Test
+    void a_vault_name_with_other_characters_is_refused() {
+        assertThrows(KmsException.Misconfigured.class, () -> fixture.set("vault-name", "my_vault").settings());
+        assertThrows(KmsException.Misconfigured.class, () -> fixture.set("vault-name", "a".repeat(25)).settings());
+    }
+}
