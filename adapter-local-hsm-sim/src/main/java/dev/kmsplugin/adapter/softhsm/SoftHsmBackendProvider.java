@@ -1,16 +1,20 @@
 package dev.kmsplugin.adapter.softhsm;
 
-import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.spi.BackendProvider;
+import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
+import java.util.List;
 
-/** Makes the SoftHSM2 simulator backend. (Placeholder until the backend lands.) */
+/** Makes the SoftHSM2 simulator backend ({@code --backend=hsm-sim}) and contributes the {@code sim} command. */
 public final class SoftHsmBackendProvider implements BackendProvider {
+
+    static final String NAME = "hsm-sim";
 
     @Override
     public String name() {
-        return "hsm-sim";
+        return NAME;
     }
 
     @Override
@@ -19,7 +23,28 @@ public final class SoftHsmBackendProvider implements BackendProvider {
     }
 
     @Override
+    public List<Flag> flags() {
+        return List.of(
+                Flag.string("sim-dir", "kms.hsm-sim.sim-dir",
+                        "hsm-sim: simulator directory (token, softhsm2.conf, PIN); created when missing"),
+                Flag.string("sim-pin-file", "kms.hsm-sim.pin-file",
+                        "hsm-sim: file holding the token's user PIN (default: $KMS_HSM_SIM_PIN, then <sim-dir>/user.pin)"),
+                Flag.string("sim-key-name", "kms.hsm-sim.key-name", "hsm-sim: key name (default kms-plugin-kek)"),
+                Flag.string("sim-token-label", "kms.hsm-sim.token-label", "hsm-sim: token label (default kms-plugin)"),
+                Flag.string("sim-library", "kms.hsm-sim.library",
+                        "hsm-sim: path of libsofthsm2.so (default: the usual install locations)"),
+                Flag.duration("sim-refresh-interval", "kms.hsm-sim.refresh-interval",
+                        "hsm-sim: how often a server picks up rotated key versions (default 30s, at most 60s)"));
+    }
+
+    @Override
+    public List<Command> commands() {
+        return List.of(new SimCommand(System.getenv(), java.time.Clock.systemUTC()));
+    }
+
+    @Override
     public KeyEncryptionKeys create(PluginContext context) {
-        throw new KmsException.Misconfigured("the simulator backend is not built yet");
+        return SoftHsmKekBackend.start(SimSettings.from(context.settings()), System.getenv(), context.telemetry(),
+                context.clock());
     }
 }
