@@ -1,12 +1,17 @@
 package dev.kmsplugin.adapter.grpc;
 
-import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.adapter.grpc.client.ClientCommand;
+import dev.kmsplugin.adapter.grpc.transport.GrpcTransport;
+import dev.kmsplugin.adapter.grpc.transport.GrpcTransportSettings;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
+import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.spi.TransportProvider;
+import java.util.List;
 
-/** Makes the gRPC transport. (Placeholder until the transport lands.) */
+/** Makes the gRPC transport (KMS v1beta1 and v2 on a unix socket) and contributes the {@code client} command. */
 public final class GrpcTransportProvider implements TransportProvider {
 
     @Override
@@ -20,7 +25,31 @@ public final class GrpcTransportProvider implements TransportProvider {
     }
 
     @Override
+    public List<Flag> flags() {
+        return List.of(
+                Flag.string("listen-addr", "kms.grpc.listen-addr",
+                        "unix socket to serve on, unix:///path or unix:///@abstract (default unix:///opt/azurekms.socket)"),
+                Flag.string("kms-v2-version", "kms.grpc.v2-status-version",
+                        "version v2 Status reports: v2 for kube-apiserver 1.29+, v2beta1 for 1.27-1.28 (default v2)"),
+                Flag.string("socket-mode", "kms.grpc.socket-mode", "octal permissions of the socket file (default 0600)"),
+                Flag.integer("max-concurrent-calls", "kms.grpc.max-concurrent-calls",
+                        "Encrypt/Decrypt calls worked on at once; more get RESOURCE_EXHAUSTED (default 64)"),
+                Flag.integer("max-message-size", "kms.grpc.max-message-bytes",
+                        "largest gRPC request accepted, in bytes (default 131072)"),
+                Flag.string("client-api", "kms.grpc.client.api", "client command: KMS API to call, v2 or v1 (default v2)"),
+                Flag.duration("client-timeout", "kms.grpc.client.timeout",
+                        "client command: deadline of each call (default 10s)"),
+                Flag.string("client-key-id", "kms.grpc.client.key-id",
+                        "client decrypt (v2): key_id the ciphertext was written under (default: Status's key_id)"));
+    }
+
+    @Override
+    public List<Command> commands() {
+        return List.of(new ClientCommand());
+    }
+
+    @Override
     public Transport create(PluginContext context, EnvelopeEncryption service) {
-        throw new KmsException.Misconfigured("the gRPC transport is not built yet");
+        return new GrpcTransport(GrpcTransportSettings.from(context.settings()), service, context.telemetry());
     }
 }

@@ -1,71 +1,60 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
-import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
-/** The simulator's settings ({@code kms.hsm-sim}), read and checked once. */
-record SimSettings(
-        Path simDir,
-        String tokenLabel,
-        String keyName,
-        Optional<Path> pinFile,
-        String pinEnv,
-        Optional<Path> library,
-        Optional<Path> softhsmUtil,
-        Duration refreshInterval,
-        Duration probeInterval,
-        Duration healthGrace) {
+/** The simulator's settings ({@code kms.hsm-sim}), read once and validated. */
+record SimSettings(Path directory, String tokenLabel, String keyName, Optional<Path> pinFile, Optional<String> library,
+        Duration refreshInterval, Duration probeInterval, Duration healthGrace) {
 
-    static final Duration MAX_REFRESH = Duration.ofSeconds(60);
-
-    SimSettings {
-        if (tokenLabel.isEmpty() || tokenLabel.length() > 32) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.token-label must be 1 to 32 characters (a PKCS#11 "
-                    + "token label is 32 bytes), got '" + tokenLabel + "'");
-        }
-        try {
-            new KeyRef(keyName, "1");
-        } catch (KmsException.InvalidInput e) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.key-name is not usable: " + e.getMessage());
-        }
-        if (keyName.contains("#")) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.key-name must not contain '#' (it separates the parts "
-                    + "of a key version's label in the token)");
-        }
-        positive("refresh-interval", refreshInterval);
-        positive("probe-interval", probeInterval);
-        if (refreshInterval.compareTo(MAX_REFRESH) > 0) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.refresh-interval is " + refreshInterval.toSeconds()
-                    + "s; at most 60s is allowed, so that a rotation reaches every server within a minute");
-        }
-        if (healthGrace.isNegative()) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.health-grace must not be negative");
-        }
+    static List<Flag> flags() {
+        return List.of(
+                Flag.string("sim-dir", "kms.hsm-sim.dir",
+                        "simulator directory: softhsm2.conf, token files, PIN files (hsm-sim backend)"),
+                Flag.string("sim-token-label", "kms.hsm-sim.token-label", "SoftHSM token label (default kms-plugin)"),
+                Flag.string("sim-key-name", "kms.hsm-sim.key-name", "key-encryption key name in the token (default kek)"),
+                Flag.string("sim-pin-file", "kms.hsm-sim.pin-file",
+                        "file holding the token's user PIN (default <sim-dir>/user.pin; or env KMS_SIM_PIN)"),
+                Flag.string("sim-library", "kms.hsm-sim.library",
+                        "path of libsofthsm2.so (default: the usual install locations)"),
+                Flag.duration("sim-refresh-interval", "kms.hsm-sim.refresh-interval",
+                        "how often a running server looks for a rotated key version (default 30s)"),
+                Flag.duration("sim-probe-interval", "kms.hsm-sim.probe-interval",
+                        "how often the token is probed with a real wrap and unwrap (default 30s)"));
     }
 
     static SimSettings from(Settings settings) {
-        String dir = settings.optionalString("sim-dir").orElseThrow(() -> new KmsException.Misconfigured(
-                "the simulator needs a directory for its token: pass --sim-dir=DIR (it is created when missing)"));
-        return new SimSettings(
-                Path.of(dir).toAbsolutePath().normalize(),
-                settings.string("token-label"),
-                settings.string("key-name"),
-                settings.optionalString("pin-file").map(Path::of),
-                settings.string("pin-env"),
-                settings.optionalString("library").map(Path::of),
-                settings.optionalString("softhsm2-util").map(Path::of),
-                settings.duration("refresh-interval"),
-                settings.duration("probe-interval"),
-                settings.duration("health-grace"));
+        Path directory = settings.optionalString("dir").map(Path::of).map(Path::toAbsolutePath)
+                .orElseThrow(() -> new KmsException.Misconfigured(
+                        "the hsm-sim backend needs a simulator directory: set --sim-dir=DIR"));
+        String keyName = settings.string("key-name");
+        if (!keyName.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new KmsException.Misconfigured("kms.hsm-sim.key-name '" + keyName
+                    + "' must be 1 to 64 letters, digits or dashes (set it with --sim-key-name)");
+        }
+        String label = settings.string("token-label");
+        if (label.isEmpty() || label.length() > 32) {
+            throw new KmsException.Misconfigured("kms.hsm-sim.token-label must be 1 to 32 characters (PKCS#11 limit)");
+        }
+        return new SimSettings(directory, label, keyName, settings.optionalString("pin-file").map(Path::of),
+                settings.optionalString("library"), positive(settings, "refresh-interval"),
+                positive(settings, "probe-interval"), positive(settings, "health-grace"));
     }
 
-    private static void positive(String name, Duration value) {
+    private static Duration positive(Settings settings, String path) {
+        Duration value = settings.duration(path);
         if (value.isNegative() || value.isZero()) {
-            throw new KmsException.Misconfigured("kms.hsm-sim." + name + " must be positive, got " + value);
+            throw new KmsException.Misconfigured("kms.hsm-sim." + path + " must be positive");
         }
+        return value;
+    }
+
+    Path pinPath() {
+        return pinFile.orElse(directory.resolve("user.pin"));
     }
 }

@@ -1,74 +1,143 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
-import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Where SoftHSM2 is installed: its PKCS#11 library and its token tool, found in the usual places or as configured. */
-record SoftHsmInstallation(Path library, Path util) {
+/**
+ * The SoftHSM2 installation on this machine: its PKCS#11 library and its {@code softhsm2-util} tool, which is the
+ * only way to initialise a token (SunPKCS11 has no C_InitToken).
+ */
+final class SoftHsmInstallation {
 
-    static final String INSTALL_HINT = "install SoftHSM2 (Debian/Ubuntu: apt-get install softhsm2; macOS: brew install softhsm)";
+    static final String INSTALL_HINT = "install SoftHSM2 (Debian/Ubuntu: sudo apt-get install softhsm2;"
+            + " macOS: brew install softhsm) or point --sim-library at libsofthsm2.so";
 
-    /** Debian and Ubuntu (both layouts), source builds, Homebrew on Apple silicon, Intel macOS and Linux. */
-    static final List<Path> LIBRARY_PLACES = List.of(
-            Path.of("/usr/lib/softhsm/libsofthsm2.so"),
-            Path.of("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"),
-            Path.of("/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so"),
-            Path.of("/usr/lib64/softhsm/libsofthsm2.so"),
-            Path.of("/usr/local/lib/softhsm/libsofthsm2.so"),
-            Path.of("/opt/homebrew/lib/softhsm/libsofthsm2.so"),
-            Path.of("/usr/local/opt/softhsm/lib/softhsm/libsofthsm2.so"),
-            Path.of("/home/linuxbrew/.linuxbrew/lib/softhsm/libsofthsm2.so"));
+    // Where distributions put the library, most common first.
+    private static final List<String> LIBRARY_LOCATIONS = List.of(
+            "/usr/lib/softhsm/libsofthsm2.so",
+            "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+            "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+            "/usr/lib64/pkcs11/libsofthsm2.so",
+            "/usr/lib/pkcs11/libsofthsm2.so",
+            "/usr/local/lib/softhsm/libsofthsm2.so",
+            "/opt/homebrew/lib/softhsm/libsofthsm2.so",
+            "/usr/local/opt/softhsm/lib/softhsm/libsofthsm2.so");
 
-    static final List<Path> UTIL_PLACES = List.of(
-            Path.of("/usr/bin/softhsm2-util"),
-            Path.of("/usr/local/bin/softhsm2-util"),
-            Path.of("/opt/homebrew/bin/softhsm2-util"),
-            Path.of("/home/linuxbrew/.linuxbrew/bin/softhsm2-util"));
+    private static final Pattern SLOT = Pattern.compile("^Slot (\\d+)\\s*$");
+    private static final Pattern LABEL = Pattern.compile("^\\s+Label:\\s+(.*?)\\s*$");
+    private static final Pattern SERIAL = Pattern.compile("^\\s+Serial number:\\s+(\\S*)\\s*$");
 
-    static SoftHsmInstallation find(SimSettings settings) {
-        return new SoftHsmInstallation(library(settings.library()), util(settings.softhsmUtil()));
+    private final Path library;
+
+    private SoftHsmInstallation(Path library) {
+        this.library = library;
     }
 
-    static Path library(Optional<Path> configured) {
-        if (configured.isPresent()) {
-            Path path = configured.get();
+    static SoftHsmInstallation find(Optional<String> override) {
+        if (override.isPresent()) {
+            Path path = Path.of(override.get());
             if (!Files.isReadable(path)) {
-                throw new KmsException.Misconfigured("the SoftHSM2 library " + path + " (kms.hsm-sim.library, flag "
-                        + "--sim-library) does not exist or cannot be read; " + INSTALL_HINT + " or fix the path");
+                throw new KmsException.Misconfigured("the SoftHSM2 library " + path + " (--sim-library) does not exist");
             }
-            return path;
+            return new SoftHsmInstallation(path);
         }
-        return LIBRARY_PLACES.stream().filter(Files::isReadable).findFirst()
-                .orElseThrow(() -> new KmsException.Misconfigured("the SoftHSM2 library libsofthsm2.so was not found "
-                        + "in " + LIBRARY_PLACES + "; " + INSTALL_HINT + ", or pass --sim-library=PATH"));
+        return LIBRARY_LOCATIONS.stream().map(Path::of).filter(Files::isReadable).findFirst()
+                .map(SoftHsmInstallation::new)
+                .orElseThrow(() -> new KmsException.Misconfigured("SoftHSM2 is not installed: no libsofthsm2.so in "
+                        + LIBRARY_LOCATIONS + "; " + INSTALL_HINT));
     }
 
-    static Path util(Optional<Path> configured) {
-        if (configured.isPresent()) {
-            Path path = configured.get();
-            if (!Files.isExecutable(path)) {
-                throw new KmsException.Misconfigured("softhsm2-util at " + path + " (kms.hsm-sim.softhsm2-util) is "
-                        + "missing or not executable; " + INSTALL_HINT + " or fix the path");
+    Path library() {
+        return library;
+    }
+
+    /** A token as {@code softhsm2-util --show-slots} lists it. */
+    record TokenSlot(long slot, String label, String serial) {
+    }
+
+    /** The initialised tokens visible through {@code conf}. */
+    List<TokenSlot> tokens(Path conf) {
+        List<TokenSlot> tokens = new ArrayList<>();
+        long slot = -1;
+        String serial = "";
+        for (String line : run(conf, List.of("--show-slots")).lines().toList()) {
+            Matcher m = SLOT.matcher(line);
+            if (m.matches()) {
+                slot = Long.parseLong(m.group(1));
+                serial = "";
+                continue;
             }
-            return path;
-        }
-        List<Path> places = new ArrayList<>();
-        String pathVariable = System.getenv("PATH");
-        if (pathVariable != null) {
-            for (String dir : pathVariable.split(File.pathSeparator)) {
-                if (!dir.isEmpty()) {
-                    places.add(Path.of(dir, "softhsm2-util"));
-                }
+            m = SERIAL.matcher(line);
+            if (m.matches()) {
+                serial = m.group(1);
+                continue;
+            }
+            m = LABEL.matcher(line);
+            if (m.matches() && slot >= 0 && !m.group(1).isEmpty()) {
+                tokens.add(new TokenSlot(slot, m.group(1), serial));
             }
         }
-        places.addAll(UTIL_PLACES);
-        return places.stream().filter(Files::isExecutable).findFirst()
-                .orElseThrow(() -> new KmsException.Misconfigured("softhsm2-util was not found on PATH nor in "
-                        + UTIL_PLACES + "; " + INSTALL_HINT));
+        return tokens;
+    }
+
+    Optional<TokenSlot> token(Path conf, String label) {
+        return tokens(conf).stream().filter(t -> t.label().equals(label)).findFirst();
+    }
+
+    void initToken(Path conf, String label, String soPin, String userPin) {
+        run(conf, List.of("--init-token", "--free", "--label", label, "--so-pin", soPin, "--pin", userPin));
+    }
+
+    private String run(Path conf, List<String> arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(tool());
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.put("SOFTHSM2_CONF", conf.toString());
+        try {
+            Process process = builder.start();
+            process.getOutputStream().close();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new KmsException.BackendUnavailable("softhsm2-util did not finish within 30 s");
+            }
+            if (process.exitValue() != 0) {
+                // The output never holds a PIN: softhsm2-util does not echo its arguments.
+                throw new KmsException.Misconfigured("softhsm2-util " + arguments.get(0) + " failed: "
+                        + output.strip().replace('\n', ' '));
+            }
+            return output;
+        } catch (IOException e) {
+            throw new KmsException.Misconfigured("cannot run softhsm2-util (" + e.getMessage() + "); " + INSTALL_HINT, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KmsException.BackendUnavailable("interrupted while running softhsm2-util");
+        }
+    }
+
+    // softhsm2-util sits in bin/ beside the library's lib/ on most installs, else on PATH.
+    private String tool() {
+        Path prefix = library.getParent() == null ? null : library.getParent().getParent();
+        for (Path candidate : new Path[] {
+            prefix == null ? null : prefix.resolveSibling("bin").resolve("softhsm2-util"),
+            Path.of("/usr/bin/softhsm2-util"), Path.of("/usr/local/bin/softhsm2-util"),
+            Path.of("/opt/homebrew/bin/softhsm2-util")}) {
+            if (candidate != null && Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return "softhsm2-util";
     }
 }

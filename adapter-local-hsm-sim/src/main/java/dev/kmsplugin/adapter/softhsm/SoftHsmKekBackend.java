@@ -1,6 +1,5 @@
 package dev.kmsplugin.adapter.softhsm;
 
-import dev.kmsplugin.adapter.softhsm.Token.KeyVersion;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
@@ -13,87 +12,77 @@ import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.security.GeneralSecurityException;
+import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
 
 /**
- * Key-encryption keys in a SoftHSM2 token: AES-256-GCM inside the token, one non-extractable key object per version.
+ * The simulator's key-encryption key: AES-256-GCM inside a SoftHSM2 token, one token object per key version. The
+ * wrapped key is {@code IV (12) || ciphertext || tag (16)} with the ciphertext header as AAD.
  *
- * <p>Wrapped bytes are {@code IV (12) || ciphertext || tag (16)}; the ciphertext header is the AAD, so a
- * wrapped key moved to another key name, version or algorithm fails authentication. A background thread re-reads
- * the versions every {@code refresh-interval} (another process may have rotated) and probes the token every
- * {@code probe-interval}; {@link #currentKey()}, {@link #keyId} and {@link #health()} answer from memory.
+ * <p>The version index and the health state live in memory and are refreshed in the background, so
+ * {@link #currentKey()}, {@link #keyId(KeyRef)} and {@link #health()} never touch the token.
  */
-public final class SoftHsmKekBackend implements KeyEncryptionKeys {
+final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     private static final Logger LOG = System.getLogger(SoftHsmKekBackend.class.getName());
-    private static final int TAG_BYTES = Token.TAG_BITS / 8;
-    /** A miss may mean a rotation this process has not seen yet; re-read at most this often on misses. */
-    private static final long MISS_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+    private static final int IV_BYTES = 12;
+    private static final int TAG_BITS = 128;
+    private static final long MIN_ON_DEMAND_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final Simulator simulator;
-    private final Token token;
-    private final String keyName;
+    /** The versions known to this process and the current one; replaced as a whole on refresh. */
+    private record Index(Map<String, KeyVersion> versions, Map<String, SecretKey> keys, KeyVersion current) {
+    }
+
+    private final SimSettings settings;
+    private final SoftHsmToken token;
     private final Telemetry telemetry;
-    private final Clock clock;
     private final HealthTracker health;
     private final SecureRandom random = new SecureRandom();
+    private final ThreadLocal<Cipher> ciphers;
     private final ScheduledExecutorService background;
-    private volatile Versions versions;
-    private volatile long lastRefreshNanos;
+    private volatile Index index;
+    private volatile long lastRefreshNanos = System.nanoTime();
 
-    private SoftHsmKekBackend(Simulator simulator, Telemetry telemetry, Clock clock) {
-        this.simulator = simulator;
-        this.token = simulator.token();
-        this.keyName = simulator.settings().keyName();
+    SoftHsmKekBackend(SimSettings settings, SoftHsmToken token, Telemetry telemetry, Clock clock) {
+        this.settings = settings;
+        this.token = token;
         this.telemetry = telemetry;
-        this.clock = clock;
-        this.health = new HealthTracker(simulator.settings().healthGrace(), clock);
-        this.versions = Versions.of(simulator.versions(true, clock));
-        this.lastRefreshNanos = System.nanoTime();
-        telemetry.currentKeyChanged(keyId(currentKey()));
+        this.health = new HealthTracker(settings.healthGrace(), clock);
+        this.ciphers = ThreadLocal.withInitial(this::newCipher);
+        this.index = load();
+        telemetry.currentKeyChanged(index.current().keyId());
+        probe();
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "hsm-sim-refresh");
             thread.setDaemon(true);
             return thread;
         });
-    }
-
-    /**
-     * Opens the simulator directory (creating the token and key version 1 when it holds none), probes the token
-     * once, and starts the background refresh and probe.
-     */
-    static SoftHsmKekBackend start(SimSettings settings, Map<String, String> env, Telemetry telemetry,
-            Clock clock) {
-        Simulator simulator = Simulator.open(settings, env, true);
-        try {
-            SoftHsmKekBackend backend = new SoftHsmKekBackend(simulator, telemetry, clock);
-            backend.probe();
-            long refresh = settings.refreshInterval().toMillis();
-            long probe = settings.probeInterval().toMillis();
-            backend.background.scheduleWithFixedDelay(backend::refreshQuietly, refresh, refresh, TimeUnit.MILLISECONDS);
-            backend.background.scheduleWithFixedDelay(backend::probe, probe, probe, TimeUnit.MILLISECONDS);
-            LOG.log(Level.INFO, "{0}: current version {1} of {2} (key_id {3})", backend.describe(),
-                    backend.currentKey().version(), backend.versions.byNumber.size(), backend.keyId(backend.currentKey()));
-            return backend;
-        } catch (RuntimeException e) {
-            simulator.close();
-            throw e;
-        }
+        long refresh = settings.refreshInterval().toMillis();
+        long probe = settings.probeInterval().toMillis();
+        background.scheduleWithFixedDelay(this::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(this::probe, probe, probe, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public String describe() {
-        return "hsm-sim key '" + keyName + "' in " + token.describe() + " at " + simulator.directory().path();
+        return "hsm-sim token '" + settings.tokenLabel() + "' in " + settings.directory() + ", key '"
+                + settings.keyName() + "'";
     }
 
     @Override
@@ -103,49 +92,66 @@ public final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     @Override
     public KeyRef currentKey() {
-        return Simulator.ref(keyName, versions.current.number());
+        return index.current().ref();
     }
 
     @Override
     public KeyId keyId(KeyRef key) {
-        return Simulator.keyId(key.name(), key.version());
+        return version(key).keyId();
     }
 
     @Override
     public byte[] wrap(KeyRef key, Plaintext dataKey, byte[] aad, CallContext call) {
-        call.checkDeadline("before the data key was wrapped in the token");
-        byte[] iv = new byte[Token.IV_BYTES];
+        SecretKey secret = secret(key);
+        byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
-        byte[] plaintext = dataKey.bytes();
+        byte[] clear = dataKey.bytes();
+        call.checkDeadline("before the token wrapped the data key");
         try {
-            byte[] sealed = withFreshHandles(() -> token.encrypt(version(key).key(), iv, aad, plaintext));
-            byte[] wrapped = Arrays.copyOf(iv, iv.length + sealed.length);
-            System.arraycopy(sealed, 0, wrapped, iv.length, sealed.length);
+            Cipher cipher = ciphers.get();
+            cipher.init(Cipher.ENCRYPT_MODE, secret, new GCMParameterSpec(TAG_BITS, iv));
+            cipher.updateAAD(aad);
+            byte[] sealed = cipher.doFinal(clear);
+            byte[] wrapped = Arrays.copyOf(iv, IV_BYTES + sealed.length);
+            System.arraycopy(sealed, 0, wrapped, IV_BYTES, sealed.length);
             return wrapped;
+        } catch (GeneralSecurityException | ProviderException e) {
+            ciphers.remove();
+            throw tokenFailure("wrap under " + key, e);
         } finally {
-            Arrays.fill(plaintext, (byte) 0);
+            Arrays.fill(clear, (byte) 0);
         }
     }
 
     @Override
     public Plaintext unwrap(KeyRef key, Algorithm algorithm, byte[] wrapped, byte[] aad, CallContext call) {
         if (algorithm != Algorithm.AES_256_GCM) {
-            throw new KmsException.InvalidInput("the ciphertext was wrapped with " + algorithm + ", but the hsm-sim "
-                    + "backend wraps with " + Algorithm.AES_256_GCM + "; it was written by another backend "
-                    + "(keyvault?), which must decrypt it");
+            throw new KmsException.InvalidInput("ciphertext was wrapped with " + algorithm
+                    + ", which the hsm-sim backend does not use; it was written by another backend");
         }
-        if (wrapped.length <= Token.IV_BYTES + TAG_BYTES) {
-            throw new KmsException.IntegrityFailure("the wrapped data key is " + wrapped.length + " bytes, too short "
-                    + "for AES-256-GCM (12-byte IV, 16-byte tag): the ciphertext was cut or altered");
+        if (wrapped.length < IV_BYTES + TAG_BITS / 8 + 1) {
+            throw new KmsException.InvalidInput("ciphertext is malformed: a wrapped key of " + wrapped.length
+                    + " bytes is too short for AES-256-GCM");
         }
-        call.checkDeadline("before the data key was unwrapped in the token");
-        byte[] iv = Arrays.copyOfRange(wrapped, 0, Token.IV_BYTES);
-        byte[] sealed = Arrays.copyOfRange(wrapped, Token.IV_BYTES, wrapped.length);
-        byte[] plaintext = withFreshHandles(() -> token.decrypt(version(key).key(), iv, aad, sealed));
+        SecretKey secret = secret(key);
+        call.checkDeadline("before the token unwrapped the data key");
         try {
-            return new Plaintext(plaintext);
-        } finally {
-            Arrays.fill(plaintext, (byte) 0);
+            Cipher cipher = ciphers.get();
+            cipher.init(Cipher.DECRYPT_MODE, secret, new GCMParameterSpec(TAG_BITS, wrapped, 0, IV_BYTES));
+            cipher.updateAAD(aad);
+            byte[] clear = cipher.doFinal(wrapped, IV_BYTES, wrapped.length - IV_BYTES);
+            try {
+                return new Plaintext(clear);
+            } finally {
+                Arrays.fill(clear, (byte) 0);
+            }
+        } catch (AEADBadTagException e) {
+            ciphers.remove();
+            throw new KmsException.IntegrityFailure("the wrapped key failed authentication under key version " + key
+                    + ": the ciphertext was altered, or was not produced with this token");
+        } catch (GeneralSecurityException | ProviderException e) {
+            ciphers.remove();
+            throw tokenFailure("unwrap under " + key, e);
         }
     }
 
@@ -162,132 +168,118 @@ public final class SoftHsmKekBackend implements KeyEncryptionKeys {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        simulator.close();
+        token.close();
     }
 
-    /** Re-reads the key versions from the token; a new highest version becomes current. */
+    /** Re-reads the token's versions; a newer version becomes current. Runs in the background. */
     void refresh() {
         long start = System.nanoTime();
+        lastRefreshNanos = start;
         String outcome = "ok";
         try {
-            Versions fresh = Versions.of(token.versions(keyName));
-            lastRefreshNanos = System.nanoTime();
-            Versions previous = versions;
-            versions = fresh;
-            if (fresh.current.number() != previous.current.number()) {
-                KeyRef current = currentKey();
-                LOG.log(Level.INFO, "key version {0} of ''{1}'' is now current (key_id {2})", current.version(),
-                        keyName, keyId(current));
-                telemetry.currentKeyChanged(keyId(current));
+            Index before = index;
+            Index after = load();
+            index = after;
+            if (after.current().number() != before.current().number()) {
+                LOG.log(Level.INFO, "key version {0} is now current (key_id {1})", after.current().ref(),
+                        after.current().keyId());
+                telemetry.currentKeyChanged(after.current().keyId());
             }
         } catch (KmsException e) {
             outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);
-            throw e;
+            LOG.log(Level.WARNING, "cannot refresh the key versions of " + describe() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            outcome = "internal_error";
+            LOG.log(Level.WARNING, "cannot refresh the key versions of " + describe() + ": " + e);
         } finally {
             telemetry.backendCallCompleted("refresh", outcome, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
-    /** A real wrap and unwrap of a random key under the current version; the result feeds {@link #health()}. */
+    /** A real wrap and unwrap in the token under the current version; feeds the health state. */
     void probe() {
         long start = System.nanoTime();
         String outcome = "ok";
-        byte[] secret = new byte[32];
-        random.nextBytes(secret);
-        Plaintext probe = new Plaintext(secret);
-        Arrays.fill(secret, (byte) 0);
+        byte[] sample = new byte[32];
+        random.nextBytes(sample);
+        Plaintext plaintext = new Plaintext(sample);
         try {
-            CallContext call = CallContext.internal("health-probe", Duration.ofSeconds(10));
+            CallContext call = CallContext.internal("health-probe", Duration.ofSeconds(5));
             KeyRef key = currentKey();
-            byte[] aad = ("health-probe:" + key).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            Plaintext back = unwrap(key, Algorithm.AES_256_GCM, wrap(key, probe, aad, call), aad, call);
-            boolean same = back.equals(probe);
-            back.wipe();
-            if (!same) {
-                throw new KmsException.IntegrityFailure("the health probe unwrapped different bytes than it wrapped");
+            byte[] aad = ("probe:" + key).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Plaintext back = unwrap(key, Algorithm.AES_256_GCM, wrap(key, plaintext, aad, call), aad, call);
+            if (!back.equals(plaintext)) {
+                throw new KmsException.IntegrityFailure("the token returned a different key than it wrapped");
             }
+            back.wipe();
             health.succeeded();
         } catch (KmsException e) {
             outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);
             health.failed(e);
-            LOG.log(Level.WARNING, "health probe failed: {0}", e.getMessage());
+            LOG.log(Level.WARNING, "health probe of " + describe() + " failed: " + e.getMessage());
         } catch (RuntimeException e) {
             outcome = "internal_error";
-            health.failed(new KmsException.BackendUnavailable("the health probe failed: " + e, e));
-            LOG.log(Level.WARNING, "health probe failed", e);
+            health.failed(new KmsException.BackendUnavailable(e.toString()));
+            LOG.log(Level.WARNING, "health probe of " + describe() + " failed: " + e);
         } finally {
-            probe.wipe();
+            plaintext.wipe();
+            Arrays.fill(sample, (byte) 0);
             telemetry.backendCallCompleted("probe", outcome, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
-    /** Runs {@code work}; if the token invalidated our key handles (lost login), logs in, re-reads, tries once more. */
-    private byte[] withFreshHandles(java.util.function.Supplier<byte[]> work) {
-        try {
-            return work.get();
-        } catch (KmsException.BackendUnavailable e) {
-            if (!Token.staleHandles(e)) {
-                throw e;
-            }
-            LOG.log(Level.WARNING, "the token invalidated the key handles ({0}); logging in again",
-                    Token.code(e).orElse("?"));
-            token.login();
-            refresh();
-            return work.get();
+    private Index load() {
+        List<KeyVersion> versions = token.versions(settings.keyName());
+        if (versions.isEmpty()) {
+            throw new KmsException.UnknownKeyVersion("token '" + settings.tokenLabel() + "' holds no version of key '"
+                    + settings.keyName() + "'; run 'kms-plugin sim rotate --sim-dir=" + settings.directory() + "'");
         }
-    }
-
-    private void refreshQuietly() {
-        try {
-            refresh();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not re-read the key versions: {0}", e.getMessage());
+        Map<String, KeyVersion> byNumber = new LinkedHashMap<>();
+        Map<String, SecretKey> keys = new LinkedHashMap<>();
+        Index previous = index;
+        for (KeyVersion version : versions) {
+            String number = Integer.toString(version.number());
+            byNumber.put(number, version);
+            SecretKey known = previous == null ? null : previous.keys().get(number);
+            keys.put(number, known != null && previous.versions().get(number).equals(version)
+                    ? known : token.key(version));
         }
+        return new Index(Map.copyOf(byNumber), Map.copyOf(keys), versions.get(versions.size() - 1));
     }
 
     private KeyVersion version(KeyRef key) {
-        if (!key.name().equals(keyName)) {
-            throw new KmsException.UnknownKeyVersion("the ciphertext was wrapped by key '" + key.name()
-                    + "', but this plugin serves key '" + keyName + "' (set --sim-key-name to the key that wrote it)");
+        if (!key.name().equals(settings.keyName())) {
+            throw new KmsException.UnknownKeyVersion("ciphertext names key '" + key.name() + "', but this plugin serves"
+                    + " key '" + settings.keyName() + "' of token '" + settings.tokenLabel() + "'");
         }
-        int number;
-        try {
-            number = Integer.parseInt(key.version());
-        } catch (NumberFormatException e) {
-            throw new KmsException.UnknownKeyVersion("key version '" + key.version() + "' is not a simulator "
-                    + "version (they are numbered from 1)");
-        }
-        KeyVersion version = versions.byNumber.get(number);
-        if (version == null && System.nanoTime() - lastRefreshNanos > MISS_REFRESH_NANOS) {
+        KeyVersion version = index.versions().get(key.version());
+        if (version == null && System.nanoTime() - lastRefreshNanos > MIN_ON_DEMAND_REFRESH_NANOS) {
+            // Rotated by another process since the last refresh? At most once a second, so that a client sending
+            // unknown versions cannot make every call re-read the token.
             refresh();
-            version = versions.byNumber.get(number);
+            version = index.versions().get(key.version());
         }
         if (version == null) {
-            throw new KmsException.UnknownKeyVersion("version " + number + " of key '" + keyName + "' is not in the "
-                    + token.describe() + " at " + simulator.directory().path() + " (it holds versions 1 to "
-                    + versions.current.number() + "); the ciphertext was written with another simulator directory");
+            throw new KmsException.UnknownKeyVersion("key version " + key + " does not exist in token '"
+                    + settings.tokenLabel() + "'");
         }
         return version;
     }
 
-    /** The key versions as last read: immutable, swapped whole. */
-    private static final class Versions {
-        final Map<Integer, KeyVersion> byNumber;
-        final KeyVersion current;
+    private SecretKey secret(KeyRef key) {
+        KeyVersion version = version(key);
+        return Objects.requireNonNull(index.keys().get(Integer.toString(version.number())));
+    }
 
-        private Versions(Map<Integer, KeyVersion> byNumber, KeyVersion current) {
-            this.byNumber = byNumber;
-            this.current = Objects.requireNonNull(current);
+    private Cipher newCipher() {
+        try {
+            return Cipher.getInstance(TRANSFORMATION, token.provider());
+        } catch (GeneralSecurityException e) {
+            throw new KmsException.Misconfigured("the SoftHSM token does not offer " + TRANSFORMATION, e);
         }
+    }
 
-        static Versions of(List<KeyVersion> list) {
-            if (list.isEmpty()) {
-                throw new KmsException.UnknownKeyVersion("the token holds no version of the key; "
-                        + "run kms-plugin sim init to create version 1");
-            }
-            Map<Integer, KeyVersion> map = new TreeMap<>();
-            list.forEach(v -> map.put(v.number(), v));
-            return new Versions(Map.copyOf(map), list.get(list.size() - 1));
-        }
+    private static KmsException tokenFailure(String what, Exception e) {
+        return new KmsException.BackendUnavailable("SoftHSM failed to " + what + ": " + SoftHsmToken.rootMessage(e), e);
     }
 }

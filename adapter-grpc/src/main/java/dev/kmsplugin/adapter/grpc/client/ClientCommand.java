@@ -1,0 +1,215 @@
+package dev.kmsplugin.adapter.grpc.client;
+
+import dev.kmsplugin.adapter.grpc.socket.ListenAddress;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionResponse;
+import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
+import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.Settings;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code kms-plugin client status|version|encrypt|decrypt}: talks to a running plugin over its socket, as the
+ * apiserver would, so an operator can check a node by hand.
+ *
+ * <p>Exit codes: 0 success (and, for status, healthy); 1 the plugin answered with an error or is unhealthy;
+ * 2 the command line or input is wrong; 3 the plugin could not be reached.
+ */
+public final class ClientCommand implements Command {
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int UNREACHABLE = 3;
+    /** Data keys are 32 bytes; anything near this is not a data key. */
+    static final int MAX_STDIN_BYTES = 64 * 1024;
+
+    @Override
+    public String name() {
+        return "client";
+    }
+
+    @Override
+    public String summary() {
+        return "status|version|encrypt|decrypt: call a running plugin on --listen-addr";
+    }
+
+    @Override
+    public int run(Invocation invocation) {
+        PrintStream out = invocation.out();
+        PrintStream err = invocation.err();
+        List<String> words = invocation.arguments();
+        if (words.size() != 1 || !List.of("status", "version", "encrypt", "decrypt").contains(words.get(0))) {
+            err.println("usage: kms-plugin client status|version|encrypt|decrypt [--listen-addr=unix:///path]"
+                    + " [--client-api=v2|v1] [--client-timeout=10s] [--client-key-id=ID]");
+            err.println("  encrypt reads a data key on stdin and prints the ciphertext in base64;"
+                    + " decrypt reads base64 on stdin and writes the data key");
+            return USAGE;
+        }
+        String operation = words.get(0);
+        Settings settings = invocation.settings();
+        ListenAddress address;
+        String api;
+        Duration timeout;
+        try {
+            address = ListenAddress.parse(settings.string("listen-addr"));
+            api = settings.string("client.api");
+            timeout = settings.duration("client.timeout");
+        } catch (KmsException e) {
+            err.println("kms-plugin client: " + e.getMessage());
+            return USAGE;
+        }
+        if (!api.equals("v2") && !api.equals("v1")) {
+            err.println("kms-plugin client: --client-api is '" + api + "'; use v2 or v1");
+            return USAGE;
+        }
+        if (!address.isAbstract() && !Files.exists(address.path())) {
+            err.println("kms-plugin client: no socket at " + address.path() + "; is the plugin running with"
+                    + " --listen-addr=" + address + "?");
+            return UNREACHABLE;
+        }
+        try (KmsClient client = KmsClient.connect(address, false)) {
+            try {
+                return switch (operation) {
+                    case "status" -> status(client, api, timeout, out, err);
+                    case "version" -> version(client, timeout, out);
+                    case "encrypt" -> encrypt(client, api, timeout, invocation.in(), out, err);
+                    default -> decrypt(client, api, timeout, settings, invocation.in(), out, err);
+                };
+            } catch (StatusRuntimeException e) {
+                Status status = e.getStatus();
+                if (status.getCode() == Status.Code.UNAVAILABLE && (client.cannotConnect()
+                        || status.getCause() instanceof java.net.ConnectException
+                        || status.getCause() instanceof java.io.FileNotFoundException)) {
+                    err.println("kms-plugin client: cannot connect to " + address + ": " + (status.getCause() == null
+                            ? status.getDescription() : status.getCause().getMessage()));
+                    return UNREACHABLE;
+                }
+                err.println("kms-plugin client: " + operation + " failed: " + status.getCode() + ": "
+                        + status.getDescription());
+                return FAILED;
+            } catch (BadInput e) {
+                err.println("kms-plugin client: " + e.getMessage());
+                return USAGE;
+            }
+        } catch (KmsException e) {
+            err.println("kms-plugin client: " + e.getMessage());
+            return FAILED;
+        }
+    }
+
+    private static int status(KmsClient client, String api, Duration timeout, PrintStream out, PrintStream err) {
+        if (api.equals("v1")) {
+            // v1beta1 has no Status; its Version call is the apiserver's health probe for v1 plugins.
+            return version(client, timeout, out);
+        }
+        StatusResponse status = client.status(timeout);
+        out.println("version: " + status.getVersion());
+        out.println("healthz: " + status.getHealthz());
+        out.println("key_id: " + status.getKeyId());
+        if (!status.getHealthz().equals("ok")) {
+            err.println("kms-plugin client: the plugin is not healthy");
+            return FAILED;
+        }
+        return OK;
+    }
+
+    private static int version(KmsClient client, Duration timeout, PrintStream out) {
+        VersionResponse version = client.version(timeout);
+        out.println("version: " + version.getVersion());
+        out.println("runtime_name: " + version.getRuntimeName());
+        out.println("runtime_version: " + version.getRuntimeVersion());
+        return OK;
+    }
+
+    private static int encrypt(KmsClient client, String api, Duration timeout, InputStream in, PrintStream out,
+            PrintStream err) {
+        byte[] plaintext = readStdin(in);
+        try {
+            if (plaintext.length == 0) {
+                throw new BadInput("stdin is empty; pipe the data key to encrypt into the command");
+            }
+            byte[] ciphertext;
+            if (api.equals("v1")) {
+                ciphertext = client.encryptV1(plaintext, timeout);
+            } else {
+                EncryptResponse response = client.encrypt(plaintext, uid(), timeout);
+                ciphertext = response.getCiphertext().toByteArray();
+                err.println("key_id: " + response.getKeyId());
+            }
+            out.println(Base64.getEncoder().encodeToString(ciphertext));
+            return OK;
+        } finally {
+            Arrays.fill(plaintext, (byte) 0);
+        }
+    }
+
+    private static int decrypt(KmsClient client, String api, Duration timeout, Settings settings, InputStream in,
+            PrintStream out, PrintStream err) {
+        String text = new String(readStdin(in), StandardCharsets.US_ASCII).trim();
+        if (text.isEmpty()) {
+            throw new BadInput("stdin is empty; pipe the base64 ciphertext printed by 'client encrypt' into it");
+        }
+        byte[] ciphertext;
+        try {
+            ciphertext = Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new BadInput("stdin is not base64: " + e.getMessage());
+        }
+        byte[] plaintext;
+        if (api.equals("v1")) {
+            plaintext = client.decryptV1(ciphertext, timeout);
+        } else {
+            String keyId = settings.optionalString("client.key-id").orElse(null);
+            if (keyId == null) {
+                // Without --client-key-id, assume the data was written under the current key version.
+                keyId = client.status(timeout).getKeyId();
+            }
+            plaintext = client.decrypt(ciphertext, keyId, uid(), timeout);
+        }
+        try {
+            out.write(plaintext);
+            out.flush();
+        } catch (IOException e) {
+            err.println("kms-plugin client: cannot write the plaintext: " + e.getMessage());
+            return FAILED;
+        } finally {
+            Arrays.fill(plaintext, (byte) 0);
+        }
+        return OK;
+    }
+
+    private static byte[] readStdin(InputStream in) {
+        try {
+            byte[] bytes = in.readNBytes(MAX_STDIN_BYTES + 1);
+            if (bytes.length > MAX_STDIN_BYTES) {
+                throw new BadInput("stdin holds more than " + MAX_STDIN_BYTES + " bytes; a data key is 32 bytes");
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new BadInput("cannot read stdin: " + e.getMessage());
+        }
+    }
+
+    private static String uid() {
+        return "kms-plugin-client-" + UUID.randomUUID();
+    }
+
+    private static final class BadInput extends RuntimeException {
+        BadInput(String message) {
+            super(message);
+        }
+    }
+}

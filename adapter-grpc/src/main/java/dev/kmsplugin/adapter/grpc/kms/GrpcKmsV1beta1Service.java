@@ -1,0 +1,96 @@
+package dev.kmsplugin.adapter.grpc.kms;
+
+import com.google.protobuf.ByteString;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.DecryptRequest;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.DecryptResponse;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.EncryptRequest;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.EncryptResponse;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.KeyManagementServiceGrpc;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionRequest;
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionResponse;
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.Ciphertext;
+import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.inbound.EncryptResult;
+import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
+import io.grpc.stub.StreamObserver;
+import java.util.Arrays;
+
+/**
+ * KMS v1beta1 ({@code v1beta1.KeyManagementService}) over the envelope use cases. The apiserver calls Encrypt on
+ * every write with a fresh 32-byte DEK, and requires every answer to Version to say {@code v1beta1}.
+ */
+public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyManagementServiceImplBase {
+
+    /** The only version this API has; the apiserver sends it in every request and expects it back. */
+    public static final String API_VERSION = "v1beta1";
+
+    private final EnvelopeEncryption envelopes;
+    private final UnaryCalls calls;
+    private final RuntimeInfo runtime;
+
+    public GrpcKmsV1beta1Service(EnvelopeEncryption envelopes, UnaryCalls calls, RuntimeInfo runtime) {
+        this.envelopes = envelopes;
+        this.calls = calls;
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void version(VersionRequest request, StreamObserver<VersionResponse> observer) {
+        calls.inline("v1beta1/Version", CallContext.Api.V1BETA1, observer, context -> {
+            requireVersion(request.getVersion());
+            return VersionResponse.newBuilder()
+                    .setVersion(API_VERSION)
+                    .setRuntimeName(runtime.name())
+                    .setRuntimeVersion(runtime.version())
+                    .build();
+        });
+    }
+
+    @Override
+    public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
+        calls.offload("v1beta1/Encrypt", CallContext.Api.V1BETA1, null, observer, context -> {
+            requireVersion(request.getVersion());
+            byte[] plain = request.getPlain().toByteArray();
+            Plaintext plaintext;
+            try {
+                plaintext = new Plaintext(plain);
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+            try {
+                EncryptResult result = envelopes.encrypt(plaintext, context);
+                return EncryptResponse.newBuilder()
+                        .setCipher(ByteString.copyFrom(result.ciphertext().bytes()))
+                        .build();
+            } finally {
+                plaintext.wipe();
+            }
+        });
+    }
+
+    @Override
+    public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
+        calls.offload("v1beta1/Decrypt", CallContext.Api.V1BETA1, null, observer, context -> {
+            requireVersion(request.getVersion());
+            Ciphertext ciphertext = new Ciphertext(request.getCipher().toByteArray());
+            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.of(ciphertext),
+                    context);
+            byte[] plain = plaintext.bytes();
+            try {
+                return DecryptResponse.newBuilder().setPlain(ByteString.copyFrom(plain)).build();
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+                plaintext.wipe();
+            }
+        });
+    }
+
+    private static void requireVersion(String version) {
+        if (!API_VERSION.equals(version)) {
+            throw new KmsException.InvalidInput("request version is '" + KmsStatusMapping.oneLine(version)
+                    + "', but this is the " + API_VERSION + " API; send version \"" + API_VERSION + "\"");
+        }
+    }
+}

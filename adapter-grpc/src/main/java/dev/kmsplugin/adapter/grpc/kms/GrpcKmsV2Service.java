@@ -1,0 +1,99 @@
+package dev.kmsplugin.adapter.grpc.kms;
+
+import com.google.protobuf.ByteString;
+import dev.kmsplugin.adapter.grpc.wire.v2.DecryptRequest;
+import dev.kmsplugin.adapter.grpc.wire.v2.DecryptResponse;
+import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
+import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
+import dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc;
+import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
+import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.Annotations;
+import dev.kmsplugin.domain.envelope.Ciphertext;
+import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.key.KeyId;
+import dev.kmsplugin.ports.inbound.EncryptResult;
+import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
+import dev.kmsplugin.ports.inbound.StatusReport;
+import io.grpc.stub.StreamObserver;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * KMS v2 ({@code v2.KeyManagementService}) over the envelope use cases. Status answers from memory and never waits
+ * for the call pool: the apiserver closes its write gate about three minutes after the last healthy Status, so
+ * Status must answer even while Encrypt and Decrypt are saturated.
+ */
+public final class GrpcKmsV2Service extends KeyManagementServiceGrpc.KeyManagementServiceImplBase {
+
+    private final EnvelopeEncryption envelopes;
+    private final UnaryCalls calls;
+    private final String statusVersion;
+
+    /**
+     * @param statusVersion {@code v2} for kube-apiserver 1.29+, {@code v2beta1} for 1.27 and 1.28
+     */
+    public GrpcKmsV2Service(EnvelopeEncryption envelopes, UnaryCalls calls, String statusVersion) {
+        this.envelopes = envelopes;
+        this.calls = calls;
+        this.statusVersion = statusVersion;
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+        calls.inline("v2/Status", CallContext.Api.V2, observer, context -> {
+            StatusReport report = envelopes.status();
+            return StatusResponse.newBuilder()
+                    .setVersion(statusVersion)
+                    .setHealthz(report.healthy() ? StatusReport.OK : KmsStatusMapping.oneLine(report.healthz()))
+                    .setKeyId(report.keyId().map(KeyId::value).orElse(""))
+                    .build();
+        });
+    }
+
+    @Override
+    public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
+        calls.offload("v2/Encrypt", CallContext.Api.V2, request.getUid(), observer, context -> {
+            byte[] plain = request.getPlaintext().toByteArray();
+            Plaintext plaintext;
+            try {
+                plaintext = new Plaintext(plain);
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+            try {
+                EncryptResult result = envelopes.encrypt(plaintext, context);
+                EncryptResponse.Builder response = EncryptResponse.newBuilder()
+                        .setCiphertext(ByteString.copyFrom(result.ciphertext().bytes()))
+                        .setKeyId(result.keyId().value());
+                result.annotations().asMap().forEach((key, value) -> response.putAnnotations(key,
+                        ByteString.copyFrom(value)));
+                return response.build();
+            } finally {
+                plaintext.wipe();
+            }
+        });
+    }
+
+    @Override
+    public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
+        calls.offload("v2/Decrypt", CallContext.Api.V2, request.getUid(), observer, context -> {
+            Ciphertext ciphertext = new Ciphertext(request.getCiphertext().toByteArray());
+            KeyId keyId = new KeyId(request.getKeyId());
+            Map<String, byte[]> annotations = new LinkedHashMap<>();
+            request.getAnnotationsMap().forEach((key, value) -> annotations.put(key, value.toByteArray()));
+            Plaintext plaintext = envelopes.decrypt(new dev.kmsplugin.ports.inbound.DecryptRequest(ciphertext,
+                    Optional.of(keyId), Annotations.of(annotations)), context);
+            byte[] plain = plaintext.bytes();
+            try {
+                return DecryptResponse.newBuilder().setPlaintext(ByteString.copyFrom(plain)).build();
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+                plaintext.wipe();
+            }
+        });
+    }
+}

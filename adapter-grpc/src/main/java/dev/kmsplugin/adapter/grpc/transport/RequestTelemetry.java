@@ -1,0 +1,56 @@
+package dev.kmsplugin.adapter.grpc.transport;
+
+import dev.kmsplugin.ports.outbound.Telemetry;
+import io.grpc.Metadata;
+import io.grpc.ServerStreamTracer;
+import io.grpc.Status;
+import java.time.Duration;
+
+/**
+ * Reports every call's outcome to {@link Telemetry}, including those gRPC itself ends (oversized messages,
+ * deadlines, cancellations), because a stream tracer sees the final status of every stream.
+ * Labels stay bounded: the API and method come from the method descriptor of a registered service.
+ */
+final class RequestTelemetry extends ServerStreamTracer.Factory {
+
+    private final Telemetry telemetry;
+
+    RequestTelemetry(Telemetry telemetry) {
+        this.telemetry = telemetry;
+    }
+
+    @Override
+    public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+        return new Tracer(fullMethodName);
+    }
+
+    private final class Tracer extends ServerStreamTracer {
+        private final long start = System.nanoTime();
+        private final String api;
+        private final String method;
+
+        Tracer(String fullMethodName) {
+            // "v2.KeyManagementService/Encrypt" -> api v2, method Encrypt; anything else is one "other" bucket
+            String api = "other";
+            String method = "other";
+            int slash = fullMethodName.indexOf('/');
+            if (slash > 0) {
+                String service = fullMethodName.substring(0, slash);
+                String name = fullMethodName.substring(slash + 1);
+                if ((service.equals("v1beta1.KeyManagementService") || service.equals("v2.KeyManagementService"))
+                        && name.matches("Version|Status|Encrypt|Decrypt")) {
+                    api = service.substring(0, service.indexOf('.'));
+                    method = name;
+                }
+            }
+            this.api = api;
+            this.method = method;
+        }
+
+        @Override
+        public void streamClosed(Status status) {
+            telemetry.requestCompleted(api, method, status.getCode().name(),
+                    Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+}

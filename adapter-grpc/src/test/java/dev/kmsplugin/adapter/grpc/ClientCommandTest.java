@@ -1,0 +1,148 @@
+package dev.kmsplugin.adapter.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.adapter.grpc.client.ClientCommand;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.Command;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code kms-plugin client ...} against a running transport, with the exit codes operators script against. */
+class ClientCommandTest {
+
+    private RunningPlugin plugin;
+
+    record Result(int code, byte[] out, String err) {
+        String text() {
+            return new String(out, StandardCharsets.UTF_8);
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        plugin = RunningPlugin.start();
+    }
+
+    @AfterEach
+    void stop() {
+        plugin.close();
+    }
+
+    private Result run(String word, byte[] stdin, Consumer<MapSettings> adjust) throws Exception {
+        MapSettings settings = new MapSettings("unix://" + plugin.socket);
+        adjust.accept(settings);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Command command = new GrpcTransportProvider().commands().get(0);
+        assertEquals("client", command.name());
+        int code = command.run(new Command.Invocation(word == null ? List.of() : List.of(word), settings,
+                new ByteArrayInputStream(stdin), new PrintStream(out, true), new PrintStream(err, true)));
+        return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Result run(String word) throws Exception {
+        return run(word, new byte[0], s -> { });
+    }
+
+    @Test
+    void status_prints_version_healthz_and_key_id_and_exits_0() throws Exception {
+        Result result = run("status");
+        assertEquals(ClientCommand.OK, result.code(), result.err());
+        assertEquals("version: v2\nhealthz: ok\nkey_id: " + plugin.currentKeyId().value() + "\n", result.text());
+    }
+
+    @Test
+    void status_of_an_unhealthy_plugin_exits_1() throws Exception {
+        plugin.keys.tracker().failed(new KmsException.AccessDenied("identity lost its role"));
+        Result result = run("status");
+        assertEquals(ClientCommand.FAILED, result.code());
+        assertTrue(result.text().contains("identity lost its role"), result.text());
+    }
+
+    @Test
+    void version_prints_the_v1beta1_answer() throws Exception {
+        Result result = run("version");
+        assertEquals(ClientCommand.OK, result.code(), result.err());
+        assertTrue(result.text().startsWith("version: v1beta1\nruntime_name: kms-plugin\nruntime_version: "),
+                result.text());
+    }
+
+    @Test
+    void encrypt_prints_base64_and_decrypt_reverses_it_over_v2_and_v1() throws Exception {
+        for (String api : List.of("v2", "v1")) {
+            byte[] dek = KmsRoundTripTest.dataKey();
+            Result encrypted = run("encrypt", dek, s -> s.with("client.api", api));
+            assertEquals(ClientCommand.OK, encrypted.code(), encrypted.err());
+            String base64 = encrypted.text().trim();
+            assertTrue(base64.matches("[A-Za-z0-9+/]+=*"), base64);
+            if (api.equals("v2")) {
+                assertTrue(encrypted.err().contains("key_id: " + plugin.currentKeyId().value()), encrypted.err());
+            }
+            Result decrypted = run("decrypt", encrypted.out(), s -> s.with("client.api", api));
+            assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+            assertArrayEquals(dek, decrypted.out(), "round trip over " + api);
+        }
+    }
+
+    @Test
+    void decrypt_of_data_written_under_an_earlier_key_version_takes_its_key_id() throws Exception {
+        byte[] dek = KmsRoundTripTest.dataKey();
+        String oldKeyId = plugin.currentKeyId().value();
+        Result encrypted = run("encrypt", dek, s -> { });
+        plugin.keys.rotate();
+        Result withoutKeyId = run("decrypt", encrypted.out(), s -> { });
+        assertEquals(ClientCommand.FAILED, withoutKeyId.code());
+        assertTrue(withoutKeyId.err().contains("INVALID_ARGUMENT"), withoutKeyId.err());
+        Result decrypted = run("decrypt", encrypted.out(), s -> s.with("client.key-id", oldKeyId));
+        assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+        assertArrayEquals(dek, decrypted.out());
+    }
+
+    @Test
+    void input_that_is_not_base64_is_a_usage_error() throws Exception {
+        Result result = run("decrypt", "not base64!!".getBytes(StandardCharsets.US_ASCII), s -> { });
+        assertEquals(ClientCommand.USAGE, result.code());
+        assertTrue(result.err().contains("not base64"), result.err());
+    }
+
+    @Test
+    void a_ciphertext_the_plugin_rejects_exits_1_with_the_status_code() throws Exception {
+        Result result = run("decrypt", "Z2FyYmFnZQ==".getBytes(StandardCharsets.US_ASCII), s -> s.with("client.api",
+                "v1"));
+        assertEquals(ClientCommand.FAILED, result.code());
+        assertTrue(result.err().contains("decrypt failed: INVALID_ARGUMENT"), result.err());
+    }
+
+    @Test
+    void an_unknown_word_or_api_is_a_usage_error() throws Exception {
+        assertEquals(ClientCommand.USAGE, run("rotate").code());
+        assertEquals(ClientCommand.USAGE, run(null).code());
+        assertEquals(ClientCommand.USAGE, run("status", new byte[0], s -> s.with("client.api", "v3")).code());
+    }
+
+    @Test
+    void a_plugin_that_is_not_running_exits_3() throws Exception {
+        Result missing = run("status", new byte[0], s -> s.with("listen-addr", "unix://" + plugin.directory
+                + "/absent.sock"));
+        assertEquals(ClientCommand.UNREACHABLE, missing.code());
+        assertTrue(missing.err().contains("no socket at"), missing.err());
+        plugin.transport.shutdown(java.time.Duration.ZERO);
+        java.nio.channels.ServerSocketChannel dead = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX);
+        dead.bind(java.net.UnixDomainSocketAddress.of(plugin.socket));
+        dead.close(); // a stale file with no server behind it
+        Result refused = run("status");
+        assertEquals(ClientCommand.UNREACHABLE, refused.code(), refused.err());
+        assertTrue(refused.err().contains("cannot connect"), refused.err());
+    }
+}

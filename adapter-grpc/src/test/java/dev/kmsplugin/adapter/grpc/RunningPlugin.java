@@ -1,0 +1,169 @@
+package dev.kmsplugin.adapter.grpc;
+
+import dev.kmsplugin.adapter.grpc.wire.v1beta1.KeyManagementServiceGrpc;
+import dev.kmsplugin.domain.key.KeyId;
+import dev.kmsplugin.ports.envelope.EnvelopeService;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.PluginContext;
+import dev.kmsplugin.ports.spi.Transport;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The plugin's gRPC transport on a real unix socket in a fresh temp directory, backed by the envelope use cases
+ * over {@link AesTestKeys}, and a grpc-java client channel dialled the way kube-apiserver dials.
+ */
+final class RunningPlugin implements AutoCloseable {
+
+    final Path directory;
+    final Path socket;
+    final AesTestKeys keys;
+    final RecordingTelemetry telemetry;
+    final Transport transport;
+    private final EventLoopGroup clientLoop;
+    final ManagedChannel channel;
+
+    private RunningPlugin(Path directory, Path socket, Transport transport, AesTestKeys keys,
+            RecordingTelemetry telemetry) {
+        this.directory = directory;
+        this.socket = socket;
+        this.transport = transport;
+        this.keys = keys;
+        this.telemetry = telemetry;
+        this.clientLoop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(clientLoop)
+                .usePlaintext()
+                .overrideAuthority("localhost")
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
+                .build();
+    }
+
+    static RunningPlugin start() {
+        return start(settings -> { });
+    }
+
+    static RunningPlugin start(Consumer<MapSettings> adjust) {
+        Path directory = newDirectory();
+        return startAt(directory, directory.resolve("kms.sock"), adjust);
+    }
+
+    static RunningPlugin startAt(Path directory, Path socket, Consumer<MapSettings> adjust) {
+        MapSettings settings = new MapSettings("unix://" + socket);
+        adjust.accept(settings);
+        AesTestKeys keys = new AesTestKeys();
+        RecordingTelemetry telemetry = new RecordingTelemetry();
+        Transport transport = new GrpcTransportProvider().create(
+                new PluginContext(settings, telemetry, Clock.systemUTC()), new EnvelopeService(keys, telemetry));
+        try {
+            transport.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new RunningPlugin(directory, socket, transport, keys, telemetry);
+    }
+
+    /** A short path under /tmp: unix socket paths are limited to 107 bytes. */
+    static Path newDirectory() {
+        try {
+            return Files.createTempDirectory(Path.of("/tmp"), "grpc-test-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc.KeyManagementServiceBlockingStub v2() {
+        return dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc.newBlockingStub(channel)
+                .withWaitForReady().withDeadlineAfter(3, TimeUnit.SECONDS);
+    }
+
+    dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc.KeyManagementServiceFutureStub v2Async() {
+        return dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc.newFutureStub(channel)
+                .withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    KeyManagementServiceGrpc.KeyManagementServiceBlockingStub v1() {
+        return KeyManagementServiceGrpc.newBlockingStub(channel).withWaitForReady()
+                .withDeadlineAfter(3, TimeUnit.SECONDS);
+    }
+
+    KeyId currentKeyId() {
+        return keys.keyId(keys.currentKey());
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.shutdown(Duration.ZERO);
+        clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        deleteTree(directory);
+    }
+
+    static void deleteTree(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException ignored) {
+                    // best effort: a temp directory
+                }
+            });
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    /** Telemetry that remembers what the transport reported. */
+    static final class RecordingTelemetry implements Telemetry {
+        final List<String> requests = new CopyOnWriteArrayList<>();
+
+        /** Streams close just after the client has its answer; wait briefly for the record to arrive. */
+        boolean awaits(String request) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!requests.contains(request) && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            return requests.contains(request);
+        }
+
+        @Override
+        public void requestCompleted(String api, String method, String code, Duration elapsed) {
+            requests.add(api + "/" + method + " " + code);
+        }
+
+        @Override
+        public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
+        }
+
+        @Override
+        public void backendRetried(String operation, String reason) {
+        }
+
+        @Override
+        public void currentKeyChanged(KeyId keyId) {
+        }
+    }
+}

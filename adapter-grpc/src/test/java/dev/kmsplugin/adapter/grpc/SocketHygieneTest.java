@@ -1,0 +1,159 @@
+package dev.kmsplugin.adapter.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.envelope.EnvelopeService;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.PluginContext;
+import dev.kmsplugin.ports.spi.Transport;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The socket file: appears only when serving, 0600, never stolen from a live server, cleaned up when stale. */
+class SocketHygieneTest {
+
+    private final Path directory = RunningPlugin.newDirectory();
+
+    @AfterEach
+    void clean() {
+        RunningPlugin.deleteTree(directory);
+    }
+
+    private static Transport transportAt(String address, Consumer<MapSettings> adjust) {
+        MapSettings settings = new MapSettings(address);
+        adjust.accept(settings);
+        return new GrpcTransportProvider().create(new PluginContext(settings, Telemetry.none(), Clock.systemUTC()),
+                new EnvelopeService(new AesTestKeys(), Telemetry.none()));
+    }
+
+    private static String mode(Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void the_socket_has_mode_0600_and_appears_only_once_the_server_answers() throws Exception {
+        Path socket = directory.resolve("kms.sock");
+        Transport transport = transportAt("unix://" + socket, s -> { });
+        assertFalse(Files.exists(socket), "no socket before start");
+        transport.start();
+        try {
+            assertEquals("rw-------", mode(socket));
+            try (var directoryListing = Files.list(directory)) {
+                assertEquals(1, directoryListing.count(), "no temporary bind directory is left behind");
+            }
+        } finally {
+            transport.shutdown(Duration.ofSeconds(1));
+        }
+        assertFalse(Files.exists(socket), "socket removed on shutdown");
+    }
+
+    @Test
+    void a_configured_group_mode_is_applied() throws Exception {
+        try (RunningPlugin plugin = RunningPlugin.startAt(directory, directory.resolve("g.sock"),
+                s -> s.with("socket-mode", "0660"))) {
+            assertEquals("rw-rw----", mode(plugin.socket));
+        }
+    }
+
+    @Test
+    void missing_parent_directories_are_created_owner_only() throws Exception {
+        Path socket = directory.resolve("a/b/kms.sock");
+        try (RunningPlugin plugin = RunningPlugin.startAt(directory, socket, s -> { })) {
+            assertEquals("ok", plugin.v2().status(StatusRequest.getDefaultInstance()).getHealthz());
+            assertEquals("rwx------", mode(directory.resolve("a")));
+            assertEquals("rwx------", mode(directory.resolve("a/b")));
+        }
+    }
+
+    @Test
+    void a_stale_socket_left_by_a_dead_process_is_replaced() throws Exception {
+        Path socket = directory.resolve("kms.sock");
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(socket));
+        } // closed without unlinking: what a killed process leaves behind
+        assertTrue(Files.exists(socket));
+        try (RunningPlugin plugin = RunningPlugin.startAt(directory, socket, s -> { })) {
+            assertEquals("ok", plugin.v2().status(StatusRequest.getDefaultInstance()).getHealthz());
+        }
+    }
+
+    @Test
+    void a_socket_owned_by_a_live_server_is_refused_and_left_untouched() throws Exception {
+        try (RunningPlugin first = RunningPlugin.start()) {
+            Object before = Files.readAttributes(first.socket, "unix:ino").get("ino");
+            Transport second = transportAt("unix://" + first.socket, s -> { });
+            KmsException refused = assertThrows(KmsException.class, second::start);
+            assertTrue(refused.getMessage().contains("another process is serving on " + first.socket),
+                    refused.getMessage());
+            second.shutdown(Duration.ZERO);
+            assertEquals(before, Files.readAttributes(first.socket, "unix:ino").get("ino"));
+            assertEquals("ok", first.v2().status(StatusRequest.getDefaultInstance()).getHealthz());
+        }
+    }
+
+    @Test
+    void a_path_that_is_not_a_socket_is_never_deleted() throws Exception {
+        Path file = directory.resolve("important.txt");
+        Files.writeString(file, "keep me");
+        Transport transport = transportAt("unix://" + file, s -> { });
+        KmsException refused = assertThrows(KmsException.class, transport::start);
+        assertTrue(refused.getMessage().contains("is not a socket"), refused.getMessage());
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
+    void only_unix_addresses_are_accepted_with_a_hint() {
+        KmsException tcp = assertThrows(KmsException.Misconfigured.class,
+                () -> transportAt("tcp://127.0.0.1:80", s -> { }));
+        assertTrue(tcp.getMessage().contains("only unix domain sockets"), tcp.getMessage());
+        KmsException bare = assertThrows(KmsException.Misconfigured.class,
+                () -> transportAt("/opt/kms.sock", s -> { }));
+        assertTrue(bare.getMessage().contains("write unix:///opt/kms.sock"), bare.getMessage());
+        KmsException relative = assertThrows(KmsException.Misconfigured.class,
+                () -> transportAt("unix://kms.sock", s -> { }));
+        assertTrue(relative.getMessage().contains("three slashes"), relative.getMessage());
+    }
+
+    @Test
+    void bad_settings_are_all_listed_at_once() {
+        KmsException bad = assertThrows(KmsException.Misconfigured.class, () -> transportAt("unix:///x/kms.sock",
+                s -> s.with("v2-status-version", "v3").with("socket-mode", "0777x").with("max-concurrent-calls", 0)
+                        .with("max-message-bytes", 10)));
+        for (String part : new String[] {"v2-status-version", "octal mode", "max-concurrent-calls",
+            "max-message-bytes"}) {
+            assertTrue(bad.getMessage().contains(part), bad.getMessage());
+        }
+    }
+
+    @Test
+    void an_abstract_socket_serves_without_a_file() throws Exception {
+        String name = "kms-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Transport transport = transportAt("unix:///@" + name, s -> { });
+        transport.start();
+        try {
+            transport.selfCheck(Duration.ofSeconds(3));
+            Transport second = transportAt("unix:///@" + name, s -> { });
+            assertThrows(KmsException.class, second::start, "a second server on the same abstract name is refused");
+            second.shutdown(Duration.ZERO);
+            transport.selfCheck(Duration.ofSeconds(3));
+        } finally {
+            transport.shutdown(Duration.ofSeconds(1));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.kmsplugin.adapter.softhsm;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/** Opens the simulator's token, creating the token and key version 1 on first use of a directory. */
+record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path conf, boolean created) {
+
+    private static final Logger LOG = System.getLogger(SimulatorToken.class.getName());
+
+    static SimulatorToken openOrCreate(SimSettings settings, Map<String, String> env, Clock clock) {
+        return open(settings, env, clock, true);
+    }
+
+    /** Opens an existing token; a directory without one is an error that says how to create it. */
+    static SimulatorToken openExisting(SimSettings settings, Map<String, String> env, Clock clock) {
+        return open(settings, env, clock, false);
+    }
+
+    private static SimulatorToken open(SimSettings settings, Map<String, String> env, Clock clock, boolean create) {
+        SimDirectory directory = new SimDirectory(settings, env);
+        Path conf = directory.prepareConf();
+        SoftHsmInstallation installation = SoftHsmInstallation.find(settings.library());
+        Optional<SoftHsmInstallation.TokenSlot> slot = installation.token(conf, settings.tokenLabel());
+        boolean created = false;
+        if (slot.isEmpty() && !create) {
+            throw new KmsException.Misconfigured("there is no SoftHSM token '" + settings.tokenLabel() + "' in "
+                    + settings.directory() + "; run 'kms-plugin sim init --sim-dir=" + settings.directory() + "'");
+        }
+        if (slot.isEmpty()) {
+            try (SimDirectory.AdminLock lock = directory.lock()) {
+                slot = installation.token(conf, settings.tokenLabel());
+                if (slot.isEmpty()) {
+                    installation.initToken(conf, settings.tokenLabel(), directory.newSoPin(),
+                            directory.userPinCreatingIfAbsent());
+                    slot = installation.token(conf, settings.tokenLabel());
+                    created = true;
+                    LOG.log(Level.INFO, "initialised SoftHSM token ''{0}'' in {1} (user PIN in {2})",
+                            settings.tokenLabel(), settings.directory(), settings.pinPath());
+                }
+            }
+        }
+        SoftHsmInstallation.TokenSlot found = slot.orElseThrow(() -> new KmsException.Misconfigured(
+                "SoftHSM did not list token '" + settings.tokenLabel() + "' after initialising it; check " + conf));
+        SoftHsmToken token = SoftHsmToken.open(installation, found, directory.userPin());
+        try {
+            if (token.versions(settings.keyName()).isEmpty()) {
+                try (SimDirectory.AdminLock lock = directory.lock()) {
+                    if (token.versions(settings.keyName()).isEmpty()) {
+                        KeyVersion first = token.generate(settings.keyName(), clock.instant());
+                        LOG.log(Level.INFO, "generated key version {0} in token ''{1}'' (key_id {2})", first.ref(),
+                                settings.tokenLabel(), first.keyId());
+                        created = true;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            token.close();
+            throw e;
+        }
+        return new SimulatorToken(token, installation, conf, created);
+    }
+}

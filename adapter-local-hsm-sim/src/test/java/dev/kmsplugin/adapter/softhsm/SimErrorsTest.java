@@ -1,0 +1,88 @@
+package dev.kmsplugin.adapter.softhsm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Operator mistakes get a message that says what to do. Runs in a JVM of its own (see the fixture). */
+class SimErrorsTest {
+
+    @Test
+    void a_wrong_pin_is_named_as_such() throws Exception {
+        SimSettings settings = SoftHsmFixture.settings("kek");
+        SimDirectory directory = new SimDirectory(settings, SoftHsmFixture.env());
+        Path conf = directory.prepareConf();
+        SoftHsmInstallation installation = SoftHsmInstallation.find(Optional.empty());
+        // initialise through softhsm2-util only, so no login with the right PIN happened in this process
+        installation.initToken(conf, settings.tokenLabel(), "so-pin-1234", "right-pin-1234");
+        Files.writeString(settings.pinPath(), "wrong-pin-9999\n");
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> SimulatorToken.openExisting(settings, SoftHsmFixture.env(), Clock.systemUTC()));
+        assertTrue(error.getMessage().startsWith("the user PIN is wrong for SoftHSM token 'test-token'"),
+                error.getMessage());
+        assertTrue(!error.getMessage().contains("wrong-pin-9999"), "a PIN never appears in a message");
+    }
+
+    @Test
+    void a_directory_without_a_token_says_how_to_create_one() {
+        SimSettings settings = new SimSettings(SoftHsmFixture.SIM_DIR, "no-such-token", "kek", Optional.empty(),
+                Optional.empty(), java.time.Duration.ofHours(1), java.time.Duration.ofHours(1),
+                java.time.Duration.ofMinutes(1));
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> SimulatorToken.openExisting(settings, SoftHsmFixture.env(), Clock.systemUTC()));
+        assertTrue(error.getMessage().contains("there is no SoftHSM token 'no-such-token'"), error.getMessage());
+        assertTrue(error.getMessage().contains("kms-plugin sim init --sim-dir="), error.getMessage());
+    }
+
+    @Test
+    void a_locked_directory_is_refused_while_the_lock_is_held() {
+        SimDirectory directory = new SimDirectory(SoftHsmFixture.settings("kek"), SoftHsmFixture.env());
+        try (SimDirectory.AdminLock held = directory.lock()) {
+            KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class, directory::lock);
+            assertTrue(error.getMessage().endsWith("is locked by another kms-plugin sim command;"
+                    + " wait for it to finish and try again"), error.getMessage());
+        }
+        directory.lock().close();
+    }
+
+    @Test
+    void a_missing_library_names_the_package_to_install() {
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> SoftHsmInstallation.find(Optional.of("/nowhere/libsofthsm2.so")));
+        assertEquals("the SoftHSM2 library /nowhere/libsofthsm2.so (--sim-library) does not exist", error.getMessage());
+        assertTrue(SoftHsmInstallation.INSTALL_HINT.contains("apt-get install softhsm2"));
+    }
+
+    @Test
+    void without_softhsm2_conf_the_message_explains_the_launcher() {
+        SimDirectory directory = new SimDirectory(SoftHsmFixture.settings("kek"), Map.of());
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class, directory::prepareConf);
+        assertTrue(error.getMessage().startsWith("SOFTHSM2_CONF is not set"), error.getMessage());
+        assertTrue(error.getMessage().contains("bin/kms-plugin"), error.getMessage());
+    }
+
+    @Test
+    void a_missing_pin_file_says_how_to_create_one_and_generated_pins_are_private(@org.junit.jupiter.api.io.TempDir
+            Path dir) throws Exception {
+        SimSettings settings = new SimSettings(dir, "t", "kek", Optional.empty(), Optional.empty(),
+                java.time.Duration.ofHours(1), java.time.Duration.ofHours(1), java.time.Duration.ofMinutes(1));
+        SimDirectory directory = new SimDirectory(settings, SoftHsmFixture.env());
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class, directory::userPin);
+        assertTrue(error.getMessage().contains("run 'kms-plugin sim init --sim-dir="), error.getMessage());
+        String pin = directory.userPinCreatingIfAbsent();
+        assertEquals(24, pin.length());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(settings.pinPath())));
+        assertEquals(pin, directory.userPinCreatingIfAbsent(), "an existing PIN is kept");
+        assertEquals("from-env", new SimDirectory(settings,
+                Map.of(SimDirectory.PIN_ENV, "from-env")).userPin(), "KMS_SIM_PIN wins over the file");
+    }
+}

@@ -1,0 +1,112 @@
+package dev.kmsplugin.adapter.softhsm;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Settings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A real SoftHSM2 token for tests. SoftHSM reads its configuration and lists its tokens once per process, when the
+ * library loads; so surefire runs each test class in a JVM of its own (reuseForks=false) and this fixture points the
+ * configuration file SOFTHSM2_CONF names at a fresh token directory before the library loads. Each test class thus
+ * gets a new token, and each test its own key name inside it.
+ */
+final class SoftHsmFixture {
+
+    static final Path CONF;
+    static final Path SIM_DIR;
+    static final String LABEL = "test-token";
+
+    static {
+        String conf = System.getenv(SimDirectory.CONF_ENV);
+        if (conf == null) {
+            throw new IllegalStateException("SOFTHSM2_CONF is not set: run the tests through Maven (see the pom)");
+        }
+        CONF = Path.of(conf).toAbsolutePath();
+        try {
+            String run = UUID.randomUUID().toString();
+            Path tokens = CONF.getParent().resolve("tokens-" + run);
+            SIM_DIR = CONF.getParent().resolve("sim-" + run);
+            Files.createDirectories(tokens);
+            Files.writeString(CONF, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n"
+                    + "log.level = ERROR\nslots.removable = false\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private SoftHsmFixture() {
+    }
+
+    static Map<String, String> env() {
+        return Map.of(SimDirectory.CONF_ENV, CONF.toString());
+    }
+
+    /** Settings for key {@code keyName} in this JVM's token. */
+    static SimSettings settings(String keyName) {
+        return new SimSettings(SIM_DIR, LABEL, keyName, Optional.empty(), Optional.empty(), Duration.ofHours(1),
+                Duration.ofHours(1), Duration.ofMinutes(2));
+    }
+
+    static SoftHsmKekBackend backend(SimSettings settings) {
+        SimulatorToken opened = SimulatorToken.openOrCreate(settings, env(), java.time.Clock.systemUTC());
+        return new SoftHsmKekBackend(settings, opened.token(), Telemetry.none(), java.time.Clock.systemUTC());
+    }
+
+    /** Settings as the app would hand them over, from a flat map of paths relative to kms.hsm-sim. */
+    static Settings settingsView(Map<String, String> values) {
+        return new Settings() {
+            @Override
+            public boolean has(String path) {
+                return values.containsKey(path);
+            }
+
+            @Override
+            public String string(String path) {
+                String value = values.get(path);
+                if (value == null) {
+                    throw new KmsException.Misconfigured("kms.hsm-sim." + path + " is not set");
+                }
+                return value;
+            }
+
+            @Override
+            public Optional<String> optionalString(String path) {
+                return Optional.ofNullable(values.get(path)).filter(v -> !v.isEmpty());
+            }
+
+            @Override
+            public int integer(String path) {
+                return Integer.parseInt(string(path));
+            }
+
+            @Override
+            public boolean bool(String path) {
+                return Boolean.parseBoolean(string(path));
+            }
+
+            @Override
+            public Duration duration(String path) {
+                return Duration.parse(string(path));
+            }
+
+            @Override
+            public List<String> strings(String path) {
+                return List.of(string(path).split(","));
+            }
+
+            @Override
+            public Settings at(String path) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+}

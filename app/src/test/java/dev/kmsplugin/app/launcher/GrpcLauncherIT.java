@@ -1,0 +1,283 @@
+package dev.kmsplugin.app.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gRPC transport as production runs it: from the packaged distribution, on the module path, as a separate
+ * process. Socket paths live under /tmp because unix socket paths are limited to 107 bytes.
+ */
+class GrpcLauncherIT {
+
+    private static final Path LIB = LauncherIT.DISTRIBUTION.resolve("lib");
+    private final Path dir = newDirectory();
+
+    private static Path newDirectory() {
+        try {
+            return Files.createTempDirectory(Path.of("/tmp"), "grpc-it-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterEach
+    void clean() throws IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    record Run(int exitCode, byte[] bytes, String err) {
+        String out() {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    static Run run(List<String> command, byte[] stdin) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).start();
+        process.getOutputStream().write(stdin);
+        process.getOutputStream().close();
+        byte[] out = process.getInputStream().readAllBytes();
+        byte[] err = process.getErrorStream().readAllBytes();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "process did not exit within 60 s: " + command);
+        return new Run(process.exitValue(), out, new String(err, StandardCharsets.UTF_8));
+    }
+
+    static Run launch(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString());
+        command.addAll(List.of(args));
+        return run(command, new byte[0]);
+    }
+
+    @Test
+    void help_lists_the_grpc_flags_and_the_client_command() throws Exception {
+        Run run = launch("--help");
+        assertEquals(0, run.exitCode(), run.err());
+        for (String expected : new String[] {"--listen-addr", "--kms-v2-version", "--socket-mode",
+            "--max-concurrent-calls", "--max-message-size", "--client-api", "kms-plugin client ..."}) {
+            assertTrue(run.out().contains(expected), expected + " missing from:\n" + run.out());
+        }
+    }
+
+    @Test
+    void client_without_a_socket_says_so_and_exits_3() throws Exception {
+        Run run = launch("client", "status", "--listen-addr=unix://" + dir.resolve("absent.sock"));
+        assertEquals(3, run.exitCode(), run.err());
+        assertTrue(run.err().contains("no socket at"), run.err());
+    }
+
+    @Test
+    void client_loads_netty_epoll_on_the_module_path_and_reports_a_dead_socket_with_exit_3() throws Exception {
+        Path socket = dir.resolve("dead.sock");
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(socket));
+        }
+        Run run = launch("client", "version", "--listen-addr=unix://" + socket);
+        assertEquals(3, run.exitCode(), run.err());
+        assertTrue(run.err().contains("cannot connect to unix://" + socket), run.err());
+        assertFalse(run.err().contains("Exception"), run.err());
+    }
+
+    @Test
+    void the_grpc_transport_is_found_serves_and_self_checks_on_the_module_path() throws Exception {
+        // A tiny module compiled against the distribution finds the transport through ServiceLoader, exactly as
+        // the launcher does, serves over a real socket and calls v2 Status and v1 Version through it.
+        Path sources = dir.resolve("src/probe");
+        Files.createDirectories(sources.resolve("probe"));
+        Files.writeString(sources.resolve("module-info.java"), "module probe {\n  requires dev.kmsplugin.ports;\n"
+                + "  uses dev.kmsplugin.ports.spi.TransportProvider;\n}\n");
+        Files.writeString(sources.resolve("probe/Probe.java"), PROBE);
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        Run compiled = run(List.of(javaHome.resolve("bin/javac").toString(), "--module-path", LIB.toString(),
+                "--module-source-path", dir.resolve("src").toString(), "-m", "probe", "-d",
+                dir.resolve("out").toString()), new byte[0]);
+        assertEquals(0, compiled.exitCode(), compiled.out() + compiled.err());
+        Path socket = dir.resolve("sub/kms.sock");
+        Run served = run(List.of(javaHome.resolve("bin/java").toString(), "--module-path",
+                dir.resolve("out") + ":" + LIB, "-m", "probe/probe.Probe", "unix://" + socket), new byte[0]);
+        assertEquals(0, served.exitCode(), served.out() + served.err());
+        assertTrue(served.out().contains("self-check passed on unix://" + socket + " mode rw-------"),
+                served.out() + served.err());
+        assertFalse(Files.exists(socket), "socket removed on shutdown");
+    }
+
+    // --- the packaged plugin with the SoftHSM2 simulator, as the README's run command starts it ---------------
+
+    private Path serveLog;
+
+    private Process serve(Path socket, Path simDir) throws IOException {
+        serveLog = dir.resolve("serve-" + System.nanoTime() + ".log");
+        List<String> command = List.of(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(),
+                "--backend=hsm-sim", "--sim-dir=" + simDir, "--listen-addr=unix://" + socket,
+                "--sim-refresh-interval=1s", "--shutdown-grace=5s");
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(serveLog.toFile()).start();
+    }
+
+    private String log() throws IOException {
+        return Files.readString(serveLog);
+    }
+
+    private void awaitSocket(Process process, Path socket) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(socket) && System.nanoTime() < until) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the plugin exited with " + process.exitValue() + ":\n" + log());
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(socket), "the socket did not appear within 60 s:\n" + log());
+    }
+
+    private static Run client(Path socket, byte[] stdin, String... words) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString());
+        command.add("client");
+        command.addAll(List.of(words));
+        command.add("--listen-addr=unix://" + socket);
+        return run(command, stdin);
+    }
+
+    private static String keyId(Run status) {
+        return status.out().replaceAll("(?s).*key_id: (\\S+).*", "$1");
+    }
+
+    @Test
+    void the_packaged_plugin_serves_both_apis_from_the_simulator_rotates_and_stops_cleanly_on_sigterm()
+            throws Exception {
+        Path socket = dir.resolve("kms.sock");
+        Path simDir = dir.resolve("sim");
+        Process plugin = serve(socket, simDir);
+        try {
+            awaitSocket(plugin, socket);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+
+            Run status = client(socket, new byte[0], "status");
+            assertEquals(0, status.exitCode(), status.err() + log());
+            assertTrue(status.out().matches("(?s)version: v2\nhealthz: ok\nkey_id: \\S+\n"), status.out());
+            Run version = client(socket, new byte[0], "version");
+            assertEquals(0, version.exitCode(), version.err());
+            assertTrue(version.out().startsWith("version: v1beta1\nruntime_name: kms-plugin\n"), version.out());
+
+            byte[] dek = new byte[32];
+            new SecureRandom().nextBytes(dek);
+            Run written = null;
+            for (String api : List.of("--client-api=v2", "--client-api=v1")) {
+                Run encrypted = client(socket, dek, "encrypt", api);
+                assertEquals(0, encrypted.exitCode(), encrypted.err());
+                Run decrypted = client(socket, encrypted.bytes(), "decrypt", api);
+                assertEquals(0, decrypted.exitCode(), decrypted.err());
+                assertArrayEquals(dek, decrypted.bytes(), "round trip over " + api);
+                written = written == null ? encrypted : written;
+            }
+            Run hostile = client(socket, "Z2FyYmFnZQ==".getBytes(StandardCharsets.US_ASCII), "decrypt");
+            assertEquals(1, hostile.exitCode(), hostile.err());
+            assertTrue(hostile.err().contains("INVALID_ARGUMENT"), hostile.err());
+
+            // Rotation in another process: the running server moves to a new key_id; old data still decrypts.
+            String before = keyId(status);
+            Run rotated = run(List.of(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(), "sim", "rotate",
+                    "--sim-dir=" + simDir), new byte[0]);
+            assertEquals(0, rotated.exitCode(), rotated.out() + rotated.err());
+            String after = before;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (after.equals(before) && System.nanoTime() < until) {
+                Thread.sleep(250);
+                after = keyId(client(socket, new byte[0], "status"));
+            }
+            assertFalse(after.equals(before), "the key_id did not change after sim rotate:\n" + log());
+            Run old = client(socket, written.bytes(), "decrypt", "--client-key-id=" + before);
+            assertEquals(0, old.exitCode(), old.err());
+            assertArrayEquals(dek, old.bytes(), "data written before the rotation");
+
+            Process second = serve(socket, dir.resolve("sim2"));
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS), "a second plugin on the same socket did not give up");
+            assertEquals(2, second.exitValue(), "a second plugin on a live socket is refused:\n" + log());
+            assertTrue(log().contains("another process is serving on " + socket), log());
+            assertEquals(0, client(socket, new byte[0], "status").exitCode(), "the first plugin is untouched");
+
+            plugin.destroy(); // SIGTERM
+            assertTrue(plugin.waitFor(20, TimeUnit.SECONDS), "the plugin did not stop within 20 s of SIGTERM");
+            assertEquals(0, plugin.exitValue(), "SIGTERM ends the plugin with exit code 0");
+            assertFalse(Files.exists(socket), "the socket is removed on shutdown");
+        } finally {
+            plugin.destroyForcibly();
+        }
+    }
+
+    private static final String PROBE = """
+            package probe;
+
+            import dev.kmsplugin.domain.call.CallContext;
+            import dev.kmsplugin.domain.envelope.Plaintext;
+            import dev.kmsplugin.domain.health.Health;
+            import dev.kmsplugin.domain.key.KeyId;
+            import dev.kmsplugin.ports.inbound.*;
+            import dev.kmsplugin.ports.outbound.Telemetry;
+            import dev.kmsplugin.ports.spi.*;
+            import java.nio.file.*;
+            import java.time.*;
+            import java.util.*;
+
+            public class Probe {
+                public static void main(String[] args) throws Exception {
+                    TransportProvider provider = ServiceLoader.load(TransportProvider.class).stream()
+                            .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("grpc")).findFirst()
+                            .orElseThrow();
+                    Map<String, Object> values = new HashMap<>(Map.of("listen-addr", args[0],
+                            "v2-status-version", "v2", "socket-mode", "0600", "max-concurrent-calls", 8,
+                            "max-message-bytes", 131072, "default-deadline", Duration.ofSeconds(5),
+                            "event-loop-threads", 1));
+                    Settings settings = new Settings() {
+                        public boolean has(String p) { return values.containsKey(p); }
+                        public String string(String p) { return values.get(p).toString(); }
+                        public Optional<String> optionalString(String p) {
+                            return Optional.ofNullable(values.get(p)).map(Object::toString); }
+                        public int integer(String p) { return (Integer) values.get(p); }
+                        public boolean bool(String p) { return false; }
+                        public Duration duration(String p) { return (Duration) values.get(p); }
+                        public List<String> strings(String p) { return List.of(); }
+                        public Settings at(String p) { return this; }
+                    };
+                    EnvelopeEncryption service = new EnvelopeEncryption() {
+                        public EncryptResult encrypt(Plaintext plaintext, CallContext call) {
+                            throw new UnsupportedOperationException(); }
+                        public Plaintext decrypt(DecryptRequest request, CallContext call) {
+                            throw new UnsupportedOperationException(); }
+                        public StatusReport status() {
+                            return new StatusReport("ok", Optional.of(new KeyId("probe")),
+                                    new Health(Health.State.HEALTHY, "ok", null, null)); }
+                    };
+                    Transport transport = provider.create(new PluginContext(settings, Telemetry.none(),
+                            Clock.systemUTC()), service);
+                    transport.start();
+                    try {
+                        transport.selfCheck(Duration.ofSeconds(10));
+                        Path socket = Path.of(args[0].substring("unix://".length()));
+                        System.out.println("self-check passed on " + transport.endpoint() + " mode "
+                                + java.nio.file.attribute.PosixFilePermissions.toString(
+                                        Files.getPosixFilePermissions(socket)));
+                    } finally {
+                        transport.shutdown(Duration.ofSeconds(1));
+                    }
+                }
+            }
+            """;
+}
