@@ -85,4 +85,18 @@ class SimErrorsTest {
         assertEquals("from-env", new SimDirectory(settings,
                 Map.of(SimDirectory.PIN_ENV, "from-env")).userPin(), "KMS_SIM_PIN wins over the file");
     }
+
+    @Test
+    void a_refresh_interval_above_a_minute_is_refused_because_rotation_must_reach_servers_within_one() {
+        Map<String, String> values = new java.util.HashMap<>(Map.of("dir", SoftHsmFixture.SIM_DIR.toString(),
+                "key-name", "kek", "token-label", "kms-plugin", "refresh-interval", "PT60S",
+                "probe-interval", "PT30S", "health-grace", "PT2M"));
+        assertEquals(java.time.Duration.ofSeconds(60),
+                SimSettings.from(SoftHsmFixture.settingsView(values)).refreshInterval());
+        values.put("refresh-interval", "PT2M");
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> SimSettings.from(SoftHsmFixture.settingsView(values)));
+        assertTrue(error.getMessage().contains("at most 60s") && error.getMessage().contains("--sim-refresh-interval"),
+                error.getMessage());
+    }
 }
