@@ -12,6 +12,8 @@ import java.util.Optional;
 record SimSettings(Path directory, String tokenLabel, String keyName, Optional<Path> pinFile, Optional<String> library,
         Duration refreshInterval, Duration probeInterval, Duration healthGrace) {
 
+    static final Duration MAX_REFRESH_INTERVAL = Duration.ofSeconds(60);
+
     static List<Flag> flags() {
         return List.of(
                 Flag.string("sim-dir", "kms.hsm-sim.dir",
@@ -41,8 +43,15 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
         if (label.isEmpty() || label.length() > 32) {
             throw new KmsException.Misconfigured("kms.hsm-sim.token-label must be 1 to 32 characters (PKCS#11 limit)");
         }
+        Duration refresh = positive(settings, "refresh-interval");
+        // docs/simulator.md promises operators that a rotation reaches every running server within a minute.
+        if (refresh.compareTo(MAX_REFRESH_INTERVAL) > 0) {
+            throw new KmsException.Misconfigured("kms.hsm-sim.refresh-interval is " + refresh.toSeconds()
+                    + "s; at most 60s is allowed, so that a rotation reaches running servers within a minute"
+                    + " (set it with --sim-refresh-interval)");
+        }
         return new SimSettings(directory, label, keyName, settings.optionalString("pin-file").map(Path::of),
-                settings.optionalString("library"), positive(settings, "refresh-interval"),
+                settings.optionalString("library"), refresh,
                 positive(settings, "probe-interval"), positive(settings, "health-grace"));
     }
 

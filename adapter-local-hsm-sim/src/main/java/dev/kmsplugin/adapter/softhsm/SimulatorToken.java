@@ -30,7 +30,8 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
         boolean created = false;
         if (slot.isEmpty() && !create) {
             throw new KmsException.Misconfigured("there is no SoftHSM token '" + settings.tokenLabel() + "' in "
-                    + settings.directory() + "; run 'kms-plugin sim init --sim-dir=" + settings.directory() + "'");
+                    + settings.directory() + "; run 'kms-plugin sim init --sim-dir=" + settings.directory() + "'"
+                    + elsewhereHint(conf, settings));
         }
         if (slot.isEmpty()) {
             try (SimDirectory.AdminLock lock = directory.lock()) {
@@ -64,5 +65,19 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
             throw e;
         }
         return new SimulatorToken(token, installation, conf, created);
+    }
+
+    // Run without the launcher, SOFTHSM2_CONF may still name another configuration: then SoftHSM looked elsewhere.
+    private static String elsewhereHint(Path conf, SimSettings settings) {
+        Path expected = settings.directory().resolve("softhsm2.conf");
+        try {
+            if (java.nio.file.Files.exists(expected) && java.nio.file.Files.isSameFile(conf, expected)) {
+                return "";
+            }
+        } catch (java.io.IOException e) {
+            // fall through: say where SoftHSM looked
+        }
+        return " (SoftHSM looked where " + SimDirectory.CONF_ENV + "=" + conf + " points, not at " + expected
+                + "; start through bin/kms-plugin, which sets it from --sim-dir)";
     }
 }

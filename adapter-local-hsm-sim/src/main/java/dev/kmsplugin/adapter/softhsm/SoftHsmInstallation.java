@@ -47,7 +47,9 @@ final class SoftHsmInstallation {
         if (override.isPresent()) {
             Path path = Path.of(override.get());
             if (!Files.isReadable(path)) {
-                throw new KmsException.Misconfigured("the SoftHSM2 library " + path + " (--sim-library) does not exist");
+                throw new KmsException.Misconfigured("the SoftHSM2 library " + path + " (--sim-library) does not exist; fix the path, or"
+                        + " unset --sim-library to search the usual locations once SoftHSM2 is installed"
+                        + " (Debian/Ubuntu: sudo apt-get install softhsm2; macOS: brew install softhsm)");
             }
             return new SoftHsmInstallation(path);
         }

@@ -41,6 +41,8 @@ class SimErrorsTest {
                 () -> SimulatorToken.openExisting(settings, SoftHsmFixture.env(), Clock.systemUTC()));
         assertTrue(error.getMessage().contains("there is no SoftHSM token 'no-such-token'"), error.getMessage());
         assertTrue(error.getMessage().contains("kms-plugin sim init --sim-dir="), error.getMessage());
+        assertTrue(error.getMessage().contains("(SoftHSM looked where SOFTHSM2_CONF="), "the fixture's SOFTHSM2_CONF is"
+                + " outside the simulator directory, so the message must say where SoftHSM looked: " + error.getMessage());
     }
 
     @Test
@@ -58,7 +60,8 @@ class SimErrorsTest {
     void a_missing_library_names_the_package_to_install() {
         KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
                 () -> SoftHsmInstallation.find(Optional.of("/nowhere/libsofthsm2.so")));
-        assertEquals("the SoftHSM2 library /nowhere/libsofthsm2.so (--sim-library) does not exist", error.getMessage());
+        assertTrue(error.getMessage().startsWith("the SoftHSM2 library /nowhere/libsofthsm2.so (--sim-library) does not"
+                + " exist; fix the path") && error.getMessage().contains("apt-get install softhsm2"), error.getMessage());
         assertTrue(SoftHsmInstallation.INSTALL_HINT.contains("apt-get install softhsm2"));
     }
 
@@ -84,5 +87,19 @@ class SimErrorsTest {
         assertEquals(pin, directory.userPinCreatingIfAbsent(), "an existing PIN is kept");
         assertEquals("from-env", new SimDirectory(settings,
                 Map.of(SimDirectory.PIN_ENV, "from-env")).userPin(), "KMS_SIM_PIN wins over the file");
+    }
+
+    @Test
+    void a_refresh_interval_above_a_minute_is_refused_because_rotation_must_reach_servers_within_one() {
+        Map<String, String> values = new java.util.HashMap<>(Map.of("dir", SoftHsmFixture.SIM_DIR.toString(),
+                "key-name", "kek", "token-label", "kms-plugin", "refresh-interval", "PT60S",
+                "probe-interval", "PT30S", "health-grace", "PT2M"));
+        assertEquals(java.time.Duration.ofSeconds(60),
+                SimSettings.from(SoftHsmFixture.settingsView(values)).refreshInterval());
+        values.put("refresh-interval", "PT2M");
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> SimSettings.from(SoftHsmFixture.settingsView(values)));
+        assertTrue(error.getMessage().contains("at most 60s") && error.getMessage().contains("--sim-refresh-interval"),
+                error.getMessage());
     }
 }
