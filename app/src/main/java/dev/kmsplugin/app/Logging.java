@@ -3,9 +3,11 @@ package dev.kmsplugin.app;
 import dev.kmsplugin.app.ops.LogLineFormatter;
 import dev.kmsplugin.ports.spi.Settings;
 import java.io.UnsupportedEncodingException;
+import java.util.List;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
@@ -16,6 +18,13 @@ final class Logging {
 
     /** Our own code logs at the chosen level; libraries (gRPC, Netty) stay at info until -v 6. */
     private static final String OURS = "dev.kmsplugin";
+
+    /**
+     * Loggers that dump HTTP/2 frames in hex at debug level. DATA frames carry data keys in plaintext (Encrypt
+     * requests, Decrypt answers), so their debug output is never written, whatever the verbosity.
+     */
+    private static final List<String> WIRE_DUMPS = List.of("NettyServerHandler", "NettyClientHandler",
+            "Http2FrameLogger", "LoggingHandler");
 
     private Logging() {
     }
@@ -35,6 +44,7 @@ final class Logging {
             throw new IllegalStateException("every JDK supports UTF-8", e);
         }
         handler.setLevel(ours);
+        handler.setFilter(record -> !isWireDump(record));
         root.addHandler(handler);
         root.setLevel(libraries);
         Logger.getLogger(OURS).setLevel(ours);
@@ -44,6 +54,16 @@ final class Logging {
     // java.util.logging holds loggers weakly: keep ours so its level survives garbage collection.
     @SuppressWarnings("unused")
     private static Logger kept;
+
+    static boolean isWireDump(LogRecord record) {
+        String name = record.getLoggerName();
+        if (name == null || record.getLevel().intValue() >= Level.INFO.intValue()
+                || !(name.startsWith("io.netty.") || name.startsWith("io.grpc."))) {
+            return false;
+        }
+        String simpleName = name.substring(name.lastIndexOf('.') + 1);
+        return WIRE_DUMPS.contains(simpleName);
+    }
 
     // klog-style verbosity: 0 warnings and errors, 1-3 info, 4 and 5 debug, 6 and above trace.
     static Level level(int verbosity) {
