@@ -1,15 +1,22 @@
 package dev.kmsplugin.adapter.softhsm;
 
+import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Command;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
-/** {@code kms-plugin sim init|rotate|list --sim-dir=DIR}: administer the simulator's token. */
+/**
+ * {@code kms-plugin sim init|rotate|list|check --sim-dir=DIR}: administer the simulator's token. {@code create-key}
+ * and {@code rotate-key} are accepted as the Key Vault command spells them, so both backends read alike.
+ */
 final class SimCommand implements Command {
 
-    private static final String USAGE = "usage: kms-plugin sim init|rotate|list --sim-dir=DIR [--sim-key-name=NAME]";
+    private static final String USAGE = "usage: kms-plugin sim init|rotate|list|check --sim-dir=DIR"
+            + " [--sim-key-name=NAME]   (create-key = init, rotate-key = rotate)";
+    private static final Map<String, String> ALIASES = Map.of("create-key", "init", "rotate-key", "rotate");
 
     private final Map<String, String> env;
 
@@ -24,24 +31,25 @@ final class SimCommand implements Command {
 
     @Override
     public String summary() {
-        return "init, rotate or list the simulator's key versions (--sim-dir=DIR)";
+        return "init, rotate, list or check the simulator's key versions (--sim-dir=DIR)";
     }
 
     @Override
     public int run(Invocation invocation) {
         List<String> words = invocation.arguments();
-        if (words.size() != 1 || !List.of("init", "rotate", "list").contains(words.get(0))) {
+        String verb = words.size() == 1 ? ALIASES.getOrDefault(words.get(0), words.get(0)) : "";
+        if (!List.of("init", "rotate", "list", "check").contains(verb)) {
             invocation.err().println(USAGE);
             return 2;
         }
         SimSettings settings = SimSettings.from(invocation.settings());
         Clock clock = Clock.systemUTC();
-        SimulatorToken opened = words.get(0).equals("init")
+        SimulatorToken opened = verb.equals("init")
                 ? SimulatorToken.openOrCreate(settings, env, clock)
                 : SimulatorToken.openExisting(settings, env, clock);
         try (SoftHsmToken token = opened.token()) {
             PrintStream out = invocation.out();
-            switch (words.get(0)) {
+            switch (verb) {
                 case "init" -> out.println(opened.created()
                         ? "initialised token '" + settings.tokenLabel() + "' in " + settings.directory()
                         + " with key '" + settings.keyName() + "' version 1"
@@ -58,9 +66,30 @@ final class SimCommand implements Command {
                             + " s (--sim-refresh-interval) or at once after a restart; earlier versions stay"
                             + " usable for decryption");
                 }
+                case "check" -> {
+                    return check(settings, token, clock, invocation);
+                }
                 default -> list(settings, token, out);
             }
             return 0;
+        }
+    }
+
+    /** The serving path without serving: load the versions, then a real wrap and unwrap in the token. */
+    private static int check(SimSettings settings, SoftHsmToken token, Clock clock, Invocation invocation) {
+        SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, token, Telemetry.none(), clock);
+        try {
+            Health health = backend.health();
+            if (!health.serving()) {
+                invocation.err().println("check failed: " + health.detail());
+                return 1;
+            }
+            invocation.out().println("ok: token '" + settings.tokenLabel() + "', key '" + settings.keyName()
+                    + "' version " + backend.currentKey().version() + " (key_id " + backend.keyId(backend.currentKey())
+                    + "); a wrap and unwrap round trip in the token succeeded");
+            return 0;
+        } finally {
+            backend.close();
         }
     }
 

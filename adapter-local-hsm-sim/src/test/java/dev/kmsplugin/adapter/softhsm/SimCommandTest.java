@@ -51,12 +51,21 @@ class SimCommandTest {
         assertTrue(lines.get(3).matches("2\\s+\\*\\s+\\S+Z\\s+[0-9a-f]{64}"), lines.get(3));
         String keyIdOf2 = lines.get(3).substring(lines.get(3).length() - 64);
         assertTrue(rotate.out().contains("key_id " + keyIdOf2), "rotate printed the key_id list shows");
+
+        Result check = sim("check");
+        assertEquals(0, check.code(), check.err());
+        assertTrue(check.out().startsWith("ok: token 'test-token', key 'kek' version 2 (key_id " + keyIdOf2 + ")"),
+                check.out());
+
+        Result aliased = sim("rotate-key");
+        assertEquals(0, aliased.code(), aliased.err());
+        assertTrue(aliased.out().startsWith("key 'kek' version 3 is now current"), "rotate-key reads like keyvault's");
     }
 
     @Test
     void an_unknown_subcommand_prints_usage_and_exits_2() throws Exception {
         Result result = sim("destroy");
         assertEquals(2, result.code());
-        assertTrue(result.err().startsWith("usage: kms-plugin sim init|rotate|list"), result.err());
+        assertTrue(result.err().startsWith("usage: kms-plugin sim init|rotate|list|check"), result.err());
     }
 }
