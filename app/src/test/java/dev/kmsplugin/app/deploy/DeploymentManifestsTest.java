@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.kmsplugin.app.cli.AppFlags;
+import dev.kmsplugin.app.cli.CommandLine;
+import dev.kmsplugin.app.plugins.Plugins;
+import dev.kmsplugin.ports.spi.Flag;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +117,26 @@ class DeploymentManifestsTest {
         assertEquals(List.of("ALL"), at(security, "capabilities", "drop"));
         assertTrue(at(pod, "spec", "containers", 0, "resources", "requests", "memory") != null);
         assertTrue(at(pod, "spec", "containers", 0, "resources", "limits", "memory") != null);
+    }
+
+    @Test
+    void every_flag_the_deployment_files_pass_is_one_the_launcher_accepts() throws IOException {
+        List<Flag> flags = new ArrayList<>(AppFlags.all());
+        flags.addAll(Plugins.discover().flags());
+        CommandLine pod = CommandLine.parse(podArgs().toArray(String[]::new), flags);
+        assertEquals("keyvault", pod.values().get("kms.backend"));
+        assertTrue(pod.words().isEmpty(), "the pod serves: " + pod.words());
+        CommandLine unit = CommandLine.parse(systemdArgs().toArray(String[]::new), flags);
+        assertEquals(pod.values(), unit.values(), "the static pod and the systemd unit configure the plugin alike");
+    }
+
+    private static List<String> systemdArgs() throws IOException {
+        String unit = Files.readString(DEPLOY.resolve("kms-plugin.service"));
+        String execStart = unit.lines().dropWhile(l -> !l.startsWith("ExecStart="))
+                .takeWhile(l -> !l.isBlank() && !l.startsWith("Environment"))
+                .map(l -> l.replace("\\", "").trim()).collect(Collectors.joining(" "));
+        List<String> words = Arrays.asList(execStart.substring("ExecStart=".length()).split("\\s+"));
+        return words.subList(1, words.size());
     }
 
     @Test
