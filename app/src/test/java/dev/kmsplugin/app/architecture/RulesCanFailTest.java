@@ -7,12 +7,15 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import dev.kmsplugin.adapter.grpc.GrpcTransportProvider;
+import dev.kmsplugin.adapter.keyvault.fixture.LeakyBackendProvider;
 import dev.kmsplugin.adapter.keyvault.fixture.ReachingIntoTheGrpcAdapter;
 import dev.kmsplugin.adapter.softhsm.SoftHsmBackendProvider;
 import dev.kmsplugin.app.Launcher;
 import dev.kmsplugin.app.fixture.AppNamingAnAdapter;
+import dev.kmsplugin.app.fixture.MessageOutsideTheWireAdapter;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.fixture.DomainReadingConfiguration;
+import dev.kmsplugin.domain.fixture.DomainSpeakingGrpc;
 import dev.kmsplugin.domain.fixture.cycle.a.CycleA;
 import dev.kmsplugin.domain.fixture.cycle.b.CycleB;
 import dev.kmsplugin.ports.fixture.PortNamingTheApp;
@@ -75,5 +78,25 @@ class RulesCanFailTest {
     @Test
     void cycle_rule_reports_a_package_cycle_inside_the_domain() {
         assertReports(ArchitectureRules.NO_PACKAGE_CYCLES, CycleA.class.getName(), CycleA.class, CycleB.class);
+    }
+
+    @Test
+    void technology_rule_reports_a_wire_type_in_the_domain() {
+        assertReports(ArchitectureRules.GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_ADAPTER,
+                DomainSpeakingGrpc.class.getName(), DomainSpeakingGrpc.class);
+        assertReports(ArchitectureRules.DOMAIN_DEPENDS_ON_NOTHING_BUT_THE_JDK,
+                DomainSpeakingGrpc.class.getName(), DomainSpeakingGrpc.class);
+    }
+
+    @Test
+    void generated_message_rule_reports_a_protobuf_message_outside_the_grpc_adapter() {
+        assertReports(ArchitectureRules.GENERATED_PROTOBUF_CLASSES_LIVE_IN_THE_GRPC_ADAPTER,
+                MessageOutsideTheWireAdapter.class.getName(), MessageOutsideTheWireAdapter.class);
+    }
+
+    @Test
+    void leak_rule_reports_a_port_implementation_exposing_a_wire_type() {
+        assertReports(ArchitectureRules.PORT_IMPLEMENTATIONS_EXPOSE_NO_WIRE_OR_SDK_TYPES,
+                "lastStatus", LeakyBackendProvider.class);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kmsplugin.app.launcher;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,17 +44,20 @@ class GrpcLauncherIT {
         }
     }
 
-    record Run(int exitCode, String out, String err) {
+    record Run(int exitCode, byte[] bytes, String err) {
+        String out() {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
     }
 
     static Run run(List<String> command, byte[] stdin) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).start();
         process.getOutputStream().write(stdin);
         process.getOutputStream().close();
+        byte[] out = process.getInputStream().readAllBytes();
+        byte[] err = process.getErrorStream().readAllBytes();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "process did not exit within 60 s: " + command);
-        return new Run(process.exitValue(),
-                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return new Run(process.exitValue(), out, new String(err, StandardCharsets.UTF_8));
     }
 
     static Run launch(String... args) throws IOException, InterruptedException {
@@ -111,6 +117,109 @@ class GrpcLauncherIT {
         assertTrue(served.out().contains("self-check passed on unix://" + socket + " mode rw-------"),
                 served.out() + served.err());
         assertFalse(Files.exists(socket), "socket removed on shutdown");
+    }
+
+    // --- the packaged plugin with the SoftHSM2 simulator, as the README's run command starts it ---------------
+
+    private Path serveLog;
+
+    private Process serve(Path socket, Path simDir) throws IOException {
+        serveLog = dir.resolve("serve-" + System.nanoTime() + ".log");
+        List<String> command = List.of(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(),
+                "--backend=hsm-sim", "--sim-dir=" + simDir, "--listen-addr=unix://" + socket,
+                "--sim-refresh-interval=1s", "--shutdown-grace=5s");
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(serveLog.toFile()).start();
+    }
+
+    private String log() throws IOException {
+        return Files.readString(serveLog);
+    }
+
+    private void awaitSocket(Process process, Path socket) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(socket) && System.nanoTime() < until) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the plugin exited with " + process.exitValue() + ":\n" + log());
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(socket), "the socket did not appear within 60 s:\n" + log());
+    }
+
+    private static Run client(Path socket, byte[] stdin, String... words) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString());
+        command.add("client");
+        command.addAll(List.of(words));
+        command.add("--listen-addr=unix://" + socket);
+        return run(command, stdin);
+    }
+
+    private static String keyId(Run status) {
+        return status.out().replaceAll("(?s).*key_id: (\\S+).*", "$1");
+    }
+
+    @Test
+    void the_packaged_plugin_serves_both_apis_from_the_simulator_rotates_and_stops_cleanly_on_sigterm()
+            throws Exception {
+        Path socket = dir.resolve("kms.sock");
+        Path simDir = dir.resolve("sim");
+        Process plugin = serve(socket, simDir);
+        try {
+            awaitSocket(plugin, socket);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+
+            Run status = client(socket, new byte[0], "status");
+            assertEquals(0, status.exitCode(), status.err() + log());
+            assertTrue(status.out().matches("(?s)version: v2\nhealthz: ok\nkey_id: \\S+\n"), status.out());
+            Run version = client(socket, new byte[0], "version");
+            assertEquals(0, version.exitCode(), version.err());
+            assertTrue(version.out().startsWith("version: v1beta1\nruntime_name: kms-plugin\n"), version.out());
+
+            byte[] dek = new byte[32];
+            new SecureRandom().nextBytes(dek);
+            Run written = null;
+            for (String api : List.of("--client-api=v2", "--client-api=v1")) {
+                Run encrypted = client(socket, dek, "encrypt", api);
+                assertEquals(0, encrypted.exitCode(), encrypted.err());
+                Run decrypted = client(socket, encrypted.bytes(), "decrypt", api);
+                assertEquals(0, decrypted.exitCode(), decrypted.err());
+                assertArrayEquals(dek, decrypted.bytes(), "round trip over " + api);
+                written = written == null ? encrypted : written;
+            }
+            Run hostile = client(socket, "Z2FyYmFnZQ==".getBytes(StandardCharsets.US_ASCII), "decrypt");
+            assertEquals(1, hostile.exitCode(), hostile.err());
+            assertTrue(hostile.err().contains("INVALID_ARGUMENT"), hostile.err());
+
+            // Rotation in another process: the running server moves to a new key_id; old data still decrypts.
+            String before = keyId(status);
+            Run rotated = run(List.of(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(), "sim", "rotate",
+                    "--sim-dir=" + simDir), new byte[0]);
+            assertEquals(0, rotated.exitCode(), rotated.out() + rotated.err());
+            String after = before;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (after.equals(before) && System.nanoTime() < until) {
+                Thread.sleep(250);
+                after = keyId(client(socket, new byte[0], "status"));
+            }
+            assertFalse(after.equals(before), "the key_id did not change after sim rotate:\n" + log());
+            Run old = client(socket, written.bytes(), "decrypt", "--client-key-id=" + before);
+            assertEquals(0, old.exitCode(), old.err());
+            assertArrayEquals(dek, old.bytes(), "data written before the rotation");
+
+            Process second = serve(socket, dir.resolve("sim2"));
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS), "a second plugin on the same socket did not give up");
+            assertEquals(2, second.exitValue(), "a second plugin on a live socket is refused:\n" + log());
+            assertTrue(log().contains("another process is serving on " + socket), log());
+            assertEquals(0, client(socket, new byte[0], "status").exitCode(), "the first plugin is untouched");
+
+            plugin.destroy(); // SIGTERM
+            assertTrue(plugin.waitFor(20, TimeUnit.SECONDS), "the plugin did not stop within 20 s of SIGTERM");
+            assertEquals(0, plugin.exitValue(), "SIGTERM ends the plugin with exit code 0");
+            assertFalse(Files.exists(socket), "the socket is removed on shutdown");
+        } finally {
+            plugin.destroyForcibly();
+        }
     }
 
     private static final String PROBE = """

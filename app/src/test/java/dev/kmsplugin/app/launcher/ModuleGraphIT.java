@@ -90,4 +90,11 @@ class ModuleGraphIT {
                         + "public class Probe { Object o = new SoftHsmBackendProvider(); }");
         assertRefused(compilation, "dev.kmsplugin.adapter.softhsm", "dev.kmsplugin.app");
     }
+
+    @Test
+    void the_domain_cannot_import_the_wire_library() throws Exception {
+        Compilation compilation = compileInto("dev.kmsplugin.domain", "dev.kmsplugin.domain.probe",
+                "import io.grpc.Status;\npublic class Probe { Object o = Status.OK; }");
+        assertRefused(compilation, "io.grpc", "dev.kmsplugin.domain");
+    }
 }
