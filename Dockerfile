@@ -1,7 +1,7 @@
 # Container image of the KMS plugin: the same jlink image `./mvnw package` builds and tests, on a minimal base.
 #   docker build -t registry.example.com/kms-plugin:0.1.0 .
-# Run it as deploy/kms-plugin.yaml does: read-only root filesystem, a writable tmpfs on /tmp (Netty unpacks its
-# epoll library there), the socket directory mounted from the host and owned by UID 65532 (docs/operations.md).
+# Run it as deploy/kms-plugin.yaml does: read-only root filesystem (the plugin writes only its socket), the socket
+# directory mounted from the host and owned by UID 65532 (docs/operations.md).
 
 # --- build: JDK 17 and softhsm2, which the AppCDS training run of the build serves with ---------------------------
 FROM debian:12-slim AS build

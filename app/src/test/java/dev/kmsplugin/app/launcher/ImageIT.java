@@ -176,6 +176,10 @@ class ImageIT {
         assertTrue(server.isAlive(), "the server exited: " + Files.readString(log));
         assertTrue(status != null && status.exitCode() == 0, "no Status within 60 s: " + status);
         assertTrue(status.out().contains("healthz: ok"), status.out());
+        // the launcher execs java, so the process is the JVM; a read-only root filesystem needs no /tmp copy
+        String maps = Files.readString(Path.of("/proc/" + server.pid() + "/maps"));
+        assertTrue(maps.contains(IMAGE.toRealPath().resolve("lib/netty") + "/libio_grpc_netty_shaded_netty_transport"
+                + "_native_epoll_"), "Netty's epoll library was not loaded from the image");
 
         server.destroy(); // SIGTERM
         assertTrue(server.waitFor(30, TimeUnit.SECONDS), "no exit within 30 s of SIGTERM");
