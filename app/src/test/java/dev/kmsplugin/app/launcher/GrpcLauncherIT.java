@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class GrpcLauncherIT {
 
-    private static final Path LIB = LauncherIT.DISTRIBUTION.resolve("lib");
+    private static final Path LIB = LauncherIT.DISTRIBUTION.resolve("app");
     private final Path dir = newDirectory();
 
     private static Path newDirectory() {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModuleGraphIT {
 
-    private static final Path LIB = LauncherIT.DISTRIBUTION.resolve("lib");
+    private static final Path LIB = LauncherIT.DISTRIBUTION.resolve("app");
 
     @TempDir
     Path dir;

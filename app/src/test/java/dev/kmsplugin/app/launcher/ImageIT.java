@@ -1,0 +1,189 @@
+package dev.kmsplugin.app.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jlink image as a node runs it: its own trimmed runtime, the application on the module path beside it, the
+ * build-time CDS archive, and nothing taken from a JDK installed on the machine. Every process here starts with an
+ * empty environment apart from PATH, as systemd and the kubelet start the plugin.
+ */
+class ImageIT {
+
+    private static final Path IMAGE = LauncherIT.DISTRIBUTION.toAbsolutePath();
+    private static final Path LAUNCHER = IMAGE.resolve("bin/kms-plugin");
+    private static final String SYSTEM_PATH = "/usr/bin:/bin";
+
+    // unix socket paths are limited to 107 bytes, so not under the build directory
+    private final Path dir = newDirectory();
+    private final List<Process> started = new ArrayList<>();
+
+    private static Path newDirectory() {
+        try {
+            return Files.createTempDirectory(Path.of("/tmp"), "image-it-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterEach
+    void clean() throws IOException {
+        started.forEach(Process::destroyForcibly);
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    private Process start(Map<String, String> environment, String... args) throws IOException {
+        return start(new ProcessBuilder(), environment, args);
+    }
+
+    private Process start(ProcessBuilder builder, Map<String, String> environment, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
+        command.addAll(Arrays.asList(args));
+        builder.command(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().clear(); // env -i
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        started.add(process);
+        return process;
+    }
+
+    private Run run(Map<String, String> environment, String... args) throws Exception {
+        Process process = start(environment, args);
+        // read both streams before waiting: a full pipe would block the child
+        var err = new java.util.concurrent.CompletableFuture<String>();
+        Thread reader = new Thread(() -> {
+            try {
+                err.complete(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                err.completeExceptionally(e);
+            }
+        });
+        reader.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "launcher did not exit within 60 s: " + List.of(args));
+        return new Run(process.exitValue(), out, err.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void the_image_is_a_trimmed_runtime_with_the_application_modules_beside_it() throws IOException {
+        String release = Files.readString(IMAGE.resolve("release"));
+        String modules = release.lines().filter(l -> l.startsWith("MODULES=")).findFirst().orElseThrow();
+        for (String needed : List.of("java.base", "java.logging", "jdk.unsupported", "jdk.crypto.cryptoki",
+                "jdk.crypto.ec")) {
+            assertTrue(modules.contains(needed), needed + " missing from the runtime: " + modules);
+        }
+        for (String unneeded : List.of("java.desktop", "jdk.compiler", "java.sql", "jdk.jshell")) {
+            assertFalse(modules.contains(unneeded), unneeded + " linked into the runtime: " + modules);
+        }
+        assertTrue(Files.isRegularFile(IMAGE.resolve("lib/modules")), "no lib/modules: not a jlink image");
+        assertTrue(Files.isExecutable(IMAGE.resolve("bin/java")));
+        for (String absent : List.of("jmods", "include", "man")) {
+            assertFalse(Files.exists(IMAGE.resolve(absent)), absent + "/ should have been left out by jlink");
+        }
+        try (Stream<Path> app = Files.list(IMAGE.resolve("app"))) {
+            List<String> jars = app.map(p -> p.getFileName().toString()).toList();
+            assertTrue(jars.stream().anyMatch(j -> j.startsWith("app-") && j.endsWith(".jar")), jars.toString());
+            assertTrue(jars.stream().anyMatch(j -> j.startsWith("grpc-netty-shaded-")), jars.toString());
+        }
+        try (Stream<Path> lib = Files.list(IMAGE.resolve("lib"))) {
+            // the runtime's own lib/ must stay free of application jars: they belong on the module path in app/
+            assertEquals(List.of("jrt-fs.jar"), lib.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".jar")).toList());
+        }
+    }
+
+    @Test
+    void version_runs_on_the_images_own_runtime_with_no_java_on_the_path_and_no_java_home() throws Exception {
+        // a PATH holding the one tool the launcher script uses, and no java
+        Path tools = Files.createDirectories(dir.resolve("tools"));
+        Files.createSymbolicLink(tools.resolve("dirname"), Path.of("/usr/bin/dirname"));
+        Run run = run(Map.of("PATH", tools.toString()), "--version");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().trim().startsWith("{\"BuildVersion\":\""), run.out());
+        assertEquals("", run.err());
+
+        Run settings = run(Map.of("PATH", SYSTEM_PATH, "KMS_PLUGIN_JAVA_OPTS", "-XshowSettings:properties"),
+                "--version");
+        assertEquals(0, settings.exitCode(), settings.err());
+        assertTrue(settings.err().contains("java.home = " + IMAGE.toRealPath()),
+                "ran on a runtime other than the image's even though the image has bin/java:\n" + settings.err());
+    }
+
+    @Test
+    void application_classes_load_from_the_build_time_cds_archive() throws Exception {
+        assertTrue(Files.isRegularFile(IMAGE.resolve("lib/kms-plugin.jsa")),
+                "no AppCDS archive: the build's training run needs softhsm2 installed");
+        Run run = run(Map.of("PATH", SYSTEM_PATH, "KMS_PLUGIN_JAVA_OPTS", "-Xlog:class+load=info"), "--version");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("dev.kmsplugin.app.Main source: shared objects file (top)"),
+                "the launcher did not use the archive: " + run.out().lines()
+                        .filter(l -> l.contains("dev.kmsplugin.app.Main")).toList());
+    }
+
+    @Test
+    void the_cds_archive_holds_what_serving_the_simulator_over_grpc_loads() throws Exception {
+        Run run = run(Map.of("PATH", SYSTEM_PATH, "KMS_PLUGIN_JAVA_OPTS", "-XX:+PrintSharedArchiveAndExit"),
+                "--version");
+        assertEquals(0, run.exitCode(), run.err());
+        // classes of the training run's serve, Status and Encrypt paths, not only of the launcher's own start
+        for (String trained : List.of("dev.kmsplugin.adapter.grpc.kms.GrpcKmsV2Service",
+                "dev.kmsplugin.adapter.softhsm.SoftHsmKekBackend",
+                "io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel")) {
+            assertTrue(run.out().lines().anyMatch(l -> l.endsWith(": " + trained + " app_loader")),
+                    trained + " is not in the archive");
+        }
+    }
+
+    @Test
+    void serves_the_simulator_and_answers_v2_status_when_started_with_an_empty_environment() throws Exception {
+        Map<String, String> bare = Map.of("PATH", SYSTEM_PATH);
+        Path socket = dir.resolve("kms.sock");
+        String listen = "--listen-addr=unix://" + socket;
+        Path log = dir.resolve("server.log");
+        Process server = start(new ProcessBuilder().redirectErrorStream(true).redirectOutput(log.toFile()), bare,
+                "--backend=hsm-sim", "--sim-dir=" + dir.resolve("sim"), listen,
+                "--healthz-port=0", "--metrics-addr=127.0.0.1:0");
+        Run status = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && server.isAlive()) {
+            status = run(bare, "client", "status", listen);
+            if (status.exitCode() == 0) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertTrue(server.isAlive(), "the server exited: " + Files.readString(log));
+        assertTrue(status != null && status.exitCode() == 0, "no Status within 60 s: " + status);
+        assertTrue(status.out().contains("healthz: ok"), status.out());
+        // the launcher execs java, so the process is the JVM; a read-only root filesystem needs no /tmp copy
+        String maps = Files.readString(Path.of("/proc/" + server.pid() + "/maps"));
+        assertTrue(maps.contains(IMAGE.toRealPath().resolve("lib/netty") + "/libio_grpc_netty_shaded_netty_transport"
+                + "_native_epoll_"), "Netty's epoll library was not loaded from the image");
+
+        server.destroy(); // SIGTERM
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS), "no exit within 30 s of SIGTERM");
+        assertEquals(0, server.exitValue(), Files.readString(log));
+        assertFalse(Files.exists(socket), "socket left behind");
+    }
+}
