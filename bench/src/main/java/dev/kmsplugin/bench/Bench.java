@@ -1,0 +1,427 @@
+package dev.kmsplugin.bench;
+
+import dev.kmsplugin.bench.load.ClosedLoop;
+import dev.kmsplugin.bench.load.Operation;
+import dev.kmsplugin.bench.load.Result;
+import dev.kmsplugin.bench.targets.BackendCallCount;
+import dev.kmsplugin.bench.targets.BackendFloor;
+import dev.kmsplugin.bench.targets.GrpcScenarios;
+import dev.kmsplugin.bench.targets.MetricsScrape;
+import dev.kmsplugin.bench.targets.NoopKmsServer;
+import dev.kmsplugin.bench.targets.PluginProcess;
+import dev.kmsplugin.bench.targets.UnixChannel;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntFunction;
+
+/**
+ * The throughput and latency harness (docs/performance.md): measures the transport floor, the backend floor and
+ * the real plugin over its unix socket in one run, and prints them in one table with the ratios the targets speak
+ * of. Run it through {@code bench/run}.
+ */
+public final class Bench {
+
+    private static final double TARGET_SHARE_OF_COMBINED_FLOOR = 0.80;
+    private static final double TARGET_P99_MILLIS = 5.0;
+    private static final Duration TARGET_WARMUP = Duration.ofSeconds(5);
+
+    private final Options options;
+    private final PrintStream out = System.out;
+    private final List<Row> rows = new ArrayList<>();
+
+    /** One line of the table; {@code cpuMicrosPerOp} is CPU time per operation by process, where measured. */
+    private record Row(String target, Result result, String cpu) {
+    }
+
+    /** Back-to-back round-trip measurements of the three targets under (nearly) the same load. */
+    private record Round(int number, Row backend, Row transport, Row plugin, String load) {
+        double combined() {
+            return 1 / (1 / transport.result().throughput() + 1 / backend.result().throughput());
+        }
+
+        double share() {
+            return plugin.result().throughput() / combined();
+        }
+    }
+
+    private final List<Round> rounds = new ArrayList<>();
+    private final Map<String, MetricsScrape.Counters> scraped = new java.util.LinkedHashMap<>();
+
+    private Optional<MetricsScrape.Counters> scrape(MetricsScrape metrics) throws InterruptedException {
+        try {
+            return Optional.of(metrics.read());
+        } catch (IOException | RuntimeException e) {
+            out.println("      (cannot read the plugin's /metrics: " + e + ")");
+            return Optional.empty();
+        }
+    }
+
+    private Bench(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.println(Options.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.println(Options.USAGE);
+            return;
+        }
+        System.exit(new Bench(options).run());
+    }
+
+    private int run() throws Exception {
+        Files.createDirectories(options.workDir());
+        long[] runStart = cpuTicks();
+        out.printf("kms-plugin benchmark, %s%n", Instant.now());
+        out.printf("machine: %d CPUs (%s), %s %s; load average at start: %s%n", Runtime.getRuntime()
+                .availableProcessors(), cpuModel(), System.getProperty("java.vm.name"),
+                System.getProperty("java.runtime.version"), loadAverage());
+        out.printf("run: %d callers, %s per scenario after %s warm-up, every call with a %d s deadline%n%n",
+                options.callers(), seconds(options.duration()), seconds(options.warmup()),
+                GrpcScenarios.CALL_DEADLINE.toSeconds());
+
+        BackendCallCount.Counts counts;
+        List<Long> rss = new CopyOnWriteArrayList<>();
+        Optional<Result> soak = Optional.empty();
+        int exitCode;
+        Path recording = options.workDir().resolve("plugin.jfr");
+        Files.deleteIfExists(recording);
+        String javaOptions = options.profile()
+                ? "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true" : "";
+        // All three targets stay open to the end (idle ones cost nothing), so the rounds below can measure them
+        // back to back.
+        out.println("[1/4] backend floor: SoftHSM wrap+unwrap in process, no gRPC (load " + loadAverage() + ")");
+        try (BackendFloor floor = BackendFloor.open(options.workDir().resolve("floor-sim"), Telemetry.none())) {
+            counts = BackendCallCount.measure(floor.keys(), 200);
+            IntFunction<Operation> backendWork = caller -> floor.wrapUnwrap();
+            rows.add(measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty()));
+
+            out.println("[2/4] transport floor: no-op gRPC server on a unix socket in this process (load "
+                    + loadAverage() + ")");
+            try (NoopKmsServer noop = NoopKmsServer.start(options.workDir().resolve("noop.sock"));
+                    UnixChannel noopChannel = UnixChannel.connect(noop.socket())) {
+                GrpcScenarios floorCalls = new GrpcScenarios(noopChannel.channel(), false);
+                floorCalls.awaitOk(Duration.ofSeconds(10));
+                warmUp(floorCalls);
+                for (Map.Entry<String, IntFunction<Operation>> scenario : floorCalls.all().entrySet()) {
+                    rows.add(measure("transport", scenario.getKey(), scenario.getValue(), OptionalLong.empty()));
+                }
+
+                out.println("[3/4] plugin: " + options.launcher() + " --backend=hsm-sim (load " + loadAverage()
+                        + ")");
+                try (PluginProcess plugin = PluginProcess.start(options.launcher(), options.workDir(), javaOptions);
+                        UnixChannel channel = UnixChannel.connect(plugin.socket())) {
+                    GrpcScenarios scenarios = new GrpcScenarios(channel.channel(), true);
+                    try {
+                        scenarios.awaitOk(Duration.ofSeconds(60));
+                    } catch (IllegalStateException e) {
+                        throw new IllegalStateException(e.getMessage() + "; see " + plugin.log(), e);
+                    }
+                    warmUp(scenarios);
+                    OptionalLong pid = OptionalLong.of(plugin.pid());
+                    MetricsScrape metrics = new MetricsScrape(plugin.metricsPort());
+                    for (Map.Entry<String, IntFunction<Operation>> scenario : scenarios.all().entrySet()) {
+                        Optional<MetricsScrape.Counters> before = scrape(metrics);
+                        rows.add(measure("plugin", scenario.getKey(), scenario.getValue(), pid));
+                        Optional<MetricsScrape.Counters> after = scrape(metrics);
+                        if (before.isPresent() && after.isPresent()) {
+                            scraped.put(scenario.getKey(), after.get().minus(before.get()));
+                        }
+                    }
+
+                    // On a shared machine the load drifts between phases minutes apart; the ratio the target speaks
+                    // of is therefore also measured in rounds of back-to-back runs, each under the same load.
+                    if (options.rounds() > 0) {
+                        out.printf("[4/4] %d rounds of backend floor, transport floor and plugin round trips, back"
+                                + " to back (load %s)%n", options.rounds(), loadAverage());
+                    }
+                    long[] stealBefore = cpuTicks();
+                    for (int round = 1; round <= options.rounds(); round++) {
+                        Duration slice = roundDuration();
+                        Row b = measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty(), slice);
+                        Row t = measure("transport", GrpcScenarios.ROUND_TRIP,
+                                floorCalls.all().get(GrpcScenarios.ROUND_TRIP), OptionalLong.empty(), slice);
+                        Row p = measure("plugin", GrpcScenarios.ROUND_TRIP,
+                                scenarios.all().get(GrpcScenarios.ROUND_TRIP), pid, slice);
+                        rounds.add(new Round(round, b, t, p, stealSince(stealBefore)));
+                        stealBefore = cpuTicks();
+                    }
+
+                    if (!options.soak().isZero()) {
+                        out.printf("      memory: %s of %s at %d callers, RSS sampled every 2 s%n",
+                                seconds(options.soak()), GrpcScenarios.ROUND_TRIP, options.callers());
+                        Thread sampler = new Thread(() -> {
+                            while (!Thread.currentThread().isInterrupted()) {
+                                plugin.residentKiB().ifPresent(rss::add);
+                                try {
+                                    Thread.sleep(2000);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        }, "rss-sampler");
+                        sampler.setDaemon(true);
+                        sampler.start();
+                        soak = Optional.of(ClosedLoop.run(GrpcScenarios.ROUND_TRIP + " (soak)", options.callers(),
+                                Duration.ZERO, options.soak(), scenarios.all().get(GrpcScenarios.ROUND_TRIP)));
+                        sampler.interrupt();
+                        sampler.join();
+                        plugin.residentKiB().ifPresent(rss::add);
+                    }
+                    channel.close();
+                    exitCode = plugin.stop(Duration.ofSeconds(20));
+                }
+            }
+        }
+
+        printTable();
+        boolean clean = printSummary(counts, soak, rss, exitCode);
+        if (options.profile() && Files.exists(recording)) {
+            Profile.summarise(recording, 15, out);
+        }
+        out.printf("%nload average at end: %s (the harness's own callers count in it); CPU stolen by other VMs over"
+                + " the run: %s%n", loadAverage(), stealSince(runStart));
+        return clean ? 0 : 1;
+    }
+
+    /**
+     * Runs every scenario's calls, unmeasured, before the first measured one, so that the first scenario of a
+     * target does not pay for the JIT compilation of the code paths all of them share.
+     */
+    private void warmUp(GrpcScenarios scenarios) throws InterruptedException {
+        List<IntFunction<Operation>> all = new ArrayList<>(scenarios.all().values());
+        Result warm = ClosedLoop.run("warm-up", options.callers(), Duration.ZERO, TARGET_WARMUP, caller -> {
+            List<Operation> mine = new ArrayList<>();
+            for (IntFunction<Operation> scenario : all) {
+                mine.add(scenario.apply(caller));
+            }
+            int[] next = {0};
+            return () -> mine.get(next[0]++ % mine.size()).call();
+        });
+        out.printf(Locale.ROOT, "      (warm-up: %s of all scenarios, %d calls, errors %d, timeouts %d)%n",
+                seconds(TARGET_WARMUP), warm.operations(), warm.errors(), warm.timeouts());
+    }
+
+    private Row measure(String target, String scenario, IntFunction<Operation> perCaller, OptionalLong otherPid)
+            throws InterruptedException {
+        return measure(target, scenario, perCaller, otherPid, options.duration());
+    }
+
+    /** Half the scenario duration, at least 3 s: three targets per round, several rounds. */
+    private Duration roundDuration() {
+        Duration half = options.duration().dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(3)) < 0 ? Duration.ofSeconds(3) : half;
+    }
+
+    private Row measure(String target, String scenario, IntFunction<Operation> perCaller, OptionalLong otherPid,
+            Duration duration) throws InterruptedException {
+        Duration ownBefore = cpu(ProcessHandle.current().pid());
+        Duration otherBefore = otherPid.isPresent() ? cpu(otherPid.getAsLong()) : Duration.ZERO;
+        Result result = ClosedLoop.run(scenario, options.callers(), options.warmup(), duration, perCaller);
+        Duration own = cpu(ProcessHandle.current().pid()).minus(ownBefore);
+        Duration other = otherPid.isPresent() ? cpu(otherPid.getAsLong()).minus(otherBefore) : Duration.ZERO;
+        // CPU is counted over warm-up and measurement together; so are the operations it is divided by (estimated
+        // from the measured rate), which keeps the per-operation figure honest.
+        double operations = result.throughput() * (options.warmup().plus(duration).toNanos() / 1e9);
+        String cpu = otherPid.isPresent()
+                ? String.format(Locale.ROOT, "%.0f+%.0f", micros(own) / operations, micros(other) / operations)
+                : String.format(Locale.ROOT, "%.0f", micros(own) / operations);
+        out.printf(Locale.ROOT, "      %-9s %-20s %10.0f ops/s  p99 %7.2f ms  errors %d  timeouts %d%s%n",
+                target, scenario,
+                result.throughput(), result.millis(99), result.errors(), result.timeouts(),
+                result.firstFailure().map(f -> "  first: " + f).orElse(""));
+        return new Row(target, result, cpu);
+    }
+
+    private void printTable() {
+        out.println();
+        out.printf("%-10s %-20s %9s %8s %8s %8s %8s %7s %8s %10s %11s%n", "target", "scenario", "ops/s", "p50 ms",
+                "p90 ms", "p99 ms", "max ms", "errors", "timeouts", "vs floor", "CPU us/op");
+        for (Row row : rows) {
+            Result r = row.result();
+            String ratio = "";
+            if (row.target().equals("plugin")) {
+                ratio = find("transport", r.name())
+                        .map(floor -> percent(r.throughput() / floor.throughput()) + " T").orElse("");
+            }
+            out.printf(Locale.ROOT, "%-10s %-20s %9.0f %8.3f %8.3f %8.3f %8.2f %7d %8d %10s %11s%n", row.target(),
+                    r.name(), r.throughput(), r.millis(50), r.millis(90), r.millis(99), r.maxMillis(), r.errors(),
+                    r.timeouts(), ratio, row.cpu());
+        }
+        out.println("(vs floor: plugin throughput as a share of the transport floor's for the same calls; CPU us/op:"
+                + " harness process, or harness+plugin processes)");
+    }
+
+    private boolean printSummary(BackendCallCount.Counts counts, Optional<Result> soak, List<Long> rss,
+            int exitCode) {
+        Result transport = find("transport", GrpcScenarios.ROUND_TRIP).orElseThrow();
+        Result backend = find("backend", "wrap+unwrap").orElseThrow();
+        Result plugin = find("plugin", GrpcScenarios.ROUND_TRIP).orElseThrow();
+        double combined = 1 / (1 / transport.throughput() + 1 / backend.throughput());
+        double share = plugin.throughput() / combined;
+        double slower = Math.min(transport.throughput(), backend.throughput());
+
+        out.println();
+        out.println("v2 Encrypt+Decrypt round trips per second, from the scenario runs above:");
+        out.printf(Locale.ROOT, "  transport floor %10.0f%n  backend floor   %10.0f%n", transport.throughput(),
+                backend.throughput());
+        out.printf(Locale.ROOT, "  combined floor  %10.0f   = 1 / (1/transport + 1/backend): both share the same"
+                + " CPUs%n", combined);
+        out.printf(Locale.ROOT, "  plugin          %10.0f   = %s of the combined floor%n", plugin.throughput(),
+                percent(share));
+        if (!rounds.isEmpty()) {
+            out.println("  in back-to-back rounds (same load for the three):");
+            out.printf("    %-5s %9s %9s %9s %9s %7s %11s  %s%n", "round", "backend", "transport", "combined",
+                    "plugin", "share", "plugin p99", "CPU stolen by other VMs");
+            for (Round round : rounds) {
+                out.printf(Locale.ROOT, "    %-5d %9.0f %9.0f %9.0f %9.0f %7s %8.2f ms  %s%n", round.number(),
+                        round.backend().result().throughput(), round.transport().result().throughput(),
+                        round.combined(), round.plugin().result().throughput(), percent(round.share()),
+                        round.plugin().result().millis(99), round.load());
+            }
+            List<Double> shares = rounds.stream().map(Round::share).sorted().toList();
+            share = shares.get(shares.size() / 2);
+            out.printf(Locale.ROOT, "  median share of the rounds: %s%n", percent(share));
+        }
+        out.printf(Locale.ROOT, "  plugin vs combined floor: %s (target >= %s): %s%n", percent(share),
+                percent(TARGET_SHARE_OF_COMBINED_FLOOR), share >= TARGET_SHARE_OF_COMBINED_FLOOR ? "MET" : "MISSED");
+        out.printf(Locale.ROOT, "  plugin overhead on top of the slower floor (%s): each round trip costs %.2fx"
+                + " the slower floor's%n", transport.throughput() <= backend.throughput() ? "transport" : "backend",
+                slower / plugin.throughput());
+        out.printf(Locale.ROOT, "  plugin round-trip p99 %.2f ms at %d callers (target < %.0f ms): %s; backend floor"
+                + " alone: p99 %.2f ms%n", plugin.millis(99), plugin.callers(), TARGET_P99_MILLIS,
+                plugin.millis(99) < TARGET_P99_MILLIS ? "MET" : "MISSED", backend.millis(99));
+        // Little's law for a closed loop: N callers always in flight, so mean latency = N / throughput. It bounds
+        // the latency any target can reach at this concurrency from its throughput alone.
+        out.printf(Locale.ROOT, "  closed loop, Little's law: mean latency = callers / throughput: plugin %.2f ms"
+                + " (measured mean %.2f ms); at the combined floor it would be %.2f ms%n",
+                1000.0 * plugin.callers() / plugin.throughput(), plugin.latencyNanos().getMean() / 1e6,
+                1000.0 * plugin.callers() / combined);
+
+        out.println();
+        out.println("backend calls per apiserver operation (counted through the plugin's EnvelopeService over the"
+                + " SoftHSM backend):");
+        counts.perOperation().forEach((operation, perCall) -> out.printf(Locale.ROOT,
+                "  %-12s wrap %.2f  unwrap %.2f  foreign %.2f%n", operation, perCall.get("wrap"),
+                perCall.get("unwrap"), perCall.get("foreign")));
+
+        if (!scraped.isEmpty()) {
+            out.println("backend calls per request, scraped from the running plugin's /metrics around each scenario"
+                    + " (kms_backend_operation_duration_seconds_count / kms_request_duration_seconds_count, ok only):");
+            scraped.forEach((scenario, c) -> out.printf(Locale.ROOT,
+                    "  %-20s %8.0f requests  wrap %.3f  unwrap %.3f per request%n", scenario, c.requests(),
+                    c.requests() == 0 ? 0 : c.wraps() / c.requests(), c.requests() == 0 ? 0 : c.unwraps() / c.requests()));
+        }
+
+        boolean clean = rows.stream().allMatch(row -> row.result().clean())
+                && rounds.stream().allMatch(round -> round.backend().result().clean()
+                        && round.transport().result().clean() && round.plugin().result().clean());
+        if (soak.isPresent()) {
+            Result s = soak.get();
+            clean &= s.clean();
+            out.println();
+            out.printf(Locale.ROOT, "memory over %s of round trips (%.0f/s, p99 %.2f ms, errors %d, timeouts %d):%n",
+                    seconds(s.elapsed()), s.throughput(), s.millis(99), s.errors(), s.timeouts());
+            if (rss.size() >= 4) {
+                List<Long> first = rss.subList(0, rss.size() / 2);
+                List<Long> second = rss.subList(rss.size() / 2, rss.size());
+                long firstMax = first.stream().mapToLong(Long::longValue).max().orElse(0);
+                long secondMax = second.stream().mapToLong(Long::longValue).max().orElse(0);
+                double growth = (secondMax - firstMax) / (double) firstMax;
+                out.printf(Locale.ROOT, "  plugin RSS MiB: %s%n", rss.stream().map(k -> String.format(Locale.ROOT,
+                        "%.0f", k / 1024.0)).reduce((a, b) -> a + " " + b).orElse(""));
+                out.printf(Locale.ROOT, "  max first half %.0f MiB, max second half %.0f MiB (%+.1f%%): %s%n",
+                        firstMax / 1024.0, secondMax / 1024.0, growth * 100,
+                        growth <= 0.05 ? "stable" : "GROWING");
+            } else {
+                out.println("  too few RSS samples: run a longer --soak");
+            }
+        }
+        out.println();
+        out.printf("errors and timeouts: %s; plugin exit code after SIGTERM: %d%n",
+                clean ? "none" : "SOME (see the table)", exitCode);
+        return clean && exitCode == 0;
+    }
+
+    private Optional<Result> find(String target, String scenario) {
+        return rows.stream().filter(row -> row.target().equals(target) && row.result().name().equals(scenario))
+                .map(Row::result).findFirst();
+    }
+
+    private static Duration cpu(long pid) {
+        return ProcessHandle.of(pid).flatMap(handle -> handle.info().totalCpuDuration()).orElse(Duration.ZERO);
+    }
+
+    private static double micros(Duration duration) {
+        return duration.toNanos() / 1e3;
+    }
+
+    private static String percent(double share) {
+        return String.format(Locale.ROOT, "%.0f%%", share * 100);
+    }
+
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.0f s", duration.toMillis() / 1000.0);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.US_ASCII).stream()
+                    .filter(line -> line.startsWith("model name")).findFirst()
+                    .map(line -> line.substring(line.indexOf(':') + 1).strip()).orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    /** {total, steal} jiffies of all CPUs, from the first line of /proc/stat. */
+    static long[] cpuTicks() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < Math.min(fields.length, 9); i++) {
+                total += Long.parseLong(fields[i]);
+            }
+            return new long[] {total, fields.length > 8 ? Long.parseLong(fields[8]) : 0};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
+    /** The share of CPU time the hypervisor gave to other guests since {@code before}: noisy neighbours. */
+    static String stealSince(long[] before) {
+        long[] now = cpuTicks();
+        long total = now[0] - before[0];
+        return total <= 0 ? "unknown" : percent((now[1] - before[1]) / (double) total);
+    }
+
+    static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.kmsplugin.bench.targets;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real plugin, started from the packaged distribution as an operator starts it, with the SoftHSM simulator
+ * backend and a fresh simulator directory. Its output goes to a log file beside the socket.
+ */
+public final class PluginProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path socket;
+    private final Path log;
+    private final int metricsPort;
+
+    private PluginProcess(Process process, Path socket, Path log, int metricsPort) {
+        this.process = process;
+        this.socket = socket;
+        this.log = log;
+        this.metricsPort = metricsPort;
+    }
+
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    // Free loopback ports for the health and metrics endpoints, so a plugin already running with the defaults
+    // (8787, 8095) on this machine does not stop the benchmark.
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /**
+     * @param javaOptions extra JVM options (KMS_PLUGIN_JAVA_OPTS), e.g. a flight recording; empty for none
+     */
+    public static PluginProcess start(Path launcher, Path workDir, String javaOptions) throws IOException {
+        if (!Files.isExecutable(launcher)) {
+            throw new IllegalStateException(launcher + " is missing: build it with ./mvnw -q -DskipTests package");
+        }
+        Path simDir = workDir.resolve("plugin-sim");
+        Path socket = workDir.resolve("kms.sock");
+        Path log = workDir.resolve("plugin.log");
+        Files.createDirectories(workDir);
+        int metricsPort = freePort();
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "--backend=hsm-sim",
+                "--sim-dir=" + simDir, "--listen-addr=unix://" + socket, "--metrics-addr=127.0.0.1:" + metricsPort,
+                "--healthz-port=" + freePort()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // This process's SOFTHSM2_CONF points at the backend floor's token; the launcher must derive the plugin's
+        // own from --sim-dir, so two processes never share a token directory.
+        builder.environment().remove("SOFTHSM2_CONF");
+        builder.environment().remove("KMS_SIM_PIN");
+        if (javaOptions.isEmpty()) {
+            builder.environment().remove("KMS_PLUGIN_JAVA_OPTS");
+        } else {
+            builder.environment().put("KMS_PLUGIN_JAVA_OPTS", javaOptions);
+        }
+        return new PluginProcess(builder.start(), socket, log, metricsPort);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Resident set size from /proc (the launcher execs java, so this is the plugin's JVM). */
+    public OptionalLong residentKiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"),
+                    StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmRSS:")) {
+                    return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // exited
+        }
+        return OptionalLong.empty();
+    }
+
+    /** SIGTERM, as the kubelet stops it; returns the exit code (0 expected after a graceful drain). */
+    public int stop(Duration patience) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop(Duration.ofSeconds(15));
+        }
+    }
+}
