@@ -117,6 +117,8 @@ class DeploymentManifestsTest {
         assertEquals(List.of("ALL"), at(security, "capabilities", "drop"));
         assertTrue(at(pod, "spec", "containers", 0, "resources", "requests", "memory") != null);
         assertTrue(at(pod, "spec", "containers", 0, "resources", "limits", "memory") != null);
+        Object cpuLimit = at(pod, "spec", "containers", 0, "resources", "limits", "cpu");
+        assertEquals(null, cpuLimit, "a CPU limit throttles the start-up the apiserver waits for");
     }
 
     @Test
