@@ -46,7 +46,8 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     private static final long MIN_ON_DEMAND_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** The versions known to this process and the current one; replaced as a whole on refresh. */
-    private record Index(Map<String, KeyVersion> versions, Map<String, SecretKey> keys, KeyVersion current) {
+    private record Index(Map<String, KeyVersion> versions, Map<String, SecretKey> keys, Map<String, KeyId> keyIds,
+            KeyVersion current) {
     }
 
     private final SimSettings settings;
@@ -97,7 +98,8 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     @Override
     public KeyId keyId(KeyRef key) {
-        return version(key).keyId();
+        // Derived once per version when the index is loaded: Encrypt and Decrypt ask for it on every call.
+        return index.keyIds().get(Integer.toString(version(key).number()));
     }
 
     @Override
@@ -236,15 +238,17 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
         }
         Map<String, KeyVersion> byNumber = new LinkedHashMap<>();
         Map<String, SecretKey> keys = new LinkedHashMap<>();
+        Map<String, KeyId> keyIds = new LinkedHashMap<>();
         Index previous = index;
         for (KeyVersion version : versions) {
             String number = Integer.toString(version.number());
             byNumber.put(number, version);
+            keyIds.put(number, version.keyId());
             SecretKey known = previous == null ? null : previous.keys().get(number);
             keys.put(number, known != null && previous.versions().get(number).equals(version)
                     ? known : token.key(version));
         }
-        return new Index(Map.copyOf(byNumber), Map.copyOf(keys), versions.get(versions.size() - 1));
+        return new Index(Map.copyOf(byNumber), Map.copyOf(keys), Map.copyOf(keyIds), versions.get(versions.size() - 1));
     }
 
     private KeyVersion version(KeyRef key) {

@@ -3,6 +3,7 @@ package dev.kmsplugin.domain.call;
 import dev.kmsplugin.domain.failure.KmsException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Who asked, through which API, and until when the answer is useful. Backends bound their retries by
@@ -20,6 +21,8 @@ public record CallContext(String uid, Api api, long deadlineNanos) {
     }
 
     private static final int MAX_UID_LENGTH = 128;
+    // Compiled once: every request builds a CallContext.
+    private static final Pattern UNSAFE_UID_CHARACTERS = Pattern.compile("[^A-Za-z0-9._:/-]");
 
     public CallContext {
         Objects.requireNonNull(api, "api");
@@ -58,6 +61,6 @@ public record CallContext(String uid, Api api, long deadlineNanos) {
             return "-";
         }
         String cut = uid.length() > MAX_UID_LENGTH ? uid.substring(0, MAX_UID_LENGTH) : uid;
-        return cut.replaceAll("[^A-Za-z0-9._:/-]", "_");
+        return UNSAFE_UID_CHARACTERS.matcher(cut).replaceAll("_");
     }
 }
