@@ -323,8 +323,8 @@ public final class Bench {
         out.println("backend calls per apiserver operation (counted through the plugin's EnvelopeService over the"
                 + " SoftHSM backend):");
         counts.perOperation().forEach((operation, perCall) -> out.printf(Locale.ROOT,
-                "  %-12s wrap %.2f  unwrap %.2f  foreign %.2f%n", operation, perCall.get("wrap"),
-                perCall.get("unwrap"), perCall.get("foreign")));
+                "  %-12s wrap %.2f  unwrap %.2f%n", operation, perCall.get("wrap"),
+                perCall.get("unwrap")));
 
         if (!scraped.isEmpty()) {
             out.println("backend calls per request, scraped from the running plugin's /metrics around each scenario"

@@ -52,7 +52,7 @@ class ConcurrencyTest {
     @Test
     void calls_beyond_the_limit_are_refused_at_once_while_status_still_answers() throws Exception {
         try (RunningPlugin plugin = RunningPlugin.start(settings -> settings.with("max-concurrent-calls", 4))) {
-            plugin.keys.delay = Duration.ofMillis(800);
+            plugin.keys.delay(Duration.ofMillis(800));
             List<ListenableFuture<EncryptResponse>> slow = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 slow.add(plugin.v2Async().encrypt(EncryptRequest.newBuilder()
@@ -75,7 +75,7 @@ class ConcurrencyTest {
             for (ListenableFuture<EncryptResponse> call : slow) {
                 assertTrue(call.get(5, TimeUnit.SECONDS).getCiphertext().size() > 0, "admitted calls finish");
             }
-            plugin.keys.delay = Duration.ZERO;
+            plugin.keys.delay(Duration.ZERO);
             assertTrue(plugin.v2().encrypt(EncryptRequest.newBuilder()
                     .setPlaintext(ByteString.copyFrom(KmsRoundTripTest.dataKey())).build()).getCiphertext().size() > 0,
                     "capacity comes back once the pool drains");

@@ -13,6 +13,7 @@ import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
+import dev.kmsplugin.ports.spi.Backend;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -30,8 +31,8 @@ class GracefulShutdownTest {
     void in_flight_calls_finish_with_correct_answers_and_later_calls_are_refused_cleanly() throws Exception {
         RunningPlugin plugin = RunningPlugin.start();
         try {
-            plugin.keys.delay = Duration.ofMillis(400);
-            int before = plugin.keys.calls.get();
+            plugin.keys.delay(Duration.ofMillis(400));
+            int before = plugin.keys.calls();
             List<byte[]> seeds = new ArrayList<>();
             List<ListenableFuture<EncryptResponse>> inFlight = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
@@ -52,8 +53,8 @@ class GracefulShutdownTest {
             // Every in-flight call finished inside the server with OK: nothing was cut off by the shutdown.
             assertEquals(40, plugin.telemetry.requests.stream().filter("v2/Encrypt OK"::equals).count(),
                     plugin.telemetry.requests.toString());
-            EnvelopeService reader = new EnvelopeService(plugin.keys, plugin.telemetry);
-            plugin.keys.delay = Duration.ZERO;
+            EnvelopeService reader = new EnvelopeService(Backend.of(plugin.keys), plugin.telemetry);
+            plugin.keys.delay(Duration.ZERO);
             for (int i = 0; i < inFlight.size(); i++) {
                 // The transport drains before it sends GOAWAY, so every answer is on the wire while the connection
                 // is fully open: the client must receive all of them, and each must be its own data key.
@@ -77,7 +78,7 @@ class GracefulShutdownTest {
     void calls_still_running_when_the_grace_period_ends_are_cancelled_and_shutdown_returns() throws Exception {
         RunningPlugin plugin = RunningPlugin.start();
         try {
-            plugin.keys.delay = Duration.ofSeconds(5);
+            plugin.keys.delay(Duration.ofSeconds(5));
             ListenableFuture<EncryptResponse> stuck = plugin.v2Async().encrypt(EncryptRequest.newBuilder()
                     .setPlaintext(ByteString.copyFrom(KmsRoundTripTest.dataKey())).build());
             plugin.keys.awaitCalls(1);

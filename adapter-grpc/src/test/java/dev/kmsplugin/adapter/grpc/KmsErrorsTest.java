@@ -45,8 +45,8 @@ class KmsErrorsTest {
 
     @AfterEach
     void stillHealthyAndStop() {
-        plugin.keys.fault = null;
-        plugin.keys.delay = Duration.ZERO;
+        plugin.keys.failWith(null);
+        plugin.keys.delay(Duration.ZERO);
         assertEquals("ok", plugin.v2().status(StatusRequest.getDefaultInstance()).getHealthz());
         assertArrayEquals(seed, decrypt(good.getCiphertext(), good.getKeyId()), "server answers correctly after");
         plugin.close();
@@ -155,7 +155,7 @@ class KmsErrorsTest {
 
     @Test
     void a_deleted_key_version_is_failed_precondition() {
-        KeyRef old = plugin.keys.currentKey();
+        KeyRef old = plugin.keys.current().ref();
         plugin.keys.rotate();
         EncryptResponse undecryptable = good;
         plugin.keys.forget(old);
@@ -167,7 +167,7 @@ class KmsErrorsTest {
     }
 
     private void backendFailsWith(Supplier<RuntimeException> failure, Status.Code expected) {
-        plugin.keys.fault = failure;
+        plugin.keys.failWith(failure);
         fails(expected, () -> plugin.v2().encrypt(EncryptRequest.newBuilder()
                 .setPlaintext(ByteString.copyFrom(seed)).build()));
         fails(expected, () -> decrypt(good.getCiphertext(), good.getKeyId()));
@@ -182,7 +182,7 @@ class KmsErrorsTest {
 
     @Test
     void throttling_is_resource_exhausted_with_the_retry_hint() {
-        plugin.keys.fault = () -> new KmsException.Throttled("vault throttled", Duration.ofMillis(1500));
+        plugin.keys.failWith(() -> new KmsException.Throttled("vault throttled", Duration.ofMillis(1500)));
         Status status = fails(Status.Code.RESOURCE_EXHAUSTED, () -> decrypt(good.getCiphertext(), good.getKeyId()));
         assertTrue(status.getDescription().contains("retry after 1500 ms"), status.getDescription());
     }
@@ -208,7 +208,7 @@ class KmsErrorsTest {
 
     @Test
     void a_call_whose_deadline_passes_in_the_backend_is_deadline_exceeded_and_abandoned() {
-        plugin.keys.delay = Duration.ofSeconds(2);
+        plugin.keys.delay(Duration.ofSeconds(2));
         long start = System.nanoTime();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> plugin.v2()
                 .withDeadlineAfter(200, TimeUnit.MILLISECONDS)

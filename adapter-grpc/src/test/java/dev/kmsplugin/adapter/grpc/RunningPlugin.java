@@ -3,9 +3,11 @@ package dev.kmsplugin.adapter.grpc;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.KeyManagementServiceGrpc;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
-import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Transport;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
+import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
@@ -20,27 +22,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * The plugin's gRPC transport on a real unix socket in a fresh temp directory, backed by the envelope use cases
- * over {@link AesTestKeys}, and a grpc-java client channel dialled the way kube-apiserver dials.
+ * over {@link InMemoryKeys}, and a grpc-java client channel dialled the way kube-apiserver dials.
  */
 final class RunningPlugin implements AutoCloseable {
 
     final Path directory;
     final Path socket;
-    final AesTestKeys keys;
+    final InMemoryKeys keys;
     final RecordingTelemetry telemetry;
     final Transport transport;
     private final EventLoopGroup clientLoop;
     final ManagedChannel channel;
 
-    private RunningPlugin(Path directory, Path socket, Transport transport, AesTestKeys keys,
+    private RunningPlugin(Path directory, Path socket, Transport transport, InMemoryKeys keys,
             RecordingTelemetry telemetry) {
         this.directory = directory;
         this.socket = socket;
@@ -69,10 +69,10 @@ final class RunningPlugin implements AutoCloseable {
     static RunningPlugin startAt(Path directory, Path socket, Consumer<MapSettings> adjust) {
         MapSettings settings = new MapSettings("unix://" + socket);
         adjust.accept(settings);
-        AesTestKeys keys = new AesTestKeys();
+        InMemoryKeys keys = new InMemoryKeys();
         RecordingTelemetry telemetry = new RecordingTelemetry();
         Transport transport = new GrpcTransportProvider().create(
-                new PluginContext(settings, telemetry, Clock.systemUTC()), new EnvelopeService(keys, telemetry));
+                new PluginContext(settings, telemetry, Clock.systemUTC()), new EnvelopeService(Backend.of(keys), telemetry));
         try {
             transport.start();
         } catch (IOException e) {
@@ -106,7 +106,7 @@ final class RunningPlugin implements AutoCloseable {
     }
 
     KeyId currentKeyId() {
-        return keys.keyId(keys.currentKey());
+        return keys.current().keyId();
     }
 
     @Override
@@ -133,37 +133,6 @@ final class RunningPlugin implements AutoCloseable {
             });
         } catch (IOException ignored) {
             // already gone
-        }
-    }
-
-    /** Telemetry that remembers what the transport reported. */
-    static final class RecordingTelemetry implements Telemetry {
-        final List<String> requests = new CopyOnWriteArrayList<>();
-
-        /** Streams close just after the client has its answer; wait briefly for the record to arrive. */
-        boolean awaits(String request) {
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (!requests.contains(request) && System.nanoTime() < until) {
-                Thread.onSpinWait();
-            }
-            return requests.contains(request);
-        }
-
-        @Override
-        public void requestCompleted(String api, String method, String code, Duration elapsed) {
-            requests.add(api + "/" + method + " " + code);
-        }
-
-        @Override
-        public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
-        }
-
-        @Override
-        public void backendRetried(String operation, String reason) {
-        }
-
-        @Override
-        public void currentKeyChanged(KeyId keyId) {
         }
     }
 }

@@ -9,8 +9,10 @@ import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Transport;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -39,7 +41,7 @@ class SocketHygieneTest {
         MapSettings settings = new MapSettings(address);
         adjust.accept(settings);
         return new GrpcTransportProvider().create(new PluginContext(settings, Telemetry.none(), Clock.systemUTC()),
-                new EnvelopeService(new AesTestKeys(), Telemetry.none()));
+                new EnvelopeService(Backend.of(new InMemoryKeys()), Telemetry.none()));
     }
 
     private static String mode(Path path) throws IOException {

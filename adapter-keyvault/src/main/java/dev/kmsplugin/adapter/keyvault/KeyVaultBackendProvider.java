@@ -2,8 +2,8 @@ package dev.kmsplugin.adapter.keyvault;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
-import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Makes the Azure Key Vault / Managed HSM backend; flags keep the Go plugin's names and meaning. */
 public final class KeyVaultBackendProvider implements BackendProvider {
@@ -60,9 +61,11 @@ public final class KeyVaultBackendProvider implements BackendProvider {
     }
 
     @Override
-    public KeyEncryptionKeys create(PluginContext context) {
+    public Backend create(PluginContext context) {
         KeyVaultSettings settings = KeyVaultSettings.read(context.settings());
-        return open(settings, System.getenv(), defaultHttpClient(settings), context.telemetry(), context.clock());
+        KeyVaultKekBackend keys = open(settings, System.getenv(), defaultHttpClient(settings), context.telemetry(),
+                context.clock());
+        return new Backend(keys, Optional.of(new GoPluginCiphertexts(keys)));
     }
 
     /** Builds and starts the backend; tests pass their own environment and an HTTP client trusting their server. */

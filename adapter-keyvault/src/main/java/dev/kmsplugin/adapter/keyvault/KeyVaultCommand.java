@@ -13,6 +13,7 @@ import dev.kmsplugin.adapter.keyvault.Resilience.Operation;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Settings;
@@ -197,11 +198,11 @@ final class KeyVaultCommand implements Command {
         // The serving start-up verification, with the configured identity: key, type, size, operations, round trip.
         try (KeyVaultKekBackend backend = KeyVaultBackendProvider.open(settings, env, http.apply(settings),
                 Telemetry.none(), Clock.systemUTC())) {
-            KeyRef key = backend.currentKey();
-            out.println("OK: " + backend.describe() + ", version " + key.version());
+            KeyVersion key = backend.current();
+            out.println("OK: " + backend.describe() + ", version " + key.ref().version());
             out.println("  enabled, RSA of 2048 bits or more, wrapKey and unwrapKey permitted, and a wrap/unwrap "
                     + "round trip succeeded");
-            out.println("key_id " + backend.keyId(key));
+            out.println("key_id " + key.keyId());
             return OK;
         } catch (KmsException e) {
             err.println("kms-plugin keyvault check: " + e.getMessage());

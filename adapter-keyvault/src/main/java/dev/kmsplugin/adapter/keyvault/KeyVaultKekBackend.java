@@ -2,7 +2,6 @@ package dev.kmsplugin.adapter.keyvault;
 
 import com.azure.security.keyvault.keys.KeyAsyncClient;
 import com.azure.security.keyvault.keys.cryptography.CryptographyAsyncClient;
-import com.azure.security.keyvault.keys.cryptography.models.EncryptionAlgorithm;
 import com.azure.security.keyvault.keys.cryptography.models.KeyWrapAlgorithm;
 import com.azure.security.keyvault.keys.models.JsonWebKey;
 import com.azure.security.keyvault.keys.models.KeyOperation;
@@ -11,53 +10,44 @@ import com.azure.security.keyvault.keys.models.KeyType;
 import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.kmsplugin.adapter.keyvault.Resilience.Operation;
 import dev.kmsplugin.domain.call.CallContext;
-import dev.kmsplugin.domain.envelope.Annotations;
-import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.health.HealthTracker;
 import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * Data keys wrapped with RSA-OAEP-256 by an RSA key in Azure Key Vault or Managed HSM. Every version that ever
- * wrapped stays usable, because each ciphertext names its version. Reads, without re-encryption, what the Go plugin
- * Azure/kubernetes-kms stored (see {@link #decryptForeign}).
+ * wrapped stays usable, because each ciphertext names its version. What the Go plugin Azure/kubernetes-kms stored
+ * is read by {@link GoPluginCiphertexts}.
  */
 public final class KeyVaultKekBackend implements KeyEncryptionKeys {
 
     private static final Logger LOG = System.getLogger(KeyVaultKekBackend.class.getName());
 
-    // Go-plugin ciphertexts are the ASCII text of Key Vault's base64url result.
-    private static final Pattern BASE64URL = Pattern.compile("[A-Za-z0-9_-]+={0,2}");
-    static final String GO_VERSION_ANNOTATION = "version.azure.akv.io";
-    static final String GO_ALGORITHM_ANNOTATION = "algorithm.azure.akv.io";
     private static final int MIN_RSA_BITS = 2048;
 
     private final KeyVaultSettings settings;
@@ -71,7 +61,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     private final Map<String, CryptographyAsyncClient> crypto = new ConcurrentHashMap<>();
     private final ScheduledExecutorService background;
     private final SecureRandom random = new SecureRandom();
-    private volatile KeyRef current;
+    private volatile KeyVersion current;
 
     KeyVaultKekBackend(KeyVaultSettings settings, KeyVaultConnection connection, Telemetry telemetry, Clock clock) {
         this.settings = settings;
@@ -100,12 +90,12 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
                     settings.proxyAddress(), String.valueOf(settings.proxyPort()));
         }
         CallContext call = CallContext.internal("startup-verification", settings.startupTimeout());
-        KeyRef resolved = resolveCurrent(call);
+        KeyVersion resolved = version(resolveCurrent(call));
         verifyRoundTrip(resolved, call);
         current = resolved;
         health.succeeded();
-        telemetry.currentKeyChanged(keyId(resolved));
-        LOG.log(Level.INFO, "current key version {0} (key_id {1})", resolved, keyId(resolved));
+        telemetry.currentKeyChanged(resolved.keyId());
+        LOG.log(Level.INFO, "current key version {0}", resolved);
         long probe = settings.probeInterval().toMillis();
         background.scheduleWithFixedDelay(this::probe, probe, probe, TimeUnit.MILLISECONDS);
         if (settings.versionless()) {
@@ -121,13 +111,8 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     }
 
     @Override
-    public Algorithm algorithm() {
-        return Algorithm.RSA_OAEP_256;
-    }
-
-    @Override
-    public KeyRef currentKey() {
-        KeyRef key = current;
+    public KeyVersion current() {
+        KeyVersion key = current;
         if (key == null) {
             throw new KmsException.BackendUnavailable("the Key Vault backend has not resolved its key version yet");
         }
@@ -140,7 +125,8 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     }
 
     @Override
-    public byte[] wrap(KeyRef key, Plaintext dataKey, byte[] aad, CallContext call) {
+    public byte[] wrap(KeyVersion version, Plaintext dataKey, byte[] header, CallContext call) {
+        KeyRef key = version.ref();
         byte[] clear = dataKey.bytes();
         try {
             return observe(key, () -> resilience.run(op("wrapKey", key), call, timeout ->
@@ -152,9 +138,11 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     }
 
     @Override
-    public Plaintext unwrap(KeyRef key, Algorithm algorithm, byte[] wrapped, byte[] aad, CallContext call) {
-        if (algorithm != Algorithm.RSA_OAEP_256) {
-            throw new KmsException.InvalidInput("ciphertext was wrapped with " + algorithm
+    public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
+        KeyRef key = sealed.key();
+        byte[] wrapped = sealed.wrapped();
+        if (sealed.algorithm() != Algorithm.RSA_OAEP_256) {
+            throw new KmsException.InvalidInput("ciphertext was wrapped with " + sealed.algorithm()
                     + ", which the Key Vault backend does not use; was it written by another backend?");
         }
         if (!key.name().equals(settings.keyName())) {
@@ -173,73 +161,6 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     @Override
     public Health health() {
         return health.current();
-    }
-
-    /**
-     * The Go plugin's ciphertexts: the ASCII base64url text of a Key Vault encrypt result, no header. KMS v1 used
-     * RSA1_5; KMS v2 used RSA-OAEP-256 and annotated {@code version.azure.akv.io=1}. The Go plugin always decrypted
-     * with its pinned {@code --key-version}; that version, the configured legacy versions and the current one are
-     * tried in turn.
-     */
-    @Override
-    public Plaintext decryptForeign(Ciphertext ciphertext, Annotations annotations, CallContext call) {
-        String text = new String(ciphertext.bytes(), StandardCharsets.US_ASCII);
-        if (!BASE64URL.matcher(text).matches()) {
-            throw new KmsException.InvalidInput("ciphertext is neither this plugin's format nor the base64url text "
-                    + "the Go plugin (Azure/kubernetes-kms) wrote; it cannot be decrypted");
-        }
-        EncryptionAlgorithm algorithm = switch (call.api()) {
-            case V1BETA1 -> EncryptionAlgorithm.RSA1_5;
-            case V2 -> {
-                String version = annotations.text(GO_VERSION_ANNOTATION).orElse("");
-                if (!version.equals("1")) {
-                    throw new KmsException.InvalidInput("ciphertext has no header of this plugin and its annotations "
-                            + "lack " + GO_VERSION_ANNOTATION + "=1, so it is not a Go-plugin KMS v2 ciphertext either");
-                }
-                String alg = annotations.text(GO_ALGORITHM_ANNOTATION).orElse("RSA-OAEP-256");
-                if (!alg.equals("RSA-OAEP-256")) {
-                    throw new KmsException.InvalidInput("Go-plugin ciphertext names algorithm '" + alg
-                            + "'; only RSA-OAEP-256 was ever written by it for KMS v2");
-                }
-                yield EncryptionAlgorithm.RSA_OAEP_256;
-            }
-            case INTERNAL -> throw new KmsException.InvalidInput("legacy ciphertexts are read only through KMS calls");
-        };
-        byte[] encrypted;
-        try {
-            encrypted = Base64.getUrlDecoder().decode(text.replace("=", ""));
-        } catch (IllegalArgumentException e) {
-            throw new KmsException.InvalidInput("Go-plugin ciphertext is not valid base64url");
-        }
-        KmsException last = null;
-        for (String version : legacyCandidates()) {
-            KeyRef key = new KeyRef(settings.keyName(), version);
-            try {
-                byte[] clear = resilience.run(op("decrypt", key), call, timeout ->
-                        client(key).decrypt(algorithm, encrypted).timeout(timeout).block().getPlainText());
-                try {
-                    return new Plaintext(clear);
-                } finally {
-                    Arrays.fill(clear, (byte) 0);
-                }
-            } catch (KmsException.IntegrityFailure | KmsException.UnknownKeyVersion e) {
-                last = e;
-            }
-        }
-        throw new KmsException.IntegrityFailure("no configured key version could decrypt this Go-plugin ciphertext ("
-                + algorithm + "; tried " + legacyCandidates() + "); list the --key-version the Go plugin ran with in "
-                + "kms.keyvault.legacy-key-versions", last);
-    }
-
-    private List<String> legacyCandidates() {
-        Set<String> versions = new LinkedHashSet<>();
-        settings.keyVersion().ifPresent(versions::add);
-        versions.addAll(settings.legacyKeyVersions());
-        KeyRef key = current;
-        if (key != null) {
-            versions.add(key.version());
-        }
-        return new ArrayList<>(versions);
     }
 
     @Override
@@ -322,12 +243,12 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         }
     }
 
-    private void verifyRoundTrip(KeyRef key, CallContext call) {
+    private void verifyRoundTrip(KeyVersion key, CallContext call) {
         byte[] sample = new byte[32];
         random.nextBytes(sample);
         Plaintext probe = new Plaintext(sample);
         byte[] wrapped = wrap(key, probe, new byte[0], call);
-        Plaintext back = unwrap(key, Algorithm.RSA_OAEP_256, wrapped, new byte[0], call);
+        Plaintext back = unwrap(new SealedDataKey(key.algorithm(), key.ref(), wrapped), call);
         if (!Arrays.equals(back.bytes(), sample)) {
             throw new KmsException.IntegrityFailure("a wrap/unwrap round trip with " + key
                     + " returned different bytes; the vault is not behaving as Key Vault does");
@@ -341,7 +262,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
 
     void probe() {
         try {
-            verifyRoundTrip(currentKey(), CallContext.internal("health-probe", Duration.ofSeconds(10)));
+            verifyRoundTrip(current(), CallContext.internal("health-probe", Duration.ofSeconds(10)));
             health.succeeded();
         } catch (KmsException e) {
             health.failed(e);
@@ -354,14 +275,14 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
 
     void refresh() {
         try {
-            KeyRef resolved = resolveCurrent(CallContext.internal("version-refresh", settings.startupTimeout()));
-            KeyRef previous = current;
+            KeyVersion resolved = version(resolveCurrent(CallContext.internal("version-refresh",
+                    settings.startupTimeout())));
+            KeyVersion previous = current;
             if (!resolved.equals(previous)) {
                 verifyRoundTrip(resolved, CallContext.internal("version-refresh", settings.startupTimeout()));
                 current = resolved;
-                telemetry.currentKeyChanged(keyId(resolved));
-                LOG.log(Level.INFO, "current key version changed from {0} to {1} (key_id {2})", previous, resolved,
-                        keyId(resolved));
+                telemetry.currentKeyChanged(resolved.keyId());
+                LOG.log(Level.INFO, "current key version changed from {0} to {1}", previous, resolved);
             }
         } catch (KmsException e) {
             LOG.log(Level.WARNING, "could not re-read the current key version, keeping {0}: {1}", current,
@@ -380,7 +301,8 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         try {
             return work.get();
         } catch (KmsException.AccessDenied | KmsException.UnknownKeyVersion e) {
-            if (key.equals(current)) {
+            KeyVersion now = current;
+            if (now != null && key.equals(now.ref())) {
                 // Revoked permission or a deleted/disabled current version: Status must say so now, not in a minute.
                 health.failed(e);
             }
@@ -388,7 +310,25 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         }
     }
 
-    private CryptographyAsyncClient client(KeyRef key) {
+    private KeyVersion version(KeyRef ref) {
+        return new KeyVersion(ref, address.keyId(ref), Algorithm.RSA_OAEP_256);
+    }
+
+    KeyVaultSettings settings() {
+        return settings;
+    }
+
+    Resilience resilience() {
+        return resilience;
+    }
+
+    /** The version new data keys are wrapped with, or null before start-up resolved it. */
+    KeyRef currentRef() {
+        KeyVersion now = current;
+        return now == null ? null : now.ref();
+    }
+
+    CryptographyAsyncClient client(KeyRef key) {
         return crypto.computeIfAbsent(key.version(), version -> connection.crypto(key));
     }
 

@@ -2,10 +2,10 @@ package dev.kmsplugin.adapter.keyvault;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
-import dev.kmsplugin.domain.failure.KmsException;
-import dev.kmsplugin.domain.key.KeyId;
-import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.testkit.MapSettings;
+import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A test Key Vault, a config file and settings for one backend, all in a temp directory. */
 final class Fixture implements AutoCloseable {
@@ -78,12 +77,22 @@ final class Fixture implements AutoCloseable {
     }
 
     KeyVaultSettings settings() {
-        return KeyVaultSettings.read(new MapSettings(conf));
+        return KeyVaultSettings.read(new MapSettings("kms.keyvault", conf));
     }
 
     static HttpClient trustingClient() {
         return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1).sslContext(TestTls.get().client)).build();
+    }
+
+    /** The settings view the provider gets, over this fixture's configuration. */
+    Settings view() {
+        return new MapSettings("kms.keyvault", conf);
+    }
+
+    /** What the provider hands the core: the keys and the reader of Go-plugin ciphertexts. */
+    static Backend served(KeyVaultKekBackend keys) {
+        return new Backend(keys, Optional.of(new GoPluginCiphertexts(keys)));
     }
 
     KeyVaultKekBackend open() {
@@ -125,85 +134,6 @@ final class Fixture implements AutoCloseable {
     @Override
     public void close() {
         vault.close();
-    }
-
-    /** Settings over a plain map, with the typed reads the app's implementation offers. */
-    record MapSettings(Map<String, Object> values) implements Settings {
-        @Override
-        public boolean has(String path) {
-            return values.containsKey(path);
-        }
-
-        @Override
-        public String string(String path) {
-            Object value = values.get(path);
-            if (value == null) {
-                throw new KmsException.Misconfigured("kms.keyvault." + path + " is not set");
-            }
-            return String.valueOf(value);
-        }
-
-        @Override
-        public Optional<String> optionalString(String path) {
-            return Optional.ofNullable(values.get(path)).map(String::valueOf).filter(s -> !s.isEmpty());
-        }
-
-        @Override
-        public int integer(String path) {
-            return ((Number) values.get(path)).intValue();
-        }
-
-        @Override
-        public boolean bool(String path) {
-            Object value = values.get(path);
-            return value instanceof Boolean b ? b : Boolean.parseBoolean(String.valueOf(value));
-        }
-
-        @Override
-        public Duration duration(String path) {
-            return (Duration) values.get(path);
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public List<String> strings(String path) {
-            return (List<String>) values.get(path);
-        }
-
-        @Override
-        public Settings at(String path) {
-            Map<String, Object> scoped = new HashMap<>();
-            values.forEach((k, v) -> {
-                if (k.startsWith(path + ".")) {
-                    scoped.put(k.substring(path.length() + 1), v);
-                }
-            });
-            return new MapSettings(scoped);
-        }
-    }
-
-    /** Records what the backend reports. */
-    static final class RecordingTelemetry implements Telemetry {
-        final List<String> retries = new CopyOnWriteArrayList<>();
-        final List<KeyId> keyChanges = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void requestCompleted(String api, String method, String code, Duration elapsed) {
-        }
-
-        @Override
-        public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
-        }
-
-        @Override
-        public void backendRetried(String operation, String reason) {
-            retries.add(operation + ":" + reason);
-        }
-
-        @Override
-        public void currentKeyChanged(KeyId keyId) {
-            keyChanges.add(keyId);
-        }
     }
 
     /** A clock the test moves forward, for grace windows. */

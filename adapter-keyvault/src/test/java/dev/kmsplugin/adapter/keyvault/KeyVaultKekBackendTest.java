@@ -15,6 +15,7 @@ import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
+import dev.kmsplugin.ports.inbound.Origin;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class KeyVaultKekBackendTest {
     }
 
     static CallContext v2() {
-        return CallContext.of("uid-1", CallContext.Api.V2, Duration.ofSeconds(3));
+        return CallContext.of("uid-1", Duration.ofSeconds(3));
     }
 
     static byte[] dek() {
@@ -60,13 +61,13 @@ class KeyVaultKekBackendTest {
         TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
         fixture.set("key-version", v1.id);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
             byte[] dek = dek();
             EncryptResult result = service.encrypt(new Plaintext(dek), v2());
-            assertEquals(new KeyRef("kek", v1.id), backend.currentKey());
+            assertEquals(new KeyRef("kek", v1.id), backend.current().ref());
             assertEquals(VaultAddress.of("myvault", false, Cloud.PUBLIC, Optional.empty())
                     .keyId(new KeyRef("kek", v1.id)), result.keyId());
-            Plaintext back = service.decrypt(new DecryptRequest(result.ciphertext(), Optional.of(result.keyId()),
+            Plaintext back = service.decrypt(DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()),
                     result.annotations()), v2());
             assertArrayEquals(dek, back.bytes());
             assertTrue(vault.count("wrapkey") >= 2 && vault.count("unwrapkey") >= 2, vault.paths().toString());
@@ -80,15 +81,15 @@ class KeyVaultKekBackendTest {
         EncryptResult old;
         byte[] dek = dek();
         try (var backend = fixture.open()) {
-            old = new EnvelopeService(backend, fixture.telemetry).encrypt(new Plaintext(dek), v2());
+            old = new EnvelopeService(Fixture.served(backend), fixture.telemetry).encrypt(new Plaintext(dek), v2());
         }
         TestKeyVault.Version v2 = vault.createVersion("kek", 3072);
         fixture.set("key-version", v2.id);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
             EncryptResult fresh = service.encrypt(new Plaintext(dek()), v2());
             assertNotEquals(old.keyId(), fresh.keyId(), "a new version must be a new key_id");
-            Plaintext back = service.decrypt(new DecryptRequest(old.ciphertext(), Optional.of(old.keyId()),
+            Plaintext back = service.decrypt(DecryptRequest.v2(old.ciphertext(), Optional.of(old.keyId()),
                     Annotations.none()), v2());
             assertArrayEquals(dek, back.bytes());
             assertTrue(vault.paths().stream().anyMatch(p -> p.contains("/keys/kek/" + v1.id + "/unwrapkey")),
@@ -100,24 +101,24 @@ class KeyVaultKekBackendTest {
     void versionless_mode_follows_the_newest_enabled_version_and_reports_the_change() {
         TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
-            assertEquals(v1.id, backend.currentKey().version());
-            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            assertEquals(v1.id, backend.current().ref().version());
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
             byte[] dek = dek();
             EncryptResult before = service.encrypt(new Plaintext(dek), v2());
 
             TestKeyVault.Version v2 = vault.createVersion("kek", 2048);
             backend.refresh();
-            assertEquals(v2.id, backend.currentKey().version());
-            assertEquals(2, fixture.telemetry.keyChanges.size());
+            assertEquals(v2.id, backend.current().ref().version());
+            assertEquals(2, fixture.telemetry.currentKeys.size());
             assertEquals(backend.keyId(new KeyRef("kek", v2.id)), service.status().keyId().orElseThrow());
 
             // A disabled newest version is skipped; the newest enabled one is current.
             TestKeyVault.Version v3 = vault.createVersion("kek", 2048);
             v3.enabled = false;
             backend.refresh();
-            assertEquals(v2.id, backend.currentKey().version());
+            assertEquals(v2.id, backend.current().ref().version());
 
-            assertArrayEquals(dek, service.decrypt(new DecryptRequest(before.ciphertext(),
+            assertArrayEquals(dek, service.decrypt(DecryptRequest.v2(before.ciphertext(),
                     Optional.of(before.keyId()), Annotations.none()), v2()).bytes());
         }
     }
@@ -128,9 +129,9 @@ class KeyVaultKekBackendTest {
         try (var backend = fixture.open()) {
             int before = vault.requests.size();
             for (int i = 0; i < 20; i++) {
-                new EnvelopeService(backend, fixture.telemetry).status();
+                new EnvelopeService(Fixture.served(backend), fixture.telemetry).status();
                 backend.health();
-                backend.currentKey();
+                backend.current();
             }
             assertEquals(before, vault.requests.size());
         }
@@ -151,9 +152,8 @@ class KeyVaultKekBackendTest {
         Ciphertext stored = goPluginText(vault.encrypt("kek", legacy.id, "RSA1_5", dek));
         fixture.set("key-version", current.id).set("legacy-key-versions", java.util.List.of(legacy.id));
         try (var backend = fixture.open()) {
-            Plaintext back = new EnvelopeService(backend, fixture.telemetry).decrypt(
-                    new DecryptRequest(stored, Optional.empty(), Annotations.none()),
-                    CallContext.of("v1", CallContext.Api.V1BETA1, Duration.ofSeconds(3)));
+            Plaintext back = new EnvelopeService(Fixture.served(backend), fixture.telemetry).decrypt(
+                    DecryptRequest.of(stored), CallContext.of("v1", Duration.ofSeconds(3)));
             assertArrayEquals(dek, back.bytes());
             assertTrue(vault.paths().stream().anyMatch(p -> p.contains("/keys/kek/" + legacy.id + "/decrypt")));
         }
@@ -170,13 +170,13 @@ class KeyVaultKekBackendTest {
                 "date.azure.akv.io", "Mon, 01 Jan 2024 00:00:00 GMT".getBytes(StandardCharsets.UTF_8)));
         fixture.set("key-version", pinned.id);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
-            Plaintext back = service.decrypt(new DecryptRequest(stored, Optional.of(backend.keyId(
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            Plaintext back = service.decrypt(DecryptRequest.v2(stored, Optional.of(backend.keyId(
                     new KeyRef("kek", pinned.id))), annotations), v2());
             assertArrayEquals(seed, back.bytes());
 
             KmsException.InvalidInput noAnnotation = assertThrows(KmsException.InvalidInput.class, () ->
-                    service.decrypt(new DecryptRequest(stored, Optional.empty(), Annotations.none()), v2()));
+                    service.decrypt(DecryptRequest.v2(stored, Optional.empty(), Annotations.none()), v2()));
             assertTrue(noAnnotation.getMessage().contains("version.azure.akv.io=1"), noAnnotation.getMessage());
         }
     }
@@ -190,8 +190,8 @@ class KeyVaultKekBackendTest {
         fixture.set("key-version", current.id);
         try (var backend = fixture.open()) {
             KmsException.IntegrityFailure e = assertThrows(KmsException.IntegrityFailure.class, () ->
-                    backend.decryptForeign(stored, Annotations.none(),
-                            CallContext.of("v1", CallContext.Api.V1BETA1, Duration.ofSeconds(3))));
+                    new GoPluginCiphertexts(backend).decrypt(stored, new Origin.KmsV1beta1(),
+                            CallContext.of("v1", Duration.ofSeconds(3))));
             assertTrue(e.getMessage().contains("legacy-key-versions"), e.getMessage());
         }
     }
@@ -202,8 +202,9 @@ class KeyVaultKekBackendTest {
         try (var backend = fixture.open()) {
             long before = vault.count("decrypt");
             KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () ->
-                    backend.decryptForeign(new Ciphertext("not base64 !".getBytes(StandardCharsets.US_ASCII)),
-                            Annotations.none(), CallContext.of("v1", CallContext.Api.V1BETA1, Duration.ofSeconds(3))));
+                    new GoPluginCiphertexts(backend).decrypt(new Ciphertext("not base64 !".getBytes(
+                            StandardCharsets.US_ASCII)), new Origin.KmsV1beta1(), CallContext.of("v1",
+                            Duration.ofSeconds(3))));
             assertTrue(e.getMessage().contains("Go plugin"), e.getMessage());
             assertEquals(before, vault.count("decrypt"));
         }
@@ -213,12 +214,12 @@ class KeyVaultKekBackendTest {
     void an_altered_ciphertext_is_an_integrity_failure() {
         vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(backend, fixture.telemetry);
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
             EncryptResult result = service.encrypt(new Plaintext(dek()), v2());
             byte[] bytes = result.ciphertext().bytes();
             bytes[bytes.length - 5] ^= 0x01;
             assertThrows(KmsException.IntegrityFailure.class, () -> service.decrypt(
-                    new DecryptRequest(new Ciphertext(bytes), Optional.empty(), Annotations.none()), v2()));
+                    DecryptRequest.v2(new Ciphertext(bytes), Optional.empty(), Annotations.none()), v2()));
         }
     }
 
@@ -235,7 +236,7 @@ class KeyVaultKekBackendTest {
                 assertTrue(hsm.tokenRequests.get(0).get("scope").contains("https://managedhsm.azure.net/.default"),
                         hsm.tokenRequests.get(0).toString());
                 assertEquals(dev.kmsplugin.domain.key.KeyId.sha256Hex(
-                        "https://myhsm.managedhsm.azure.net/keys/kek/" + v.id), backend.keyId(backend.currentKey()));
+                        "https://myhsm.managedhsm.azure.net/keys/kek/" + v.id), backend.current().keyId());
                 assertTrue(backend.describe().startsWith("Azure Managed HSM https://myhsm.managedhsm.azure.net/"));
             }
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.key.Algorithm;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,10 +33,10 @@ class KeyVaultProxyModeTest {
             fixture.set("endpoint", "").set("authority-host", "").set("proxy-mode", true)
                     .set("proxy-address", "127.0.0.1").set("proxy-port", port);
             try (var backend = fixture.open()) {
-                CallContext call = CallContext.of("p", CallContext.Api.V2, Duration.ofSeconds(3));
-                byte[] wrapped = backend.wrap(backend.currentKey(), new Plaintext(new byte[32]), new byte[0], call);
-                assertArrayEquals(new byte[32], backend.unwrap(backend.currentKey(), Algorithm.RSA_OAEP_256, wrapped,
-                        new byte[0], call).bytes());
+                CallContext call = CallContext.of("p", Duration.ofSeconds(3));
+                byte[] wrapped = backend.wrap(backend.current(), new Plaintext(new byte[32]), new byte[0], call);
+                assertArrayEquals(new byte[32], backend.unwrap(new SealedDataKey(Algorithm.RSA_OAEP_256,
+                        backend.current().ref(), wrapped), call).bytes());
             }
             List<TestKeyVault.Request> keyVault = vault.requests.stream()
                     .filter(r -> List.of("get", "wrapkey", "unwrapkey").contains(r.operation())).toList();

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +30,7 @@ class KeyVaultResilienceTest {
     Fixture fixture;
     TestKeyVault vault;
     KeyVaultKekBackend backend;
+    KeyVersion version;
     KeyRef key;
 
     @BeforeEach
@@ -37,7 +40,8 @@ class KeyVaultResilienceTest {
         vault.createVersion("kek", 2048);
         fixture.set("call-timeout", Duration.ofMillis(400)).set("health-grace", Duration.ofSeconds(60));
         backend = fixture.open();
-        key = backend.currentKey();
+        version = backend.current();
+        key = version.ref();
     }
 
     @AfterEach
@@ -47,11 +51,11 @@ class KeyVaultResilienceTest {
     }
 
     static CallContext within(Duration timeout) {
-        return CallContext.of("uid", CallContext.Api.V2, timeout);
+        return CallContext.of("uid", timeout);
     }
 
     byte[] wrap(CallContext call) {
-        return backend.wrap(key, new Plaintext(new byte[32]), new byte[0], call);
+        return backend.wrap(version, new Plaintext(new byte[32]), new byte[0], call);
     }
 
     @Test
@@ -70,7 +74,7 @@ class KeyVaultResilienceTest {
         vault.failNext("unwrapkey", 429, Map.of("Retry-After", "1"), 1);
         byte[] wrapped = wrap(within(Duration.ofSeconds(3)));
         long start = System.nanoTime();
-        Plaintext back = backend.unwrap(key, dev.kmsplugin.domain.key.Algorithm.RSA_OAEP_256, wrapped, new byte[0],
+        Plaintext back = backend.unwrap(new SealedDataKey(version.algorithm(), key, wrapped),
                 within(Duration.ofSeconds(3)));
         assertArrayEquals(new byte[32], back.bytes());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 950, "waited less than Retry-After");
@@ -123,10 +127,10 @@ class KeyVaultResilienceTest {
         vault.failNext("wrapkey", 503, Map.of(), 100);
         backend.probe();
         assertEquals(Health.State.DEGRADED, backend.health().state());
-        assertTrue(new EnvelopeService(backend, fixture.telemetry).status().healthz().equals("ok"));
+        assertTrue(new EnvelopeService(Fixture.served(backend), fixture.telemetry).status().healthz().equals("ok"));
         fixture.clock.advance(Duration.ofSeconds(61));
         assertEquals(Health.State.UNHEALTHY, backend.health().state());
-        assertFalse(new EnvelopeService(backend, fixture.telemetry).status().healthz().equals("ok"));
+        assertFalse(new EnvelopeService(Fixture.served(backend), fixture.telemetry).status().healthz().equals("ok"));
         vault.clearFaults();
         backend.probe();
         assertEquals(Health.State.HEALTHY, backend.health().state());

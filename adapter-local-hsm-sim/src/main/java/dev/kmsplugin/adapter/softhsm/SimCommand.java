@@ -56,7 +56,7 @@ final class SimCommand implements Command {
                         : "token '" + settings.tokenLabel() + "' already exists in " + settings.directory()
                         + "; nothing changed");
                 case "rotate" -> {
-                    KeyVersion next;
+                    VersionLabel next;
                     try (SimDirectory.AdminLock lock = new SimDirectory(settings, env).lock()) {
                         next = token.generate(settings.keyName(), clock.instant());
                     }
@@ -79,13 +79,14 @@ final class SimCommand implements Command {
     private static int check(SimSettings settings, SoftHsmToken token, Clock clock, Invocation invocation) {
         SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, token, Telemetry.none(), clock);
         try {
+            backend.start();
             Health health = backend.health();
             if (!health.serving()) {
                 invocation.err().println("check failed: " + health.detail());
                 return 1;
             }
             invocation.out().println("ok: token '" + settings.tokenLabel() + "', key '" + settings.keyName()
-                    + "' version " + backend.currentKey().version() + " (key_id " + backend.keyId(backend.currentKey())
+                    + "' version " + backend.current().ref().version() + " (key_id " + backend.current().keyId()
                     + "); a wrap and unwrap round trip in the token succeeded");
             return 0;
         } finally {
@@ -94,12 +95,12 @@ final class SimCommand implements Command {
     }
 
     private static void list(SimSettings settings, SoftHsmToken token, PrintStream out) {
-        List<KeyVersion> versions = token.versions(settings.keyName());
+        List<VersionLabel> versions = token.versions(settings.keyName());
         out.println("token '" + settings.tokenLabel() + "' in " + settings.directory() + ", key '"
                 + settings.keyName() + "'");
         out.printf("%-8s %-8s %-21s %s%n", "VERSION", "CURRENT", "CREATED", "KEY_ID");
         for (int i = 0; i < versions.size(); i++) {
-            KeyVersion version = versions.get(i);
+            VersionLabel version = versions.get(i);
             out.printf("%-8d %-8s %-21s %s%n", version.number(), i == versions.size() - 1 ? "*" : "",
                     version.created(), version.keyId());
         }

@@ -1,8 +1,8 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -53,7 +53,7 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
             if (token.versions(settings.keyName()).isEmpty()) {
                 try (SimDirectory.AdminLock lock = directory.lock()) {
                     if (token.versions(settings.keyName()).isEmpty()) {
-                        KeyVersion first = token.generate(settings.keyName(), clock.instant());
+                        VersionLabel first = token.generate(settings.keyName(), clock.instant());
                         LOG.log(Level.INFO, "generated key version {0} in token ''{1}'' (key_id {2})", first.ref(),
                                 settings.tokenLabel(), first.keyId());
                         created = true;

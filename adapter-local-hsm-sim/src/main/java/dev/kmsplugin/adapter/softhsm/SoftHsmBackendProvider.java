@@ -1,6 +1,6 @@
 package dev.kmsplugin.adapter.softhsm;
 
-import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
@@ -31,9 +31,17 @@ public final class SoftHsmBackendProvider implements BackendProvider {
     }
 
     @Override
-    public KeyEncryptionKeys create(PluginContext context) {
+    public Backend create(PluginContext context) {
         SimSettings settings = SimSettings.from(context.settings());
         SimulatorToken opened = SimulatorToken.openOrCreate(settings, System.getenv(), context.clock());
-        return new SoftHsmKekBackend(settings, opened.token(), context.telemetry(), context.clock());
+        SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, opened.token(), context.telemetry(),
+                context.clock());
+        try {
+            backend.start();
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        return Backend.of(backend);
     }
 }

@@ -1,17 +1,20 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.health.HealthTracker;
 import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.security.GeneralSecurityException;
 import java.security.ProviderException;
 import java.security.SecureRandom;
@@ -20,11 +23,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -35,7 +39,8 @@ import javax.crypto.spec.GCMParameterSpec;
  * wrapped key is {@code IV (12) || ciphertext || tag (16)} with the ciphertext header as AAD.
  *
  * <p>The version index and the health state live in memory and are refreshed in the background, so
- * {@link #currentKey()}, {@link #keyId(KeyRef)} and {@link #health()} never touch the token.
+ * {@link #current()}, {@link #keyId(KeyRef)} and {@link #health()} never touch the token. The constructor only
+ * builds; {@link #start()} reads the token, probes it and schedules the background work.
  */
 final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
@@ -45,9 +50,12 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     private static final int TAG_BITS = 128;
     private static final long MIN_ON_DEMAND_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** The versions known to this process and the current one; replaced as a whole on refresh. */
-    private record Index(Map<String, KeyVersion> versions, Map<String, SecretKey> keys, Map<String, KeyId> keyIds,
-            KeyVersion current) {
+    /** One version as the token stores it, as the core sees it, and its key object. */
+    private record Version(VersionLabel label, KeyVersion version, SecretKey key) {
+    }
+
+    /** The versions known to this process by version number, and the current one; replaced whole on refresh. */
+    private record Index(Map<String, Version> versions, Version current) {
     }
 
     private final SimSettings settings;
@@ -66,14 +74,18 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
         this.telemetry = telemetry;
         this.health = new HealthTracker(settings.healthGrace(), clock);
         this.ciphers = ThreadLocal.withInitial(this::newCipher);
-        this.index = load();
-        telemetry.currentKeyChanged(index.current().keyId());
-        probe();
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "hsm-sim-refresh");
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /** Reads the token's versions, probes the current one, and schedules refresh and probe. */
+    void start() {
+        this.index = load();
+        telemetry.currentKeyChanged(index.current().version().keyId());
+        probe();
         long refresh = settings.refreshInterval().toMillis();
         long probe = settings.probeInterval().toMillis();
         background.scheduleWithFixedDelay(this::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
@@ -87,24 +99,19 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     }
 
     @Override
-    public Algorithm algorithm() {
-        return Algorithm.AES_256_GCM;
-    }
-
-    @Override
-    public KeyRef currentKey() {
-        return index.current().ref();
+    public KeyVersion current() {
+        return index.current().version();
     }
 
     @Override
     public KeyId keyId(KeyRef key) {
-        // Derived once per version when the index is loaded: Encrypt and Decrypt ask for it on every call.
-        return index.keyIds().get(Integer.toString(version(key).number()));
+        // Derived once per version when the index is loaded.
+        return version(key).version().keyId();
     }
 
     @Override
-    public byte[] wrap(KeyRef key, Plaintext dataKey, byte[] aad, CallContext call) {
-        SecretKey secret = secret(key);
+    public byte[] wrap(KeyVersion key, Plaintext dataKey, byte[] aad, CallContext call) {
+        SecretKey secret = version(key.ref()).key();
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
         byte[] clear = dataKey.bytes();
@@ -126,21 +133,23 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     }
 
     @Override
-    public Plaintext unwrap(KeyRef key, Algorithm algorithm, byte[] wrapped, byte[] aad, CallContext call) {
-        if (algorithm != Algorithm.AES_256_GCM) {
-            throw new KmsException.InvalidInput("ciphertext was wrapped with " + algorithm
+    public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
+        KeyRef key = sealed.key();
+        byte[] wrapped = sealed.wrapped();
+        if (sealed.algorithm() != Algorithm.AES_256_GCM) {
+            throw new KmsException.InvalidInput("ciphertext was wrapped with " + sealed.algorithm()
                     + ", which the hsm-sim backend does not use; it was written by another backend");
         }
         if (wrapped.length < IV_BYTES + TAG_BITS / 8 + 1) {
             throw new KmsException.InvalidInput("ciphertext is malformed: a wrapped key of " + wrapped.length
                     + " bytes is too short for AES-256-GCM");
         }
-        SecretKey secret = secret(key);
+        SecretKey secret = version(key).key();
         call.checkDeadline("before the token unwrapped the data key");
         try {
             Cipher cipher = ciphers.get();
             cipher.init(Cipher.DECRYPT_MODE, secret, new GCMParameterSpec(TAG_BITS, wrapped, 0, IV_BYTES));
-            cipher.updateAAD(aad);
+            cipher.updateAAD(sealed.header());
             byte[] clear = cipher.doFinal(wrapped, IV_BYTES, wrapped.length - IV_BYTES);
             try {
                 return new Plaintext(clear);
@@ -175,88 +184,86 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     /** Re-reads the token's versions; a newer version becomes current. Runs in the background. */
     void refresh() {
-        long start = System.nanoTime();
-        lastRefreshNanos = start;
-        String outcome = "ok";
-        try {
+        lastRefreshNanos = System.nanoTime();
+        observed("refresh", () -> {
             Index before = index;
             Index after = load();
             index = after;
-            if (after.current().number() != before.current().number()) {
-                LOG.log(Level.INFO, "key version {0} is now current (key_id {1})", after.current().ref(),
-                        after.current().keyId());
-                telemetry.currentKeyChanged(after.current().keyId());
+            if (after.current().label().number() != before.current().label().number()) {
+                LOG.log(Level.INFO, "key version {0} is now current", after.current().version());
+                telemetry.currentKeyChanged(after.current().version().keyId());
             }
-        } catch (KmsException e) {
-            outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);
-            LOG.log(Level.WARNING, "cannot refresh the key versions of " + describe() + ": " + e.getMessage());
-        } catch (RuntimeException e) {
-            outcome = "internal_error";
-            LOG.log(Level.WARNING, "cannot refresh the key versions of " + describe() + ": " + e);
-        } finally {
-            telemetry.backendCallCompleted("refresh", outcome, Duration.ofNanos(System.nanoTime() - start));
-        }
+        }, failure -> LOG.log(Level.WARNING, "cannot refresh the key versions of " + describe() + ": " + failure));
     }
 
     /** A real wrap and unwrap in the token under the current version; feeds the health state. */
     void probe() {
-        long start = System.nanoTime();
-        String outcome = "ok";
         byte[] sample = new byte[32];
         random.nextBytes(sample);
         Plaintext plaintext = new Plaintext(sample);
         try {
-            CallContext call = CallContext.internal("health-probe", Duration.ofSeconds(5));
-            KeyRef key = currentKey();
-            byte[] aad = ("probe:" + key).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            Plaintext back = unwrap(key, Algorithm.AES_256_GCM, wrap(key, plaintext, aad, call), aad, call);
-            if (!back.equals(plaintext)) {
-                throw new KmsException.IntegrityFailure("the token returned a different key than it wrapped");
-            }
-            back.wipe();
-            health.succeeded();
-        } catch (KmsException e) {
-            outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);
-            health.failed(e);
-            LOG.log(Level.WARNING, "health probe of " + describe() + " failed: " + e.getMessage());
-        } catch (RuntimeException e) {
-            outcome = "internal_error";
-            health.failed(new KmsException.BackendUnavailable(e.toString()));
-            LOG.log(Level.WARNING, "health probe of " + describe() + " failed: " + e);
+            observed("probe", () -> {
+                CallContext call = CallContext.internal("health-probe", Duration.ofSeconds(5));
+                KeyVersion key = current();
+                byte[] header = CiphertextFormat.header(key.algorithm(), key.ref());
+                SealedDataKey sealed = new SealedDataKey(key.algorithm(), key.ref(), wrap(key, plaintext, header, call));
+                Plaintext back = unwrap(sealed, call);
+                if (!back.equals(plaintext)) {
+                    throw new KmsException.IntegrityFailure("the token returned a different key than it wrapped");
+                }
+                back.wipe();
+                health.succeeded();
+            }, failure -> {
+                health.failed(failure);
+                LOG.log(Level.WARNING, "health probe of " + describe() + " failed: " + failure.getMessage());
+            });
         } finally {
             plaintext.wipe();
             Arrays.fill(sample, (byte) 0);
-            telemetry.backendCallCompleted("probe", outcome, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** Runs background work, reports its outcome to telemetry, and hands a failure, as a KmsException, on. */
+    private void observed(String operation, Runnable work, Consumer<KmsException> onFailure) {
+        long start = System.nanoTime();
+        String outcome = "ok";
+        try {
+            work.run();
+        } catch (KmsException e) {
+            outcome = e.kind().name().toLowerCase(Locale.ROOT);
+            onFailure.accept(e);
+        } catch (RuntimeException e) {
+            outcome = "internal_error";
+            onFailure.accept(new KmsException.BackendUnavailable(e.toString(), e));
+        } finally {
+            telemetry.backendCallCompleted(operation, outcome, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
     private Index load() {
-        List<KeyVersion> versions = token.versions(settings.keyName());
-        if (versions.isEmpty()) {
+        List<VersionLabel> labels = token.versions(settings.keyName());
+        if (labels.isEmpty()) {
             throw new KmsException.UnknownKeyVersion("token '" + settings.tokenLabel() + "' holds no version of key '"
                     + settings.keyName() + "'; run 'kms-plugin sim rotate --sim-dir=" + settings.directory() + "'");
         }
-        Map<String, KeyVersion> byNumber = new LinkedHashMap<>();
-        Map<String, SecretKey> keys = new LinkedHashMap<>();
-        Map<String, KeyId> keyIds = new LinkedHashMap<>();
+        Map<String, Version> byNumber = new LinkedHashMap<>();
         Index previous = index;
-        for (KeyVersion version : versions) {
-            String number = Integer.toString(version.number());
-            byNumber.put(number, version);
-            keyIds.put(number, version.keyId());
-            SecretKey known = previous == null ? null : previous.keys().get(number);
-            keys.put(number, known != null && previous.versions().get(number).equals(version)
-                    ? known : token.key(version));
+        for (VersionLabel label : labels) {
+            String number = Integer.toString(label.number());
+            Version known = previous == null ? null : previous.versions().get(number);
+            byNumber.put(number, known != null && known.label().equals(label) ? known
+                    : new Version(label, new KeyVersion(label.ref(), label.keyId(), Algorithm.AES_256_GCM),
+                            token.key(label)));
         }
-        return new Index(Map.copyOf(byNumber), Map.copyOf(keys), Map.copyOf(keyIds), versions.get(versions.size() - 1));
+        return new Index(Map.copyOf(byNumber), byNumber.get(Integer.toString(labels.get(labels.size() - 1).number())));
     }
 
-    private KeyVersion version(KeyRef key) {
+    private Version version(KeyRef key) {
         if (!key.name().equals(settings.keyName())) {
             throw new KmsException.UnknownKeyVersion("ciphertext names key '" + key.name() + "', but this plugin serves"
                     + " key '" + settings.keyName() + "' of token '" + settings.tokenLabel() + "'");
         }
-        KeyVersion version = index.versions().get(key.version());
+        Version version = index.versions().get(key.version());
         if (version == null && System.nanoTime() - lastRefreshNanos > MIN_ON_DEMAND_REFRESH_NANOS) {
             // Rotated by another process since the last refresh? At most once a second, so that a client sending
             // unknown versions cannot make every call re-read the token.
@@ -268,11 +275,6 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
                     + settings.tokenLabel() + "'");
         }
         return version;
-    }
-
-    private SecretKey secret(KeyRef key) {
-        KeyVersion version = version(key);
-        return Objects.requireNonNull(index.keys().get(Integer.toString(version.number())));
     }
 
     private Cipher newCipher() {

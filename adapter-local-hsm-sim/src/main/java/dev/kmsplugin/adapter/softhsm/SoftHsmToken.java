@@ -2,7 +2,6 @@ package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
@@ -67,23 +66,23 @@ final class SoftHsmToken implements AutoCloseable {
     }
 
     /** Every version of {@code keyName} in the token, oldest first, re-read from the token. */
-    synchronized List<KeyVersion> versions(String keyName) {
+    synchronized List<VersionLabel> versions(String keyName) {
         reload();
-        List<KeyVersion> versions = new ArrayList<>();
+        List<VersionLabel> versions = new ArrayList<>();
         try {
             for (String alias : Collections.list(keyStore.aliases())) {
-                KeyVersion.parse(alias).filter(v -> v.keyName().equals(keyName)).ifPresent(versions::add);
+                VersionLabel.parse(alias).filter(v -> v.keyName().equals(keyName)).ifPresent(versions::add);
             }
         } catch (GeneralSecurityException e) {
             throw new KmsException.BackendUnavailable("cannot list the objects of token '" + label + "': "
                     + rootMessage(e), e);
         }
-        versions.sort(Comparator.comparingInt(KeyVersion::number));
+        versions.sort(Comparator.comparingInt(VersionLabel::number));
         return versions;
     }
 
     /** The token object holding {@code version}. */
-    synchronized SecretKey key(KeyVersion version) {
+    synchronized SecretKey key(VersionLabel version) {
         try {
             Key key = keyStore.getKey(version.label(), null);
             if (!(key instanceof SecretKey secret)) {
@@ -97,10 +96,10 @@ final class SoftHsmToken implements AutoCloseable {
     }
 
     /** Generates the next version of {@code keyName} inside the token and stores it as a token object. */
-    synchronized KeyVersion generate(String keyName, Instant now) {
-        List<KeyVersion> existing = versions(keyName);
+    synchronized VersionLabel generate(String keyName, Instant now) {
+        List<VersionLabel> existing = versions(keyName);
         int number = existing.isEmpty() ? 1 : existing.get(existing.size() - 1).number() + 1;
-        KeyVersion version = KeyVersion.next(keyName, number, now);
+        VersionLabel version = VersionLabel.next(keyName, number, now);
         try {
             KeyGenerator generator = KeyGenerator.getInstance("AES", provider);
             generator.init(256);

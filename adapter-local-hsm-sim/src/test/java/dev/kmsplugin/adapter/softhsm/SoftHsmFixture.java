@@ -58,7 +58,10 @@ final class SoftHsmFixture {
 
     static SoftHsmKekBackend backend(SimSettings settings) {
         SimulatorToken opened = SimulatorToken.openOrCreate(settings, env(), java.time.Clock.systemUTC());
-        return new SoftHsmKekBackend(settings, opened.token(), Telemetry.none(), java.time.Clock.systemUTC());
+        SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, opened.token(), Telemetry.none(),
+                java.time.Clock.systemUTC());
+        backend.start();
+        return backend;
     }
 
     /** Settings as the app would hand them over, from a flat map of paths relative to kms.hsm-sim. */

@@ -19,6 +19,7 @@ import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class SoftHsmKekBackendTest {
     static void openToken() {
         settings = SoftHsmFixture.settings("kek");
         backend = SoftHsmFixture.backend(settings);
-        service = new EnvelopeService(backend, Telemetry.none());
+        service = new EnvelopeService(Backend.of(backend), Telemetry.none());
     }
 
     @AfterAll
@@ -61,7 +62,7 @@ class SoftHsmKekBackendTest {
     }
 
     private static CallContext call() {
-        return CallContext.of("test", CallContext.Api.V2, Duration.ofSeconds(5));
+        return CallContext.of("test", Duration.ofSeconds(5));
     }
 
     @Test
@@ -72,7 +73,7 @@ class SoftHsmKekBackendTest {
         assertEquals(Algorithm.AES_256_GCM, sealed.algorithm());
         assertEquals(12 + 32 + 16, sealed.wrapped().length, "IV, ciphertext and tag");
         assertEquals(dek, service.decrypt(
-                new DecryptRequest(result.ciphertext(), Optional.of(result.keyId()), result.annotations()), call()));
+                DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()), result.annotations()), call()));
     }
 
     @Test
@@ -82,13 +83,13 @@ class SoftHsmKekBackendTest {
         Ciphertext ciphertext;
         SoftHsmKekBackend first = SoftHsmFixture.backend(own);
         try {
-            ciphertext = new EnvelopeService(first, Telemetry.none()).encrypt(dek, call()).ciphertext();
+            ciphertext = new EnvelopeService(Backend.of(first), Telemetry.none()).encrypt(dek, call()).ciphertext();
         } finally {
             first.close();
         }
         SoftHsmKekBackend second = SoftHsmFixture.backend(own);
         try {
-            assertEquals(dek, new EnvelopeService(second, Telemetry.none())
+            assertEquals(dek, new EnvelopeService(Backend.of(second), Telemetry.none())
                     .decrypt(DecryptRequest.of(ciphertext), call()));
         } finally {
             second.close();
@@ -100,26 +101,26 @@ class SoftHsmKekBackendTest {
         SimSettings own = SoftHsmFixture.settings("rotation");
         SoftHsmKekBackend rotating = SoftHsmFixture.backend(own);
         try {
-            EnvelopeService envelope = new EnvelopeService(rotating, Telemetry.none());
+            EnvelopeService envelope = new EnvelopeService(Backend.of(rotating), Telemetry.none());
             Plaintext dek = randomKey();
             EncryptResult before = envelope.encrypt(dek, call());
-            assertEquals(new KeyRef("rotation", "1"), rotating.currentKey());
+            assertEquals(new KeyRef("rotation", "1"), rotating.current().ref());
 
             // another "process" rotates: the token is the shared truth
-            KeyVersion second;
+            VersionLabel second;
             try (SoftHsmToken admin = SimulatorToken.openExisting(own, SoftHsmFixture.env(), Clock.systemUTC())
                     .token()) {
                 second = admin.generate(own.keyName(), Instant.now());
             }
-            assertEquals(new KeyRef("rotation", "1"), rotating.currentKey(), "picked up at the next refresh, not before");
+            assertEquals(new KeyRef("rotation", "1"), rotating.current().ref(), "picked up at the next refresh, not before");
             rotating.refresh();
-            assertEquals(second.ref(), rotating.currentKey());
+            assertEquals(second.ref(), rotating.current().ref());
 
             EncryptResult after = envelope.encrypt(dek, call());
             assertNotEquals(before.keyId(), after.keyId(), "a new version gets a new key_id");
             assertEquals(second.keyId(), after.keyId());
             assertEquals(dek, envelope.decrypt(
-                    new DecryptRequest(before.ciphertext(), Optional.of(before.keyId()), before.annotations()), call()));
+                    DecryptRequest.v2(before.ciphertext(), Optional.of(before.keyId()), before.annotations()), call()));
             assertEquals(dek, envelope.decrypt(DecryptRequest.of(after.ciphertext()), call()));
         } finally {
             rotating.close();
@@ -130,7 +131,7 @@ class SoftHsmKekBackendTest {
     void key_versions_are_sensitive_and_cannot_be_extracted() throws Exception {
         try (SoftHsmToken token = SimulatorToken.openExisting(settings, SoftHsmFixture.env(), Clock.systemUTC())
                 .token()) {
-            KeyVersion version = token.versions("kek").get(0);
+            VersionLabel version = token.versions("kek").get(0);
             SecretKey key = token.key(version);
             assertNull(key.getEncoded(), "the key's bytes must not leave the token");
             SecretKeyFactory factory = SecretKeyFactory.getInstance("AES", token.provider());
@@ -154,7 +155,7 @@ class SoftHsmKekBackendTest {
         SimSettings own = SoftHsmFixture.settings("swap");
         SoftHsmKekBackend swapping = SoftHsmFixture.backend(own);
         try (SoftHsmToken admin = SimulatorToken.openExisting(own, SoftHsmFixture.env(), Clock.systemUTC()).token()) {
-            EnvelopeService envelope = new EnvelopeService(swapping, Telemetry.none());
+            EnvelopeService envelope = new EnvelopeService(Backend.of(swapping), Telemetry.none());
             SealedDataKey underV1 = CiphertextFormat.decode(envelope.encrypt(randomKey(), call()).ciphertext());
             admin.generate(own.keyName(), Instant.now());
             swapping.refresh();
@@ -221,17 +222,17 @@ class SoftHsmKekBackendTest {
         Health health = backend.health();
         assertEquals(Health.State.HEALTHY, health.state());
         assertTrue(service.status().healthy());
-        assertEquals(backend.keyId(backend.currentKey()), service.status().keyId().orElseThrow());
+        assertEquals(backend.current().keyId(), service.status().keyId().orElseThrow());
     }
 
     @Test
     void key_id_derivation_is_pinned() {
         // Stored beside every object by the apiserver: this value must never change.
-        KeyVersion version = new KeyVersion("kek", 1, Instant.parse("2026-11-28T10:15:00Z"));
+        VersionLabel version = new VersionLabel("kek", 1, Instant.parse("2026-11-28T10:15:00Z"));
         assertEquals("kek/v1/2026-11-28T10:15:00Z", version.label());
         assertEquals("17a24b80bbb0216b8821658fe500cd6e09728a7650054361f5357a68cb16b84a", version.keyId().value());
-        assertEquals(Optional.of(version), KeyVersion.parse(version.label()));
-        assertEquals(Optional.empty(), KeyVersion.parse("kek/v0/2026-11-28T10:15:00Z"));
-        assertEquals(Optional.empty(), KeyVersion.parse("someone-elses-object"));
+        assertEquals(Optional.of(version), VersionLabel.parse(version.label()));
+        assertEquals(Optional.empty(), VersionLabel.parse("kek/v0/2026-11-28T10:15:00Z"));
+        assertEquals(Optional.empty(), VersionLabel.parse("someone-elses-object"));
     }
 }

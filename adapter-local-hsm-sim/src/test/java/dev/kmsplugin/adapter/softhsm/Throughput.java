@@ -3,8 +3,9 @@ package dev.kmsplugin.adapter.softhsm;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.key.Algorithm;
-import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,14 +39,16 @@ public final class Throughput {
         long opening = System.nanoTime() - start;
         try (SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, opened.token(), Telemetry.none(),
                 Clock.systemUTC())) {
+            backend.start();
             System.out.printf("open token (load library, log in): %d ms; with version index and first probe: %d ms%n",
                     opening / 1_000_000, (System.nanoTime() - start) / 1_000_000);
-            KeyRef key = backend.currentKey();
-            byte[] aad = CiphertextFormat.header(Algorithm.AES_256_GCM, key);
-            byte[] sample = backend.wrap(key, new Plaintext(new byte[32]), aad, call());
+            KeyVersion key = backend.current();
+            byte[] aad = CiphertextFormat.header(Algorithm.AES_256_GCM, key.ref());
+            SealedDataKey sample = new SealedDataKey(Algorithm.AES_256_GCM, key.ref(),
+                    backend.wrap(key, new Plaintext(new byte[32]), aad, call()));
             for (int threads : new int[] {1, 1, 16, 32}) {
                 double wraps = rate(threads, () -> backend.wrap(key, new Plaintext(new byte[32]), aad, call()));
-                double unwraps = rate(threads, () -> backend.unwrap(key, Algorithm.AES_256_GCM, sample, aad, call()));
+                double unwraps = rate(threads, () -> backend.unwrap(sample, call()));
                 System.out.printf("%2d threads: %,7.0f wraps/s  %,7.0f unwraps/s%n", threads, wraps, unwraps);
             }
         }

@@ -9,14 +9,15 @@ import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Settings;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.spi.TransportProvider;
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -88,8 +89,9 @@ public final class Server {
             if (metricsAddress.isPresent()) {
                 running.metrics = MetricsEndpoint.start(metricsAddress.get(), metrics.get());
             }
-            running.keys = backendProvider.create(context(backendProvider.name()));
-            EnvelopeService service = new EnvelopeService(running.keys, telemetry);
+            Backend backend = backendProvider.create(context(backendProvider.name()));
+            running.keys = backend.keys();
+            EnvelopeService service = new EnvelopeService(backend, telemetry);
             metrics.ifPresent(m -> m.watchHealth(() -> service.status().health()));
             service.status().keyId().ifPresent(telemetry::currentKeyChanged);
             running.transport = transportProvider.create(context(transportProvider.name()), service);

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -17,15 +19,15 @@ import org.junit.jupiter.api.Test;
 
 class HealthEndpointsTest {
 
-    private AesGcmKeys keys;
+    private InMemoryKeys keys;
     private EnvelopeService service;
     private InProcessTransport transport;
     private HealthEndpoints health;
 
     @BeforeEach
     void start() {
-        keys = new AesGcmKeys(Telemetry.none());
-        service = new EnvelopeService(keys, Telemetry.none());
+        keys = new InMemoryKeys("test-kek", Telemetry.none(), Duration.ZERO);
+        service = new EnvelopeService(Backend.of(keys), Telemetry.none());
         transport = new InProcessTransport(service, Telemetry.none());
         health = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2));
     }

@@ -8,8 +8,8 @@ import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Transport;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
@@ -63,12 +63,12 @@ final class InProcessTransport implements Transport {
 
     Plaintext decrypt(EncryptResult result) {
         return call("Decrypt", ctx -> service.decrypt(
-                new DecryptRequest(result.ciphertext(), java.util.Optional.of(result.keyId()), result.annotations()),
+                DecryptRequest.v2(result.ciphertext(), java.util.Optional.of(result.keyId()), result.annotations()),
                 ctx));
     }
 
     private <T> T call(String method, java.util.function.Function<CallContext, T> work) {
-        CallContext context = CallContext.of(UUID.randomUUID().toString(), CallContext.Api.V2, Duration.ofSeconds(5));
+        CallContext context = CallContext.of(UUID.randomUUID().toString(), Duration.ofSeconds(5));
         long start = System.nanoTime();
         String code = "OK";
         try {

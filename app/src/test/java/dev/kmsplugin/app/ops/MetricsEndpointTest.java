@@ -9,6 +9,8 @@ import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.inbound.EncryptResult;
+import dev.kmsplugin.ports.spi.Backend;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +25,7 @@ class MetricsEndpointTest {
 
     private PrometheusTelemetry telemetry;
     private MetricsEndpoint endpoint;
-    private AesGcmKeys keys;
+    private InMemoryKeys keys;
     private EnvelopeService service;
     private InProcessTransport transport;
 
@@ -31,8 +33,8 @@ class MetricsEndpointTest {
     void start() {
         telemetry = new PrometheusTelemetry(Clock.systemUTC());
         endpoint = MetricsEndpoint.start(ListenAddress.parse("127.0.0.1:0", "--metrics-addr"), telemetry);
-        keys = new AesGcmKeys(telemetry);
-        service = new EnvelopeService(keys, telemetry);
+        keys = new InMemoryKeys("test-kek", telemetry, Duration.ZERO);
+        service = new EnvelopeService(Backend.of(keys), telemetry);
         telemetry.watchHealth(() -> service.status().health());
         transport = new InProcessTransport(service, telemetry);
         transport.start();
@@ -125,11 +127,11 @@ class MetricsEndpointTest {
 
     @Test
     void the_current_key_gauge_names_exactly_one_key_id_and_follows_rotation() throws Exception {
-        KeyId first = keys.keyId(keys.currentKey());
+        KeyId first = keys.current().keyId();
         List<Scrape.Sample> before = scrape();
         assertEquals(List.of(first.value()), keyIds(before));
         keys.rotate();
-        KeyId second = keys.keyId(keys.currentKey());
+        KeyId second = keys.current().keyId();
         List<Scrape.Sample> after = scrape();
         assertEquals(List.of(second.value()), keyIds(after));
         assertFalse(first.equals(second));

@@ -13,17 +13,19 @@ import dev.kmsplugin.app.serve.Server;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
-import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.spi.TransportProvider;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -42,7 +44,7 @@ class ServerOpsTest {
     private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
     private Handler handler;
     private PrometheusTelemetry telemetry;
-    private AesGcmKeys keys;
+    private InMemoryKeys keys;
     private InProcessTransport transport;
     private int backendsCreated;
 
@@ -72,11 +74,11 @@ class ServerOpsTest {
             }
 
             @Override
-            public KeyEncryptionKeys create(PluginContext context) {
+            public Backend create(PluginContext context) {
                 backendsCreated++;
-                keys = new AesGcmKeys(context.telemetry());
+                keys = new InMemoryKeys("test-kek", context.telemetry(), Duration.ZERO);
                 keys.probe(null);
-                return keys;
+                return Backend.of(keys);
             }
         };
         TransportProvider transports = new TransportProvider() {
@@ -122,13 +124,13 @@ class ServerOpsTest {
             List<Scrape.Sample> samples = Scrape.samples(Scrape.get(metricsPort, "/metrics").body());
             assertEquals(1, Scrape.value(samples, "kms_request_duration_seconds_count",
                     Map.of("api", "v2", "method", "Encrypt", "code", "OK")));
-            assertEquals(List.of(keys.keyId(keys.currentKey()).value()), samples.stream()
+            assertEquals(List.of(keys.current().keyId().value()), samples.stream()
                     .filter(s -> s.name().equals("kms_current_key")).map(s -> s.labels().get("key_id")).toList());
         } finally {
             running.close();
         }
         assertTrue(transport.stopped, "transport was not drained");
-        assertTrue(keys.closed, "backend was not closed");
+        assertTrue(keys.closed(), "backend was not closed");
         assertThrows(ConnectException.class, () -> Scrape.get(healthPort, "/healthz"));
         assertThrows(ConnectException.class, () -> Scrape.get(metricsPort, "/metrics"));
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.domain.failure.KmsException;
-import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
+import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.PluginContext;
 import java.util.List;
@@ -20,7 +20,7 @@ class PluginsTest {
         }
 
         @Override
-        public KeyEncryptionKeys create(PluginContext context) {
+        public Backend create(PluginContext context) {
             throw new UnsupportedOperationException("selection only");
         }
     }

@@ -7,6 +7,8 @@ import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.StatusReport;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,12 +42,12 @@ public class EnvelopeServiceBenchmark {
 
     @Setup
     public void setUp() {
-        service = new EnvelopeService(new InMemoryAesKeys(), Telemetry.none());
+        service = new EnvelopeService(Backend.of(new InMemoryKeys()), Telemetry.none());
         byte[] material = new byte[32];
         ThreadLocalRandom.current().nextBytes(material);
         dataKey = new Plaintext(material);
         EncryptResult sealed = service.encrypt(dataKey, call());
-        v2Decrypt = new DecryptRequest(sealed.ciphertext(), Optional.of(sealed.keyId()), sealed.annotations());
+        v2Decrypt = DecryptRequest.v2(sealed.ciphertext(), Optional.of(sealed.keyId()), sealed.annotations());
     }
 
     @Benchmark
@@ -64,6 +66,6 @@ public class EnvelopeServiceBenchmark {
     }
 
     private static CallContext call() {
-        return CallContext.of("jmh", CallContext.Api.V2, Duration.ofSeconds(3));
+        return CallContext.of("jmh", Duration.ofSeconds(3));
     }
 }

@@ -1,18 +1,18 @@
 package dev.kmsplugin.bench.targets;
 
 import dev.kmsplugin.domain.call.CallContext;
-import dev.kmsplugin.domain.envelope.Annotations;
-import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.health.Health;
-import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,31 +39,30 @@ public final class BackendCallCount {
     public static Counts measure(KeyEncryptionKeys backend, int callsPerOperation) {
         Counting keys = new Counting(backend);
         CountingTelemetry telemetry = new CountingTelemetry();
-        EnvelopeService service = new EnvelopeService(keys, telemetry);
+        EnvelopeService service = new EnvelopeService(Backend.of(keys), telemetry);
         Map<String, Map<String, Double>> result = new LinkedHashMap<>();
 
         byte[] material = new byte[32];
         ThreadLocalRandom.current().nextBytes(material);
         Plaintext dataKey = new Plaintext(material);
-        EncryptResult sealed = service.encrypt(dataKey, call(CallContext.Api.V2));
+        EncryptResult sealed = service.encrypt(dataKey, call());
 
-        for (CallContext.Api api : new CallContext.Api[] {CallContext.Api.V1BETA1, CallContext.Api.V2}) {
-            String name = api == CallContext.Api.V2 ? "v2" : "v1";
+        for (String name : new String[] {"v1", "v2"}) {
             keys.reset();
             telemetry.reset();
             for (int i = 0; i < callsPerOperation; i++) {
-                service.encrypt(dataKey, call(api));
+                service.encrypt(dataKey, call());
             }
             result.put(name + " Encrypt", keys.per(callsPerOperation, telemetry));
 
             // v1beta1 carries no key_id; v2 sends the one Encrypt returned, which the service checks from memory.
-            DecryptRequest request = api == CallContext.Api.V2
-                    ? new DecryptRequest(sealed.ciphertext(), Optional.of(sealed.keyId()), sealed.annotations())
+            DecryptRequest request = name.equals("v2")
+                    ? DecryptRequest.v2(sealed.ciphertext(), Optional.of(sealed.keyId()), sealed.annotations())
                     : DecryptRequest.of(sealed.ciphertext());
             keys.reset();
             telemetry.reset();
             for (int i = 0; i < callsPerOperation; i++) {
-                Plaintext back = service.decrypt(request, call(api));
+                Plaintext back = service.decrypt(request, call());
                 if (!back.equals(dataKey)) {
                     throw new IllegalStateException("decrypt returned a different data key");
                 }
@@ -79,8 +78,8 @@ public final class BackendCallCount {
         return new Counts(result);
     }
 
-    private static CallContext call(CallContext.Api api) {
-        return CallContext.of("bench-count", api, Duration.ofSeconds(5));
+    private static CallContext call() {
+        return CallContext.of("bench-count", Duration.ofSeconds(5));
     }
 
     private static final class CountingTelemetry implements Telemetry {
@@ -108,12 +107,11 @@ public final class BackendCallCount {
         }
     }
 
-    /** Counts the calls that reach the HSM (wrap, unwrap, decryptForeign); the rest answer from memory. */
+    /** Counts the calls that reach the HSM (wrap, unwrap); the rest answer from memory. */
     private static final class Counting implements KeyEncryptionKeys {
         private final KeyEncryptionKeys backend;
         private final LongAdder wraps = new LongAdder();
         private final LongAdder unwraps = new LongAdder();
-        private final LongAdder foreign = new LongAdder();
 
         Counting(KeyEncryptionKeys backend) {
             this.backend = backend;
@@ -122,15 +120,13 @@ public final class BackendCallCount {
         void reset() {
             wraps.reset();
             unwraps.reset();
-            foreign.reset();
-        }
+                    }
 
         Map<String, Double> per(int calls, CountingTelemetry telemetry) {
             Map<String, Double> counts = new LinkedHashMap<>();
             counts.put("wrap", wraps.sum() / (double) calls);
             counts.put("unwrap", unwraps.sum() / (double) calls);
-            counts.put("foreign", foreign.sum() / (double) calls);
-            long seen = wraps.sum() + unwraps.sum() + foreign.sum();
+            long seen = wraps.sum() + unwraps.sum();
             long reported = telemetry.completed.values().stream().mapToLong(LongAdder::sum).sum();
             if (seen != reported) {
                 throw new IllegalStateException("the backend saw " + seen + " calls but telemetry reported "
@@ -145,13 +141,8 @@ public final class BackendCallCount {
         }
 
         @Override
-        public Algorithm algorithm() {
-            return backend.algorithm();
-        }
-
-        @Override
-        public KeyRef currentKey() {
-            return backend.currentKey();
+        public KeyVersion current() {
+            return backend.current();
         }
 
         @Override
@@ -160,21 +151,15 @@ public final class BackendCallCount {
         }
 
         @Override
-        public byte[] wrap(KeyRef key, Plaintext dataKey, byte[] aad, CallContext call) {
+        public byte[] wrap(KeyVersion key, Plaintext dataKey, byte[] aad, CallContext call) {
             wraps.increment();
             return backend.wrap(key, dataKey, aad, call);
         }
 
         @Override
-        public Plaintext unwrap(KeyRef key, Algorithm algorithm, byte[] wrapped, byte[] aad, CallContext call) {
+        public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
             unwraps.increment();
-            return backend.unwrap(key, algorithm, wrapped, aad, call);
-        }
-
-        @Override
-        public Plaintext decryptForeign(Ciphertext ciphertext, Annotations annotations, CallContext call) {
-            foreign.increment();
-            return backend.decryptForeign(ciphertext, annotations, call);
+            return backend.unwrap(sealed, call);
         }
 
         @Override

@@ -4,11 +4,13 @@ import dev.kmsplugin.bench.load.Operation;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
-import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.PluginContext;
+import dev.kmsplugin.ports.testkit.MapSettings;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -53,7 +55,7 @@ public final class BackendFloor implements AutoCloseable {
                 "health-grace", "2h");
         BackendProvider provider = provider(PROVIDER);
         return new BackendFloor(provider.create(new PluginContext(new MapSettings("kms." + PROVIDER, settings),
-                telemetry, Clock.systemUTC())));
+                telemetry, Clock.systemUTC())).keys());
     }
 
     static BackendProvider provider(String name) {
@@ -77,11 +79,11 @@ public final class BackendFloor implements AutoCloseable {
             byte[] material = new byte[32];
             ThreadLocalRandom.current().nextBytes(material);
             Plaintext dataKey = new Plaintext(material);
-            KeyRef key = keys.currentKey();
-            byte[] header = CiphertextFormat.header(keys.algorithm(), key);
-            CallContext call = CallContext.of("bench", CallContext.Api.V2, GrpcScenarios.CALL_DEADLINE);
+            KeyVersion key = keys.current();
+            byte[] header = CiphertextFormat.header(key.algorithm(), key.ref());
+            CallContext call = CallContext.of("bench", GrpcScenarios.CALL_DEADLINE);
             byte[] wrapped = keys.wrap(key, dataKey, header, call);
-            Plaintext back = keys.unwrap(key, keys.algorithm(), wrapped, header, call);
+            Plaintext back = keys.unwrap(new SealedDataKey(key.algorithm(), key.ref(), wrapped), call);
             if (!back.equals(dataKey)) {
                 throw new IllegalStateException("unwrap returned a different data key than was wrapped");
             }

@@ -2,41 +2,33 @@ package dev.kmsplugin.domain.call;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Who asked, through which API, and until when the answer is useful. Backends bound their retries by
+ * Who asked and until when the answer is useful. Backends bound their retries by
  * {@link #remaining()}, and every layer stops working on a call whose deadline has passed.
  *
  * @param uid         the apiserver's request uid (KMS v2), or a generated one; safe to log
- * @param api         which API the call came through; old ciphertexts are read differently per API
  * @param deadlineNanos the {@link System#nanoTime()} after which the caller no longer waits
  */
-public record CallContext(String uid, Api api, long deadlineNanos) {
-
-    /** The API a call came through. */
-    public enum Api {
-        V1BETA1, V2, INTERNAL
-    }
+public record CallContext(String uid, long deadlineNanos) {
 
     private static final int MAX_UID_LENGTH = 128;
     // Compiled once: every request builds a CallContext.
     private static final Pattern UNSAFE_UID_CHARACTERS = Pattern.compile("[^A-Za-z0-9._:/-]");
 
     public CallContext {
-        Objects.requireNonNull(api, "api");
         uid = sanitize(uid);
     }
 
     /** A context whose deadline is {@code timeout} from now. */
-    public static CallContext of(String uid, Api api, Duration timeout) {
-        return new CallContext(uid, api, System.nanoTime() + timeout.toNanos());
+    public static CallContext of(String uid, Duration timeout) {
+        return new CallContext(uid, System.nanoTime() + timeout.toNanos());
     }
 
     /** For the plugin's own work (health probes, start-up checks). */
     public static CallContext internal(String purpose, Duration timeout) {
-        return of(purpose, Api.INTERNAL, timeout);
+        return of(purpose, timeout);
     }
 
     /** Time left before the deadline; zero or negative once it has passed. */

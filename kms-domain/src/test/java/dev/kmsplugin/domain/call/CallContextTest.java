@@ -12,7 +12,7 @@ class CallContextTest {
 
     @Test
     void an_expired_deadline_abandons_the_call() {
-        CallContext call = CallContext.of("uid-1", CallContext.Api.V2, Duration.ofNanos(-1));
+        CallContext call = CallContext.of("uid-1", Duration.ofNanos(-1));
         KmsException.DeadlineExceeded error = assertThrows(KmsException.DeadlineExceeded.class,
                 () -> call.checkDeadline("before wrapping"));
         assertTrue(error.getMessage().contains("before wrapping"));
@@ -20,15 +20,15 @@ class CallContextTest {
 
     @Test
     void a_future_deadline_leaves_time() {
-        CallContext call = CallContext.of("uid-1", CallContext.Api.V2, Duration.ofSeconds(3));
+        CallContext call = CallContext.of("uid-1", Duration.ofSeconds(3));
         call.checkDeadline("now");
         assertTrue(call.remaining().compareTo(Duration.ofSeconds(2)) > 0);
     }
 
     @Test
     void uids_are_made_safe_to_log() {
-        assertEquals("-", CallContext.of(null, CallContext.Api.V2, Duration.ofSeconds(1)).uid());
-        assertEquals("a_b_c", CallContext.of("a\nb\"c", CallContext.Api.V2, Duration.ofSeconds(1)).uid());
-        assertEquals(128, CallContext.of("x".repeat(500), CallContext.Api.V2, Duration.ofSeconds(1)).uid().length());
+        assertEquals("-", CallContext.of(null, Duration.ofSeconds(1)).uid());
+        assertEquals("a_b_c", CallContext.of("a\nb\"c", Duration.ofSeconds(1)).uid());
+        assertEquals(128, CallContext.of("x".repeat(500), Duration.ofSeconds(1)).uid().length());
     }
 }

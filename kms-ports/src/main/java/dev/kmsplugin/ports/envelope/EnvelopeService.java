@@ -8,15 +8,16 @@ import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
-import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
-import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
 import dev.kmsplugin.ports.inbound.StatusReport;
+import dev.kmsplugin.ports.outbound.ForeignCiphertexts;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -30,22 +31,24 @@ import java.util.function.Supplier;
 public final class EnvelopeService implements EnvelopeEncryption {
 
     private final KeyEncryptionKeys keys;
+    private final Optional<ForeignCiphertexts> foreign;
     private final Telemetry telemetry;
 
-    public EnvelopeService(KeyEncryptionKeys keys, Telemetry telemetry) {
-        this.keys = Objects.requireNonNull(keys, "keys");
+    public EnvelopeService(Backend backend, Telemetry telemetry) {
+        Objects.requireNonNull(backend, "backend");
+        this.keys = backend.keys();
+        this.foreign = backend.foreignCiphertexts();
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
     @Override
     public EncryptResult encrypt(Plaintext plaintext, CallContext call) {
         call.checkDeadline("before the data key was wrapped");
-        KeyRef key = keys.currentKey();
-        Algorithm algorithm = keys.algorithm();
-        byte[] header = CiphertextFormat.header(algorithm, key);
-        byte[] wrapped = timed("wrap", () -> keys.wrap(key, plaintext, header, call));
-        Ciphertext ciphertext = CiphertextFormat.encode(new SealedDataKey(algorithm, key, wrapped));
-        return new EncryptResult(ciphertext, keys.keyId(key), Annotations.none());
+        KeyVersion version = keys.current();
+        byte[] header = CiphertextFormat.header(version.algorithm(), version.ref());
+        byte[] wrapped = timed("wrap", () -> keys.wrap(version, plaintext, header, call));
+        Ciphertext ciphertext = CiphertextFormat.encode(new SealedDataKey(version.algorithm(), version.ref(), wrapped));
+        return new EncryptResult(ciphertext, version.keyId(), Annotations.none());
     }
 
     @Override
@@ -53,7 +56,9 @@ public final class EnvelopeService implements EnvelopeEncryption {
         call.checkDeadline("before the data key was unwrapped");
         Ciphertext ciphertext = request.ciphertext();
         if (!CiphertextFormat.isOurs(ciphertext)) {
-            return timed("decrypt_foreign", () -> keys.decryptForeign(ciphertext, request.annotations(), call));
+            ForeignCiphertexts reader = foreign.orElseThrow(() -> new KmsException.InvalidInput("ciphertext was not "
+                    + "produced by this plugin (no format marker); " + keys.describe() + " cannot read it"));
+            return timed("decrypt_foreign", () -> reader.decrypt(ciphertext, request.origin(), call));
         }
         SealedDataKey sealed = CiphertextFormat.decode(ciphertext);
         if (request.keyId().isPresent()) {
@@ -64,8 +69,7 @@ public final class EnvelopeService implements EnvelopeEncryption {
                         + "'); the ciphertext and key_id were stored for different objects");
             }
         }
-        return timed("unwrap",
-                () -> keys.unwrap(sealed.key(), sealed.algorithm(), sealed.wrapped(), sealed.header(), call));
+        return timed("unwrap", () -> keys.unwrap(sealed, call));
     }
 
     @Override
@@ -73,7 +77,7 @@ public final class EnvelopeService implements EnvelopeEncryption {
         Health health = keys.health();
         Optional<KeyId> keyId;
         try {
-            keyId = Optional.of(keys.keyId(keys.currentKey()));
+            keyId = Optional.of(keys.current().keyId());
         } catch (KmsException e) {
             return new StatusReport("no current key version: " + e.getMessage(), Optional.empty(), health);
         }

@@ -7,18 +7,30 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A ciphertext to unwrap, with what the apiserver stored beside it. KMS v1beta1 has no key id and no annotations:
- * {@code keyId} is then empty and the ciphertext alone says how to unwrap it.
+ * A ciphertext to unwrap, with the API it came through and what the apiserver stored beside it. KMS v1beta1 has no
+ * key id and no annotations: the ciphertext alone then says how to unwrap it.
  */
-public record DecryptRequest(Ciphertext ciphertext, Optional<KeyId> keyId, Annotations annotations) {
+public record DecryptRequest(Ciphertext ciphertext, Origin origin) {
     public DecryptRequest {
         Objects.requireNonNull(ciphertext, "ciphertext");
-        Objects.requireNonNull(keyId, "keyId");
-        Objects.requireNonNull(annotations, "annotations");
+        Objects.requireNonNull(origin, "origin");
     }
 
     /** A KMS v1beta1 request: the ciphertext alone. */
     public static DecryptRequest of(Ciphertext ciphertext) {
-        return new DecryptRequest(ciphertext, Optional.empty(), Annotations.none());
+        return new DecryptRequest(ciphertext, new Origin.KmsV1beta1());
+    }
+
+    /** A KMS v2 request. */
+    public static DecryptRequest v2(Ciphertext ciphertext, Optional<KeyId> keyId, Annotations annotations) {
+        return new DecryptRequest(ciphertext, new Origin.KmsV2(keyId, annotations));
+    }
+
+    public Optional<KeyId> keyId() {
+        return origin.keyId();
+    }
+
+    public Annotations annotations() {
+        return origin.annotations();
     }
 }

@@ -1,6 +1,5 @@
 package dev.kmsplugin.ports.spi;
 
-import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import java.util.List;
 
 /**
@@ -24,5 +23,5 @@ public interface BackendProvider {
     }
 
     /** Builds and starts the backend; fails with a clear {@link dev.kmsplugin.domain.failure.KmsException}. */
-    KeyEncryptionKeys create(PluginContext context);
+    Backend create(PluginContext context);
 }

@@ -11,59 +11,45 @@ import dev.kmsplugin.domain.envelope.Annotations;
 import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
+import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.StatusReport;
-import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.Backend;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
+import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class EnvelopeServiceTest {
 
-    private final JdkAesKeys keys = new JdkAesKeys();
-    private final List<String> backendCalls = new ArrayList<>();
-    private final EnvelopeService service = new EnvelopeService(keys, new Telemetry() {
-        @Override
-        public void requestCompleted(String api, String method, String code, Duration elapsed) {
-        }
-
-        @Override
-        public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
-            backendCalls.add(operation + ":" + outcome);
-        }
-
-        @Override
-        public void backendRetried(String operation, String reason) {
-        }
-
-        @Override
-        public void currentKeyChanged(KeyId keyId) {
-        }
-    });
+    private final InMemoryKeys keys = new InMemoryKeys();
+    private final RecordingTelemetry telemetry = new RecordingTelemetry();
+    private final List<String> backendCalls = telemetry.backendCalls;
+    private final EnvelopeService service = new EnvelopeService(Backend.of(keys), telemetry);
 
     private static Plaintext dek() {
         return new Plaintext("a 32-byte data encryption key!!!".getBytes(StandardCharsets.US_ASCII));
     }
 
     private static CallContext call() {
-        return CallContext.of("uid-1", CallContext.Api.V2, Duration.ofSeconds(3));
+        return CallContext.of("uid-1", Duration.ofSeconds(3));
     }
 
     @Test
     void wraps_under_the_current_version_and_unwraps_again() {
         EncryptResult result = service.encrypt(dek(), call());
-        assertEquals(keys.keyId(keys.currentKey()), result.keyId());
+        assertEquals(keys.current().keyId(), result.keyId());
         assertTrue(result.annotations().isEmpty());
-        assertEquals(keys.currentKey(), CiphertextFormat.decode(result.ciphertext()).key());
+        assertEquals(keys.current().ref(), CiphertextFormat.decode(result.ciphertext()).key());
         Plaintext back = service.decrypt(
-                new DecryptRequest(result.ciphertext(), Optional.of(result.keyId()), Annotations.none()), call());
+                DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()), Annotations.none()), call());
         assertEquals(dek(), back);
         assertEquals(List.of("wrap:ok", "unwrap:ok"), backendCalls);
     }
@@ -85,7 +71,7 @@ class EnvelopeServiceTest {
         keys.rotate();
         KeyId current = service.status().keyId().orElseThrow();
         KmsException.InvalidInput error = assertThrows(KmsException.InvalidInput.class, () -> service.decrypt(
-                new DecryptRequest(old.ciphertext(), Optional.of(current), Annotations.none()), call()));
+                DecryptRequest.v2(old.ciphertext(), Optional.of(current), Annotations.none()), call()));
         assertTrue(error.getMessage().contains("does not belong to the key version"), error.getMessage());
     }
 
@@ -96,6 +82,14 @@ class EnvelopeServiceTest {
         body[body.length - 1] ^= 1;
         assertThrows(KmsException.IntegrityFailure.class,
                 () -> service.decrypt(DecryptRequest.of(new Ciphertext(body)), call()));
+        assertEquals("unwrap:integrity_failure", backendCalls.get(backendCalls.size() - 1));
+        // Altering the header (here: the version it names, to another version that exists) must fail too.
+        keys.rotate();
+        SealedDataKey sealed = CiphertextFormat.decode(new Ciphertext(bytes));
+        Ciphertext relabelled = CiphertextFormat.encode(new SealedDataKey(sealed.algorithm(),
+                new KeyRef(sealed.key().name(), "2"), sealed.wrapped()));
+        assertThrows(KmsException.IntegrityFailure.class,
+                () -> service.decrypt(DecryptRequest.of(relabelled), call()));
         assertEquals("unwrap:integrity_failure", backendCalls.get(backendCalls.size() - 1));
     }
 
@@ -117,7 +111,7 @@ class EnvelopeServiceTest {
 
     @Test
     void a_call_whose_deadline_passed_does_no_backend_work() {
-        CallContext late = CallContext.of("uid-2", CallContext.Api.V2, Duration.ofNanos(-1));
+        CallContext late = CallContext.of("uid-2", Duration.ofNanos(-1));
         assertThrows(KmsException.DeadlineExceeded.class, () -> service.encrypt(dek(), late));
         assertTrue(backendCalls.isEmpty());
     }
@@ -127,8 +121,9 @@ class EnvelopeServiceTest {
         StatusReport report = service.status();
         assertTrue(report.healthy());
         assertEquals("ok", report.healthz());
-        assertEquals(keys.keyId(keys.currentKey()), report.keyId().orElseThrow());
+        assertEquals(keys.current().keyId(), report.keyId().orElseThrow());
         assertTrue(backendCalls.isEmpty(), "Status must not call the backend");
+        assertEquals(0, keys.wraps() + keys.unwraps(), "Status must not wrap or unwrap");
     }
 
     @Test

@@ -8,7 +8,6 @@ import dev.kmsplugin.adapter.grpc.wire.v1beta1.EncryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.KeyManagementServiceGrpc;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionRequest;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionResponse;
-import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
@@ -38,7 +37,7 @@ public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyMan
 
     @Override
     public void version(VersionRequest request, StreamObserver<VersionResponse> observer) {
-        calls.inline("v1beta1/Version", CallContext.Api.V1BETA1, observer, context -> {
+        calls.inline("v1beta1/Version", observer, context -> {
             requireVersion(request.getVersion());
             return VersionResponse.newBuilder()
                     .setVersion(API_VERSION)
@@ -50,7 +49,7 @@ public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyMan
 
     @Override
     public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
-        calls.offload("v1beta1/Encrypt", CallContext.Api.V1BETA1, null, observer, context -> {
+        calls.offload("v1beta1/Encrypt", null, observer, context -> {
             requireVersion(request.getVersion());
             byte[] plain = request.getPlain().toByteArray();
             Plaintext plaintext;
@@ -72,7 +71,7 @@ public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyMan
 
     @Override
     public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
-        calls.offload("v1beta1/Decrypt", CallContext.Api.V1BETA1, null, observer, context -> {
+        calls.offload("v1beta1/Decrypt", null, observer, context -> {
             requireVersion(request.getVersion());
             Ciphertext ciphertext = new Ciphertext(request.getCipher().toByteArray());
             Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.of(ciphertext),

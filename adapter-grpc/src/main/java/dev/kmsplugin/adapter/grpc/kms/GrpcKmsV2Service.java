@@ -8,7 +8,6 @@ import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
-import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Annotations;
 import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.Plaintext;
@@ -44,7 +43,7 @@ public final class GrpcKmsV2Service extends KeyManagementServiceGrpc.KeyManageme
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
-        calls.inline("v2/Status", CallContext.Api.V2, observer, context -> {
+        calls.inline("v2/Status", observer, context -> {
             StatusReport report = envelopes.status();
             return StatusResponse.newBuilder()
                     .setVersion(statusVersion)
@@ -56,7 +55,7 @@ public final class GrpcKmsV2Service extends KeyManagementServiceGrpc.KeyManageme
 
     @Override
     public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
-        calls.offload("v2/Encrypt", CallContext.Api.V2, request.getUid(), observer, context -> {
+        calls.offload("v2/Encrypt", request.getUid(), observer, context -> {
             byte[] plain = request.getPlaintext().toByteArray();
             Plaintext plaintext;
             try {
@@ -80,12 +79,12 @@ public final class GrpcKmsV2Service extends KeyManagementServiceGrpc.KeyManageme
 
     @Override
     public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
-        calls.offload("v2/Decrypt", CallContext.Api.V2, request.getUid(), observer, context -> {
+        calls.offload("v2/Decrypt", request.getUid(), observer, context -> {
             Ciphertext ciphertext = new Ciphertext(request.getCiphertext().toByteArray());
             KeyId keyId = new KeyId(request.getKeyId());
             Map<String, byte[]> annotations = new LinkedHashMap<>();
             request.getAnnotationsMap().forEach((key, value) -> annotations.put(key, value.toByteArray()));
-            Plaintext plaintext = envelopes.decrypt(new dev.kmsplugin.ports.inbound.DecryptRequest(ciphertext,
+            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.v2(ciphertext,
                     Optional.of(keyId), Annotations.of(annotations)), context);
             byte[] plain = plaintext.bytes();
             try {

@@ -7,8 +7,8 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,7 +45,7 @@ public final class UnaryCalls {
     }
 
     /** Runs {@code work} on the bounded pool and answers {@code observer} with its result or mapped failure. */
-    <T> void offload(String method, CallContext.Api api, String uid, StreamObserver<T> observer,
+    <T> void offload(String method, String uid, StreamObserver<T> observer,
             Function<CallContext, T> work) {
         ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) observer;
         // With a handler set, a response to a call that was cancelled meanwhile is dropped instead of throwing.
@@ -53,7 +53,7 @@ public final class UnaryCalls {
         Context grpcContext = Context.current();
         // v1beta1 carries no uid; give the call one so its log lines (and an INTERNAL error) can be matched up.
         String callUid = uid == null || uid.isEmpty() ? "gen-" + Long.toHexString(RANDOM.get().nextLong()) : uid;
-        CallContext context = new CallContext(callUid, api, deadlineNanos(grpcContext.getDeadline()));
+        CallContext context = new CallContext(callUid, deadlineNanos(grpcContext.getDeadline()));
         long start = System.nanoTime();
         if (draining) {
             finish(method, context, call, Status.UNAVAILABLE.withDescription("the KMS plugin is shutting down;"
@@ -89,10 +89,10 @@ public final class UnaryCalls {
     }
 
     /** Answers a cheap call (Status, Version) inline; these must answer even while the pool is full. */
-    <T> void inline(String method, CallContext.Api api, StreamObserver<T> observer, Function<CallContext, T> work) {
+    <T> void inline(String method, StreamObserver<T> observer, Function<CallContext, T> work) {
         ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) observer;
         call.setOnCancelHandler(() -> { });
-        CallContext context = new CallContext(null, api, deadlineNanos(Context.current().getDeadline()));
+        CallContext context = new CallContext(null, deadlineNanos(Context.current().getDeadline()));
         run(method, context, call, work, System.nanoTime());
     }
 

@@ -14,21 +14,21 @@ import java.util.regex.Pattern;
  * {@code <key name>/v<number>/<creation instant>}, e.g. {@code kek/v2/2026-11-28T10:15:00Z}. The label is the only
  * metadata: the token is the single source of truth, shared safely between the server and {@code sim} commands.
  */
-record KeyVersion(String keyName, int number, Instant created) {
+record VersionLabel(String keyName, int number, Instant created) {
 
     private static final Pattern LABEL = Pattern.compile("([A-Za-z0-9-]{1,64})/v([1-9][0-9]{0,8})/(\\S+)");
 
-    static KeyVersion next(String keyName, int number, Instant now) {
-        return new KeyVersion(keyName, number, now.truncatedTo(ChronoUnit.SECONDS));
+    static VersionLabel next(String keyName, int number, Instant now) {
+        return new VersionLabel(keyName, number, now.truncatedTo(ChronoUnit.SECONDS));
     }
 
-    static Optional<KeyVersion> parse(String label) {
+    static Optional<VersionLabel> parse(String label) {
         Matcher m = LABEL.matcher(label);
         if (!m.matches()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new KeyVersion(m.group(1), Integer.parseInt(m.group(2)), Instant.parse(m.group(3))));
+            return Optional.of(new VersionLabel(m.group(1), Integer.parseInt(m.group(2)), Instant.parse(m.group(3))));
         } catch (DateTimeParseException | NumberFormatException e) {
             return Optional.empty();
         }

@@ -1,0 +1,49 @@
+package dev.kmsplugin.ports.testkit;
+
+import dev.kmsplugin.domain.key.KeyId;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** Telemetry that remembers what it was told, as short strings tests can compare. */
+public final class RecordingTelemetry implements Telemetry {
+
+    /** {@code api/method code} per request. */
+    public final List<String> requests = new CopyOnWriteArrayList<>();
+    /** {@code operation:outcome} per backend call. */
+    public final List<String> backendCalls = new CopyOnWriteArrayList<>();
+    /** {@code operation:reason} per retry. */
+    public final List<String> retries = new CopyOnWriteArrayList<>();
+    public final List<KeyId> currentKeys = new CopyOnWriteArrayList<>();
+
+    /** Streams close just after the client has its answer: waits up to two seconds for {@code request}. */
+    public boolean awaits(String request) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!requests.contains(request) && System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        return requests.contains(request);
+    }
+
+    @Override
+    public void requestCompleted(String api, String method, String code, Duration elapsed) {
+        requests.add(api + "/" + method + " " + code);
+    }
+
+    @Override
+    public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
+        backendCalls.add(operation + ":" + outcome);
+    }
+
+    @Override
+    public void backendRetried(String operation, String reason) {
+        retries.add(operation + ":" + reason);
+    }
+
+    @Override
+    public void currentKeyChanged(KeyId keyId) {
+        currentKeys.add(keyId);
+    }
+}
