@@ -18,6 +18,7 @@ class ImportCoverageTest {
     void the_architecture_suites_see_classes_of_all_six_modules() {
         JavaClasses classes = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(new DoNotIncludeTestKit())
                 .importPackages("dev.kmsplugin");
         Map<String, String> moduleByPackage = Map.of(
                 "dev.kmsplugin.domain.", "kms-domain",

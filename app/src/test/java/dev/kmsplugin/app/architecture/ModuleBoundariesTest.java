@@ -6,7 +6,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /** The six modules and what each may see (shared/ARCHITECTURE.md, "Modules and what each may see"). */
-@AnalyzeClasses(packages = "dev.kmsplugin", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "dev.kmsplugin",
+        importOptions = {ImportOption.DoNotIncludeTests.class, DoNotIncludeTestKit.class})
 class ModuleBoundariesTest {
 
     @ArchTest

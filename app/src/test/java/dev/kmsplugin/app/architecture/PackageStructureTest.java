@@ -6,7 +6,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /** Package structure inside and across modules. */
-@AnalyzeClasses(packages = "dev.kmsplugin", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "dev.kmsplugin",
+        importOptions = {ImportOption.DoNotIncludeTests.class, DoNotIncludeTestKit.class})
 class PackageStructureTest {
 
     @ArchTest

@@ -6,7 +6,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /** Each technology stays inside the adapter that translates it (shared/STYLE.md, "translates at its edge"). */
-@AnalyzeClasses(packages = "dev.kmsplugin", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "dev.kmsplugin",
+        importOptions = {ImportOption.DoNotIncludeTests.class, DoNotIncludeTestKit.class})
 class TechnologyContainmentTest {
 
     @ArchTest
