@@ -3,6 +3,7 @@ package dev.kmsplugin.adapter.keyvault;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,6 +44,7 @@ record AzureConfig(
             throw new KmsException.Misconfigured("cannot read the config file " + file + " (--config-file-path): "
                     + e.getMessage(), e);
         }
+        SecretFiles.warnIfExposed(file, "the config file (--config-file-path)");
         Map<String, Object> fields;
         try {
             fields = text.stripLeading().startsWith("{") ? json(text) : yaml(text);
