@@ -3,6 +3,7 @@ package dev.kmsplugin.adapter.keyvault;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The fields the Go plugin reads from its config file ({@code /etc/kubernetes/azure.json}), same names and meaning.
@@ -41,12 +44,15 @@ record AzureConfig(
             throw new KmsException.Misconfigured("cannot read the config file " + file + " (--config-file-path): "
                     + e.getMessage(), e);
         }
+        SecretFiles.warnIfExposed(file, "the config file (--config-file-path)");
         Map<String, Object> fields;
         try {
             fields = text.stripLeading().startsWith("{") ? json(text) : yaml(text);
         } catch (IOException | RuntimeException e) {
+            // Never the parser's message: it quotes the source, and this file holds the client secret.
             throw new KmsException.Misconfigured("the config file " + file + " (--config-file-path) is neither valid "
-                    + "JSON nor a flat YAML mapping: " + e.getMessage());
+                    + "JSON nor a flat YAML mapping: " + whereParsingFailed(text, e)
+                    + "; fix the syntax there (the file's content is not shown because it holds credentials)");
         }
         return new AzureConfig(
                 string(fields, "cloud"), string(fields, "tenantId"), string(fields, "aadClientId"),
@@ -81,13 +87,59 @@ record AzureConfig(
             }
             int colon = line.indexOf(':');
             if (colon <= 0) {
-                throw new IOException("line " + lineNumber + " is not 'key: value'");
+                throw new YamlLineError(lineNumber);
             }
             String key = unquote(line.substring(0, colon).trim());
             String value = unquote(line.substring(colon + 1).trim());
             fields.put(key, value);
         }
         return fields;
+    }
+
+    /** Our own YAML reader's failure: it names a line and nothing of its content. */
+    private static final class YamlLineError extends IOException {
+        private final int line;
+
+        YamlLineError(int line) {
+            super("line " + line + " is not 'key: value'");
+            this.line = line;
+        }
+    }
+
+    private static final Pattern JSON_POSITION = Pattern.compile("line: (\\d+), column: (\\d+)");
+    private static final Pattern JSON_KEY = Pattern.compile("\"([A-Za-z0-9_]{1,64})\"\\s*:");
+
+    /**
+     * Where parsing stopped, as line, column and the field being read: enough to find the mistake, and nothing of
+     * the file's content, since the JSON parser's own messages quote the source (and so the secret).
+     */
+    static String whereParsingFailed(String text, Exception e) {
+        if (e instanceof YamlLineError yaml) {
+            return "line " + yaml.line + " is not 'key: value'";
+        }
+        Matcher position = JSON_POSITION.matcher(String.valueOf(e.getMessage()));
+        if (!position.find()) {
+            return "a syntax error (its position is unknown)";
+        }
+        int line = Integer.parseInt(position.group(1));
+        int column = Integer.parseInt(position.group(2));
+        String before = upTo(text, line, column);
+        Matcher key = JSON_KEY.matcher(before);
+        String field = null;
+        while (key.find()) {
+            field = key.group(1);
+        }
+        return "a syntax error at line " + line + ", column " + column
+                + (field == null ? "" : ", after the field \"" + field + "\"");
+    }
+
+    private static String upTo(String text, int line, int column) {
+        int offset = 0;
+        for (int l = 1; l < line && offset < text.length(); l++) {
+            int next = text.indexOf('\n', offset);
+            offset = next < 0 ? text.length() : next + 1;
+        }
+        return text.substring(0, Math.min(text.length(), offset + Math.max(0, column - 1)));
     }
 
     private static String stripComment(String line) {

@@ -8,6 +8,7 @@ import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import dev.kmsplugin.adapter.keyvault.KeyVaultSettings.AuthKind;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.SecretFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -106,6 +107,7 @@ final class Credentials {
             throw new KmsException.Misconfigured("the client certificate " + path + " (" + field
                     + ") does not exist or is not readable");
         }
+        SecretFiles.warnIfExposed(Path.of(path), "the client certificate (" + field + ")");
         boolean pem = path.toLowerCase(java.util.Locale.ROOT).endsWith(".pem");
         return new Choice(kind, "service principal " + clientId + " with the " + (pem ? "PEM" : "PKCS#12")
                 + " certificate " + path + " (tenant " + tenant + ")", http -> {

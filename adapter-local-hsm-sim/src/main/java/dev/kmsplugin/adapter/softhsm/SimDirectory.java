@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.SecretFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -88,6 +89,8 @@ final class SimDirectory {
             throw new KmsException.Misconfigured("no user PIN: " + file + " does not exist and " + PIN_ENV
                     + " is not set; run 'kms-plugin sim init --sim-dir=" + path() + "' to create a token and its PIN");
         }
+        SecretFiles.warnIfExposed(file, "the PIN file");
+        SecretFiles.warnIfExposed(path(), "the simulator directory");
         try {
             String pin = Files.readString(file, StandardCharsets.UTF_8).strip();
             if (pin.length() < 4) {

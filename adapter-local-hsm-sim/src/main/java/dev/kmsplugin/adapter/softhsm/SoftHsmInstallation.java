@@ -97,6 +97,14 @@ final class SoftHsmInstallation {
     }
 
     void initToken(Path conf, String label, String soPin, String userPin) {
+        if (PinPrompts.available()) {
+            PinPrompts.initToken(tool(), conf, label, soPin, userPin);
+            return;
+        }
+        // Without a pseudo-terminal the PINs can only go on the command line, where other users can read them.
+        System.getLogger(SoftHsmInstallation.class.getName()).log(System.Logger.Level.WARNING, "util-linux 'script' is "
+                + "missing: the new token's PINs are passed to softhsm2-util as arguments, which other users of this "
+                + "machine can read while it runs");
         run(conf, List.of("--init-token", "--free", "--label", label, "--so-pin", soPin, "--pin", userPin));
     }
 

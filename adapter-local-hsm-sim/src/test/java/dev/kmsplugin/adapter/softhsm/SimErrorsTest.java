@@ -33,6 +33,49 @@ class SimErrorsTest {
     }
 
     @Test
+    void pins_never_appear_on_a_command_line_while_the_token_is_initialised() throws Exception {
+        SimSettings settings = SoftHsmFixture.settings("kek");
+        Path conf = new SimDirectory(settings, SoftHsmFixture.env()).prepareConf();
+        SoftHsmInstallation installation = SoftHsmInstallation.find(Optional.empty());
+        String soPin = "so-" + java.util.UUID.randomUUID();
+        String userPin = "user-" + java.util.UUID.randomUUID();
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger sweeps = new java.util.concurrent.atomic.AtomicInteger();
+        // What every local user can do: read the arguments of every process, as often as it likes.
+        Thread watcher = new Thread(() -> {
+            while (!done.get()) {
+                try (var processes = Files.list(Path.of("/proc"))) {
+                    processes.filter(p -> p.getFileName().toString().matches("[0-9]+")).forEach(p -> {
+                        try {
+                            String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")),
+                                    java.nio.charset.StandardCharsets.UTF_8);
+                            if (cmdline.contains(soPin) || cmdline.contains(userPin)) {
+                                seen.add(cmdline.replace('\0', ' '));
+                            }
+                        } catch (java.io.IOException | RuntimeException gone) {
+                            // the process ended meanwhile
+                        }
+                    });
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                sweeps.incrementAndGet();
+            }
+        });
+        watcher.start();
+        try {
+            installation.initToken(conf, "cmdline-check", soPin, userPin);
+        } finally {
+            done.set(true);
+            watcher.join();
+        }
+        assertTrue(installation.token(conf, "cmdline-check").isPresent(), "the token was not initialised");
+        assertTrue(sweeps.get() > 1, "the watcher did not look while the tool ran");
+        assertTrue(seen.isEmpty(), "a PIN was readable in /proc/<pid>/cmdline: " + seen.size() + " time(s)");
+    }
+
+    @Test
     void a_directory_without_a_token_says_how_to_create_one() {
         SimSettings settings = new SimSettings(SoftHsmFixture.SIM_DIR, "no-such-token", "kek", Optional.empty(),
                 Optional.empty(), java.time.Duration.ofHours(1), java.time.Duration.ofHours(1),

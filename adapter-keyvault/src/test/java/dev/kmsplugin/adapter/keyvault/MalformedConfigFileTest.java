@@ -1,0 +1,99 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmsplugin.ports.spi.Command;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A malformed azure.json must never bring its client secret onto the screen or into the log: the JSON parser's own
+ * messages quote the source, so the error names path, line, column and field instead.
+ */
+class MalformedConfigFileTest {
+
+    private static final String SECRET = "s3cr3t-Value-9f8e7d";
+
+    @TempDir
+    Path dir;
+    Fixture fixture;
+    private final List<String> logged = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record.getMessage() + " " + record.getParameters() + " " + record.getThrown());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        fixture = Fixture.create(dir);
+        Logger.getLogger("").addHandler(capture);
+    }
+
+    @AfterEach
+    void stop() {
+        Logger.getLogger("").removeHandler(capture);
+        fixture.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // a trailing comma
+        "{\"tenantId\":\"t\",\"aadClientId\":\"app-1\",\"aadClientSecret\":\"" + SECRET + "\",}",
+        // the secret unquoted: the parser's message names the bad token, which is the secret itself
+        "{\"tenantId\":\"t\",\"aadClientId\":\"app-1\",\"aadClientSecret\":" + SECRET + "}",
+        // an unterminated string
+        "{\"tenantId\":\"t\",\n \"aadClientSecret\":\"" + SECRET + "\n}",
+        // a missing colon after the secret's field
+        "{\"aadClientSecret\" \"" + SECRET + "\"}",
+        // YAML with a broken line
+        "tenantId: t\naadClientSecret: " + SECRET + "\n" + SECRET + "\n"})
+    void the_error_names_the_place_but_never_the_secret(String content) throws Exception {
+        Files.writeString(Path.of((String) fixture.conf.get("config-file-path")), content);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient()).run(new Command.Invocation(
+                List.of("check"), fixture.view(), new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        String printed = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+
+        assertEquals(2, code, printed);
+        assertTrue(printed.contains((String) fixture.conf.get("config-file-path")), printed);
+        assertTrue(printed.contains("line "), printed);
+        assertFalse(printed.contains(SECRET), printed);
+        assertFalse(String.join("\n", logged).contains(SECRET), String.join("\n", logged));
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_json_error_names_line_column_and_the_field_it_was_reading() {
+        String where = AzureConfig.whereParsingFailed("{\n  \"aadClientSecret\": " + SECRET + "\n}",
+                new java.io.IOException("Unrecognized token '" + SECRET + "': was expecting ... at [Source: (String)"
+                        + "\"...\"; line: 2, column: 25]"));
+        assertEquals("a syntax error at line 2, column 25, after the field \"aadClientSecret\"", where);
+    }
+}
