@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,7 +64,7 @@ final class PinPrompts {
             if (exit != 0 || !answers.isEmpty()) {
                 // The transcript shows the prompts and asterisks, never a PIN: echo is off at the prompts.
                 throw new KmsException.Misconfigured("softhsm2-util --init-token failed: "
-                        + transcript.toString().replace("\r", "").strip().replace('\n', ' '));
+                        + Messages.oneLine(transcript.toString()));
             }
         } catch (IOException e) {
             throw new KmsException.Misconfigured("cannot run softhsm2-util (" + e.getMessage() + "); "

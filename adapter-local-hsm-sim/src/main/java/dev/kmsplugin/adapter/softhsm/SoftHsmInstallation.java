@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,7 +127,7 @@ final class SoftHsmInstallation {
             if (process.exitValue() != 0) {
                 // The output never holds a PIN: softhsm2-util does not echo its arguments.
                 throw new KmsException.Misconfigured("softhsm2-util " + arguments.get(0) + " failed: "
-                        + output.strip().replace('\n', ' '));
+                        + Messages.oneLine(output));
             }
             return output;
         } catch (IOException e) {
