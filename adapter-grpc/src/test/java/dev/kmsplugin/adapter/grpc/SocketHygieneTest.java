@@ -144,13 +144,19 @@ class SocketHygieneTest {
     }
 
     @Test
+    void an_abstract_socket_is_refused_without_the_opt_in_flag() {
+        KmsException refused = assertThrows(KmsException.class, () -> transportAt("unix:///@kms-test-no", s -> { }));
+        assertTrue(refused.getMessage().contains("--allow-abstract-socket"), refused.getMessage());
+    }
+
+    @Test
     void an_abstract_socket_serves_without_a_file() throws Exception {
         String name = "kms-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        Transport transport = transportAt("unix:///@" + name, s -> { });
+        Transport transport = transportAt("unix:///@" + name, s -> s.with("allow-abstract-socket", true));
         transport.start();
         try {
             transport.selfCheck(Duration.ofSeconds(3));
-            Transport second = transportAt("unix:///@" + name, s -> { });
+            Transport second = transportAt("unix:///@" + name, s -> s.with("allow-abstract-socket", true));
             assertThrows(KmsException.class, second::start, "a second server on the same abstract name is refused");
             second.shutdown(Duration.ZERO);
             transport.selfCheck(Duration.ofSeconds(3));
