@@ -11,16 +11,20 @@ import java.util.Optional;
 /** The transport's settings as the app would hand them over: reference.conf's defaults plus overrides. */
 final class MapSettings implements Settings {
 
-    private final Map<String, Object> values = new HashMap<>(Map.of(
-            "v2-status-version", "v2",
-            "socket-mode", "0600",
-            "max-concurrent-calls", 64,
-            "max-message-bytes", 131072,
-            "default-deadline", Duration.ofSeconds(30),
-            "event-loop-threads", 1,
-            "client.api", "v2",
-            "client.timeout", Duration.ofSeconds(5),
-            "client.key-id", ""));
+    private final Map<String, Object> values = new HashMap<>(Map.ofEntries(
+            Map.entry("v2-status-version", "v2"),
+            Map.entry("socket-mode", "0600"),
+            Map.entry("max-concurrent-calls", 64),
+            Map.entry("max-message-bytes", 131072),
+            Map.entry("default-deadline", Duration.ofSeconds(30)),
+            Map.entry("event-loop-threads", 1),
+            Map.entry("client.api", "v2"),
+            Map.entry("client.timeout", Duration.ofSeconds(5)),
+            Map.entry("client.key-id", ""),
+            Map.entry("max-connections", 128),
+            Map.entry("max-connection-idle", Duration.ofMinutes(5)),
+            Map.entry("allow-abstract-socket", false),
+            Map.entry("allowed-peer-uids", "")));
 
     MapSettings(String listenAddress) {
         values.put("listen-addr", listenAddress);
@@ -71,7 +75,9 @@ final class MapSettings implements Settings {
 
     @Override
     public List<String> strings(String path) {
-        throw new UnsupportedOperationException();
+        Object value = get(path);
+        return value instanceof List<?> list ? list.stream().map(Object::toString).toList()
+                : List.of(value.toString().split(","));
     }
 
     @Override

@@ -144,18 +144,57 @@ class SocketHygieneTest {
     }
 
     @Test
+    void an_abstract_socket_is_refused_without_the_opt_in_flag() {
+        KmsException refused = assertThrows(KmsException.class, () -> transportAt("unix:///@kms-test-no", s -> { }));
+        assertTrue(refused.getMessage().contains("--allow-abstract-socket"), refused.getMessage());
+    }
+
+    @Test
     void an_abstract_socket_serves_without_a_file() throws Exception {
         String name = "kms-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        Transport transport = transportAt("unix:///@" + name, s -> { });
+        Transport transport = transportAt("unix:///@" + name, s -> s.with("allow-abstract-socket", true));
         transport.start();
         try {
             transport.selfCheck(Duration.ofSeconds(3));
-            Transport second = transportAt("unix:///@" + name, s -> { });
+            Transport second = transportAt("unix:///@" + name, s -> s.with("allow-abstract-socket", true));
             assertThrows(KmsException.class, second::start, "a second server on the same abstract name is refused");
             second.shutdown(Duration.ZERO);
             transport.selfCheck(Duration.ofSeconds(3));
         } finally {
             transport.shutdown(Duration.ofSeconds(1));
         }
+    }
+
+    @Test
+    void a_parent_writable_by_others_without_the_sticky_bit_is_refused() throws Exception {
+        Files.setAttribute(directory, "unix:mode", 0777);
+        Transport transport = transportAt("unix://" + directory.resolve("kms.sock"), s -> { });
+        KmsException refused = assertThrows(KmsException.class, transport::start);
+        assertTrue(refused.getMessage().contains("writable by group or others"), refused.getMessage());
+        assertFalse(Files.exists(directory.resolve("kms.sock"), LinkOption.NOFOLLOW_LINKS));
+        transport.shutdown(Duration.ZERO);
+    }
+
+    @Test
+    void a_shared_parent_with_the_sticky_bit_is_accepted() throws Exception {
+        Files.setAttribute(directory, "unix:mode", 01777);
+        Transport transport = transportAt("unix://" + directory.resolve("kms.sock"), s -> { });
+        transport.start();
+        try {
+            transport.selfCheck(Duration.ofSeconds(3));
+        } finally {
+            transport.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void a_parent_owned_by_another_user_is_refused() throws Exception {
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        org.junit.jupiter.api.Assumptions.assumeTrue(self == 0, "changing a directory's owner needs root");
+        Files.setAttribute(directory, "unix:uid", 4242);
+        Transport transport = transportAt("unix://" + directory.resolve("kms.sock"), s -> { });
+        KmsException refused = assertThrows(KmsException.class, transport::start);
+        assertTrue(refused.getMessage().contains("owned by uid 4242"), refused.getMessage());
+        transport.shutdown(Duration.ZERO);
     }
 }

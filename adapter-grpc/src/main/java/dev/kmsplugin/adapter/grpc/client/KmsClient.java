@@ -61,6 +61,11 @@ public final class KmsClient implements AutoCloseable {
         return new KmsClient(group, channel, waitForReady);
     }
 
+    /** A client over a channel someone else made (an in-process one in tests); closing it shuts the channel. */
+    public static KmsClient over(ManagedChannel channel, boolean waitForReady) {
+        return new KmsClient(null, channel, waitForReady);
+    }
+
     public StatusResponse status(Duration timeout) {
         return v2(timeout).status(StatusRequest.getDefaultInstance());
     }
@@ -116,7 +121,9 @@ public final class KmsClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
     }
 
     /** Unix sockets need Netty's epoll transport; say so plainly when the platform lacks it. */

@@ -11,10 +11,8 @@ import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionResponse;
 import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
-import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
 import io.grpc.stub.StreamObserver;
-import java.util.Arrays;
 
 /**
  * KMS v1beta1 ({@code v1beta1.KeyManagementService}) over the envelope use cases. The apiserver calls Encrypt on
@@ -51,21 +49,9 @@ public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyMan
     public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
         calls.offload("v1beta1/Encrypt", null, observer, context -> {
             requireVersion(request.getVersion());
-            byte[] plain = request.getPlain().toByteArray();
-            Plaintext plaintext;
-            try {
-                plaintext = new Plaintext(plain);
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-            }
-            try {
-                EncryptResult result = envelopes.encrypt(plaintext, context);
-                return EncryptResponse.newBuilder()
-                        .setCipher(ByteString.copyFrom(result.ciphertext().bytes()))
-                        .build();
-            } finally {
-                plaintext.wipe();
-            }
+            return Payloads.withPlaintext(request.getPlain(), plaintext -> EncryptResponse.newBuilder()
+                    .setCipher(ByteString.copyFrom(envelopes.encrypt(plaintext, context).ciphertext().bytes()))
+                    .build());
         });
     }
 
@@ -73,16 +59,9 @@ public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyMan
     public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
         calls.offload("v1beta1/Decrypt", null, observer, context -> {
             requireVersion(request.getVersion());
-            Ciphertext ciphertext = new Ciphertext(request.getCipher().toByteArray());
-            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.of(ciphertext),
-                    context);
-            byte[] plain = plaintext.bytes();
-            try {
-                return DecryptResponse.newBuilder().setPlain(ByteString.copyFrom(plain)).build();
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-                plaintext.wipe();
-            }
+            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.of(
+                    new Ciphertext(request.getCipher().toByteArray())), context);
+            return DecryptResponse.newBuilder().setPlain(Payloads.toWire(plaintext)).build();
         });
     }
 

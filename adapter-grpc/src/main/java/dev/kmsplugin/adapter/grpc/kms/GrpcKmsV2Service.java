@@ -16,7 +16,6 @@ import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
 import dev.kmsplugin.ports.inbound.StatusReport;
 import io.grpc.stub.StreamObserver;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -55,44 +54,27 @@ public final class GrpcKmsV2Service extends KeyManagementServiceGrpc.KeyManageme
 
     @Override
     public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
-        calls.offload("v2/Encrypt", request.getUid(), observer, context -> {
-            byte[] plain = request.getPlaintext().toByteArray();
-            Plaintext plaintext;
-            try {
-                plaintext = new Plaintext(plain);
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-            }
-            try {
-                EncryptResult result = envelopes.encrypt(plaintext, context);
-                EncryptResponse.Builder response = EncryptResponse.newBuilder()
-                        .setCiphertext(ByteString.copyFrom(result.ciphertext().bytes()))
-                        .setKeyId(result.keyId().value());
-                result.annotations().asMap().forEach((key, value) -> response.putAnnotations(key,
-                        ByteString.copyFrom(value)));
-                return response.build();
-            } finally {
-                plaintext.wipe();
-            }
-        });
+        calls.offload("v2/Encrypt", request.getUid(), observer, context -> Payloads.withPlaintext(
+                request.getPlaintext(), plaintext -> {
+                    EncryptResult result = envelopes.encrypt(plaintext, context);
+                    EncryptResponse.Builder response = EncryptResponse.newBuilder()
+                            .setCiphertext(ByteString.copyFrom(result.ciphertext().bytes()))
+                            .setKeyId(result.keyId().value());
+                    result.annotations().asMap().forEach((key, value) -> response.putAnnotations(key,
+                            ByteString.copyFrom(value)));
+                    return response.build();
+                }));
     }
 
     @Override
     public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
         calls.offload("v2/Decrypt", request.getUid(), observer, context -> {
-            Ciphertext ciphertext = new Ciphertext(request.getCiphertext().toByteArray());
-            KeyId keyId = new KeyId(request.getKeyId());
             Map<String, byte[]> annotations = new LinkedHashMap<>();
             request.getAnnotationsMap().forEach((key, value) -> annotations.put(key, value.toByteArray()));
-            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.v2(ciphertext,
-                    Optional.of(keyId), Annotations.of(annotations)), context);
-            byte[] plain = plaintext.bytes();
-            try {
-                return DecryptResponse.newBuilder().setPlaintext(ByteString.copyFrom(plain)).build();
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-                plaintext.wipe();
-            }
+            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.v2(
+                    new Ciphertext(request.getCiphertext().toByteArray()), Optional.of(new KeyId(request.getKeyId())),
+                    Annotations.of(annotations)), context);
+            return DecryptResponse.newBuilder().setPlaintext(Payloads.toWire(plaintext)).build();
         });
     }
 }

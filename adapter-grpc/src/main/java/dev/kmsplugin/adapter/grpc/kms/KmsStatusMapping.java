@@ -4,9 +4,10 @@ import dev.kmsplugin.domain.failure.KmsException;
 import io.grpc.Status;
 
 /**
- * The one place where domain failures become gRPC status codes (docs/grpc.md has the table and the reasons).
- * Descriptions are the domain's messages, which name no secret and no plaintext; they are cut to one line.
- * Nothing maps to UNKNOWN: failures the domain does not know become INTERNAL with a pointer to the log.
+ * The one place where failures become gRPC status codes (docs/grpc.md has the table and the reasons): domain
+ * failures, the adapter's own refusals ({@link CallRefusal}), and anything unexpected. Descriptions are the
+ * messages, which name no secret and no plaintext; they are cut to one line. Nothing maps to UNKNOWN: failures
+ * nobody anticipated become INTERNAL with a pointer to the log.
  */
 public final class KmsStatusMapping {
 
@@ -14,6 +15,25 @@ public final class KmsStatusMapping {
     static final int MAX_DESCRIPTION = 512;
 
     private KmsStatusMapping() {
+    }
+
+    /** Any failure of a call; {@code uid} names the log lines that hold the details of an unexpected one. */
+    public static Status toStatus(Throwable failure, String uid) {
+        if (failure instanceof KmsException known) {
+            return toStatus(known);
+        }
+        if (failure instanceof CallRefusal refusal) {
+            Status status;
+            if (refusal instanceof CallRefusal.Overloaded) {
+                status = Status.RESOURCE_EXHAUSTED; // our own admission control: the code of a throttling backend
+            } else if (refusal instanceof CallRefusal.Draining) {
+                status = Status.UNAVAILABLE; // connected callers go to the successor, as after any restart
+            } else {
+                status = Status.INVALID_ARGUMENT; // Malformed: the bytes can never be decoded as sent
+            }
+            return status.withDescription(oneLine(refusal.getMessage()));
+        }
+        return internal(uid);
     }
 
     public static Status toStatus(KmsException failure) {
@@ -28,7 +48,7 @@ public final class KmsStatusMapping {
             // The plugin's own configuration must be fixed before any request can succeed.
             case MISCONFIGURED -> Status.FAILED_PRECONDITION;
             case BACKEND_UNAVAILABLE -> Status.UNAVAILABLE;
-            // Quota-style refusal, whether from the backend or from the plugin's own admission control.
+            // Quota-style refusal from the backend.
             case THROTTLED -> Status.RESOURCE_EXHAUSTED;
             case ACCESS_DENIED -> Status.PERMISSION_DENIED;
             case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
@@ -36,10 +56,10 @@ public final class KmsStatusMapping {
         return status.withDescription(oneLine(describe(failure)));
     }
 
-    /** For a failure the domain did not anticipate: the details stay in the plugin's log, under the call's uid. */
+    /** For a failure nobody anticipated: the details stay in the plugin's log, under the call's uid. */
     public static Status internal(String uid) {
         return Status.INTERNAL.withDescription("internal error in the KMS plugin; its log has the details under uid "
-                + uid);
+                + oneLine(uid));
     }
 
     private static String describe(KmsException failure) {

@@ -35,8 +35,4 @@ public record RuntimeInfo(String name, String version) {
         String version = properties.getProperty("runtimeVersion", "0.0.0-unknown");
         return new RuntimeInfo(NAME, SEMVER.matcher(version).matches() ? version : "0.0.0-unknown");
     }
-
-    public static boolean isSemver(String version) {
-        return SEMVER.matcher(version).matches();
-    }
 }

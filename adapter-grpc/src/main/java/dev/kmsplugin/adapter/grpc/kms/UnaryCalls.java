@@ -1,40 +1,38 @@
 package dev.kmsplugin.adapter.grpc.kms;
 
 import dev.kmsplugin.domain.call.CallContext;
-import dev.kmsplugin.domain.failure.KmsException;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * How every KMS call is answered: admitted to the bounded pool or refused at once, abandoned when the caller has
- * gone or its deadline has passed, failures mapped in {@link KmsStatusMapping}, and one log line per call that
- * carries the uid and method (never a payload).
+ * The one call runner: every KMS call is admitted to the bounded pool or refused at once, abandoned when the caller
+ * has gone or its deadline has passed, answered with its result or with the status {@link KmsStatusMapping} gives
+ * its failure, and logged as one {@link CallOutcome} (uid and method, never a payload).
  */
 public final class UnaryCalls {
 
+    // The documented logger name of call lines (docs/operations-endpoints.md).
     private static final Logger LOG = System.getLogger(UnaryCalls.class.getName());
-    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-
-    private final CallAdmission admission;
-    private final Duration defaultDeadline;
-    private final AtomicLong refusals = new AtomicLong();
-    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
-    private volatile boolean draining;
-    private static final java.util.SplittableRandom SEED = new java.util.SplittableRandom();
-    private static final ThreadLocal<java.util.SplittableRandom> RANDOM = ThreadLocal.withInitial(() -> {
+    private static final SplittableRandom SEED = new SplittableRandom();
+    private static final ThreadLocal<SplittableRandom> RANDOM = ThreadLocal.withInitial(() -> {
         synchronized (SEED) {
             return SEED.split();
         }
     });
+
+    private final CallAdmission admission;
+    private final Duration defaultDeadline;
+    private final RateLimitedLog refusals = new RateLimitedLog(LOG, TimeUnit.SECONDS.toNanos(10));
+    private volatile boolean draining;
 
     /**
      * @param defaultDeadline how long a call without a deadline may take (the apiserver always sets one)
@@ -45,28 +43,27 @@ public final class UnaryCalls {
     }
 
     /** Runs {@code work} on the bounded pool and answers {@code observer} with its result or mapped failure. */
-    <T> void offload(String method, String uid, StreamObserver<T> observer,
-            Function<CallContext, T> work) {
-        ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) observer;
-        // With a handler set, a response to a call that was cancelled meanwhile is dropped instead of throwing.
-        call.setOnCancelHandler(() -> { });
+    <T> void offload(String method, String uid, StreamObserver<T> observer, Function<CallContext, T> work) {
+        ServerCallStreamObserver<T> call = prepare(observer);
         Context grpcContext = Context.current();
         // v1beta1 carries no uid; give the call one so its log lines (and an INTERNAL error) can be matched up.
         String callUid = uid == null || uid.isEmpty() ? "gen-" + Long.toHexString(RANDOM.get().nextLong()) : uid;
         CallContext context = new CallContext(callUid, deadlineNanos(grpcContext.getDeadline()));
         long start = System.nanoTime();
         if (draining) {
-            finish(method, context, call, Status.UNAVAILABLE.withDescription("the KMS plugin is shutting down;"
-                    + " retry against its successor"), start);
-            return;
+            fail(method, context, call, new CallRefusal.Draining(), start);
+        } else if (!admission.tryRun(grpcContext.wrap(() -> run(method, context, call, work, start)))) {
+            refusals.note(count -> "refused " + count + " call(s) with RESOURCE_EXHAUSTED: " + admission.limit()
+                    + " calls were already in flight (raise --max-concurrent-calls if the backend can take more)");
+            fail(method, context, call, new CallRefusal.Overloaded(admission.limit()), start);
         }
-        boolean admitted = admission.tryRun(grpcContext.wrap(() -> run(method, context, call, work, start)));
-        if (!admitted) {
-            noteRefusal();
-            Status refused = Status.RESOURCE_EXHAUSTED.withDescription("the KMS plugin is already working on "
-                    + admission.limit() + " calls (its --max-concurrent-calls); retry shortly");
-            finish(method, context, call, refused, start);
-        }
+    }
+
+    /** Answers a cheap call (Status, Version) inline; these must answer even while the pool is full. */
+    <T> void inline(String method, StreamObserver<T> observer, Function<CallContext, T> work) {
+        ServerCallStreamObserver<T> call = prepare(observer);
+        CallContext context = new CallContext(null, deadlineNanos(Context.current().getDeadline()));
+        run(method, context, call, work, System.nanoTime());
     }
 
     /**
@@ -88,12 +85,11 @@ public final class UnaryCalls {
         return admission.inFlight() == 0;
     }
 
-    /** Answers a cheap call (Status, Version) inline; these must answer even while the pool is full. */
-    <T> void inline(String method, StreamObserver<T> observer, Function<CallContext, T> work) {
+    private static <T> ServerCallStreamObserver<T> prepare(StreamObserver<T> observer) {
         ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) observer;
+        // With a handler set, a response to a call that was cancelled meanwhile is dropped instead of throwing.
         call.setOnCancelHandler(() -> { });
-        CallContext context = new CallContext(null, deadlineNanos(Context.current().getDeadline()));
-        run(method, context, call, work, System.nanoTime());
+        return call;
     }
 
     private <T> void run(String method, CallContext context, ServerCallStreamObserver<T> call,
@@ -107,13 +103,9 @@ public final class UnaryCalls {
         T response;
         try {
             response = work.apply(context);
-        } catch (KmsException failure) {
-            finish(method, context, call, KmsStatusMapping.toStatus(failure), start);
-            return;
-        } catch (RuntimeException | Error unexpected) {
-            LOG.log(Level.ERROR, "uid=" + context.uid() + " method=" + method + ": unexpected failure", unexpected);
-            finish(method, context, call, KmsStatusMapping.internal(context.uid()), start);
-            if (unexpected instanceof Error error && !(error instanceof AssertionError)) {
+        } catch (RuntimeException | Error failure) {
+            fail(method, context, call, failure, start);
+            if (failure instanceof Error error && !(error instanceof AssertionError)) {
                 throw error;
             }
             return;
@@ -127,8 +119,13 @@ public final class UnaryCalls {
         log(Level.DEBUG, method, context, "OK", "", start);
     }
 
-    private <T> void finish(String method, CallContext context, ServerCallStreamObserver<T> call, Status status,
-            long start) {
+    private static <T> void fail(String method, CallContext context, ServerCallStreamObserver<T> call,
+            Throwable failure, long start) {
+        Status status = KmsStatusMapping.toStatus(failure, context.uid());
+        if (status.getCode() == Status.Code.INTERNAL) {
+            LOG.log(Level.ERROR, "uid=" + CallOutcome.render("uid", String.valueOf(context.uid())) + " method="
+                    + method + ": unexpected failure", failure);
+        }
         if (!call.isCancelled()) {
             call.onError(status.asRuntimeException());
         }
@@ -138,7 +135,7 @@ public final class UnaryCalls {
     private static Level levelOf(Status.Code code) {
         return switch (code) {
             case INVALID_ARGUMENT, FAILED_PRECONDITION, DEADLINE_EXCEEDED, CANCELLED -> Level.INFO;
-            case RESOURCE_EXHAUSTED -> Level.DEBUG; // counted and summarised by noteRefusal
+            case RESOURCE_EXHAUSTED -> Level.DEBUG; // counted and summarised by the rate-limited refusal line
             default -> Level.WARNING;
         };
     }
@@ -146,20 +143,7 @@ public final class UnaryCalls {
     private static void log(Level level, String method, CallContext context, String code, String detail, long start) {
         if (LOG.isLoggable(level)) {
             long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
-            LOG.log(level, "uid=" + context.uid() + " method=" + method + " code=" + code + " micros=" + micros
-                    + (detail == null || detail.isEmpty() ? "" : " detail=\"" + detail + "\""));
-        }
-    }
-
-    // A flood of refusals must not become a flood of log lines: one summary every ten seconds at most.
-    private void noteRefusal() {
-        long count = refusals.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastRefusalLog.get();
-        if (now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLog.compareAndSet(last, now)) {
-            refusals.addAndGet(-count);
-            LOG.log(Level.WARNING, "refused " + count + " call(s) with RESOURCE_EXHAUSTED: " + admission.limit()
-                    + " calls were already in flight (raise --max-concurrent-calls if the backend can take more)");
+            LOG.log(level, CallOutcome.MESSAGE, new CallOutcome(context.uid(), method, code, micros, detail).fields());
         }
     }
 

@@ -46,6 +46,7 @@ public final class SocketFile {
     private final Set<PosixFilePermission> mode;
     private final Path bindDirectory;
     private Object publishedKey;
+    private Object bindDirectoryKey;
 
     private SocketFile(Path path, Set<PosixFilePermission> mode, Path bindDirectory) {
         this.path = path;
@@ -64,6 +65,7 @@ public final class SocketFile {
                 LOG.log(Level.INFO, "created socket directory {0} with mode {1}", parent,
                         PosixFilePermissions.toString(directoryMode(socketMode)));
             }
+            DirectoryTrust.requireTrusted(parent);
             if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                 removeIfStale(path);
             }
@@ -72,6 +74,7 @@ public final class SocketFile {
                     PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
                             PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
             SocketFile file = new SocketFile(path, socketMode, bindDirectory);
+            file.bindDirectoryKey = DirectoryTrust.key(bindDirectory);
             if (file.bindPath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
                     > ListenAddress.MAX_PATH_BYTES) {
                 file.discardBindDirectory();
@@ -98,6 +101,12 @@ public final class SocketFile {
     public void publish() {
         Path bound = bindPath();
         try {
+            // Java cannot chmod or link relative to an open directory descriptor; instead the private directory
+            // must still be the one created at claim (same inode, ours, 0700) before its socket is touched.
+            if (!DirectoryTrust.key(bindDirectory).equals(bindDirectoryKey)) {
+                throw new KmsException.Misconfigured("the private bind directory " + bindDirectory + " was replaced"
+                        + " while this plugin was starting; check who else can write to " + path.getParent());
+            }
             Files.setPosixFilePermissions(bound, mode);
             Files.createLink(path, bound);
             publishedKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,

@@ -21,10 +21,11 @@ import java.util.Set;
  * @param maxMessageBytes    largest request accepted
  * @param defaultDeadline    how long a call that carries no deadline may take
  * @param eventLoopThreads   Netty event loop threads (they only parse and dispatch; the work runs elsewhere)
+ * @param peers              who may connect and how many connections are kept
  */
 public record GrpcTransportSettings(ListenAddress listenAddress, String statusVersion,
         Set<PosixFilePermission> socketMode, int maxConcurrentCalls, int maxMessageBytes, Duration defaultDeadline,
-        int eventLoopThreads) {
+        int eventLoopThreads, PeerPolicy peers) {
 
     public static final List<String> STATUS_VERSIONS = List.of("v2", "v2beta1");
     /** The largest request kube-apiserver sends: a v2 Decrypt with 1 KiB ciphertext and 32 KiB of annotations. */
@@ -62,17 +63,23 @@ public record GrpcTransportSettings(ListenAddress listenAddress, String statusVe
         if (loops != null && (loops < 1 || loops > 64)) {
             problems.add("kms.grpc.event-loop-threads is " + loops + "; choose 1 to 64");
         }
+        PeerPolicy peers = attempt(problems, () -> PeerPolicy.from(settings));
+        if (address != null && address.isAbstract() && peers != null && !peers.allowAbstractSocket()) {
+            problems.add("kms.grpc.listen-addr " + address + " is an abstract socket, which every process in the"
+                    + " network namespace can reach (no file, no permissions); use a socket path, or opt in with"
+                    + " --allow-abstract-socket (ideally with --allowed-peer-uids)");
+        }
         if (!problems.isEmpty()) {
             throw new KmsException.Misconfigured("gRPC transport settings are invalid: " + String.join("; ", problems));
         }
-        return new GrpcTransportSettings(address, version, mode, concurrent, messageBytes, deadline, loops);
+        return new GrpcTransportSettings(address, version, mode, concurrent, messageBytes, deadline, loops, peers);
     }
 
-    private interface Read<T> {
+    interface Read<T> {
         T get();
     }
 
-    private static <T> T attempt(List<String> problems, Read<T> read) {
+    static <T> T attempt(List<String> problems, Read<T> read) {
         try {
             return read.get();
         } catch (KmsException e) {

@@ -1,0 +1,51 @@
+package dev.kmsplugin.adapter.grpc.socket;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Whether a socket's parent directory can be trusted: another user who can write to it could swap the private bind
+ * directory before the socket is published. A parent must be owned by this process's user or root, and must not be
+ * group- or world-writable unless it has the sticky bit (as /tmp has, where only owners may rename entries).
+ */
+final class DirectoryTrust {
+
+    private static final int STICKY = 01000;
+    private static final int GROUP_OR_OTHERS_WRITE = 0022;
+
+    private DirectoryTrust() {
+    }
+
+    static void requireTrusted(Path directory) throws IOException {
+        int owner = (Integer) Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) Files.getAttribute(directory, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        int self = currentUid();
+        if (owner != self && owner != 0) {
+            throw new KmsException.Misconfigured("the socket directory " + directory + " is owned by uid " + owner
+                    + ", not by this plugin's uid " + self + " or root; another user could replace the socket."
+                    + " Use a directory owned by the plugin's user or root");
+        }
+        if ((mode & GROUP_OR_OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
+            throw new KmsException.Misconfigured("the socket directory " + directory + " is writable by group or"
+                    + " others (mode " + String.format("%04o", mode & 07777) + ") without the sticky bit; another"
+                    + " user could replace the socket. Run chmod go-w " + directory + " (or chmod +t)");
+        }
+    }
+
+    /** The identity of a directory that must not change: inode and device, owner and permissions. */
+    static Object key(Path directory) throws IOException {
+        return List.of(String.valueOf(Files.readAttributes(directory,
+                java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey()),
+                Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                Files.getAttribute(directory, "unix:mode", LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** This process's effective uid: the owner of /proc/self. */
+    static int currentUid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+}

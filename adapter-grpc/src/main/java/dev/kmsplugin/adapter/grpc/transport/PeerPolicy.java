@@ -1,0 +1,76 @@
+package dev.kmsplugin.adapter.grpc.transport;
+
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.Settings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Who may connect to the socket, and how many connections the plugin keeps ({@code kms.grpc} in reference.conf).
+ *
+ * @param maxConnections      connections kept open at once; more are closed as soon as they are accepted
+ * @param maxConnectionIdle   a connection without a call for this long is closed (the apiserver reconnects)
+ * @param allowAbstractSocket whether {@code unix:///@name} may be served (every local process can reach it)
+ * @param allowedPeerUids     uids (SO_PEERCRED) that may connect; empty admits anyone the socket mode admits
+ */
+public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean allowAbstractSocket,
+        Set<Integer> allowedPeerUids) {
+
+    static final int MAX_CONNECTIONS_CEILING = 65536;
+
+    public PeerPolicy {
+        allowedPeerUids = Set.copyOf(allowedPeerUids);
+    }
+
+    /** Anyone the socket admits, the default connection limits, no abstract socket. */
+    public static PeerPolicy defaults() {
+        return new PeerPolicy(128, Duration.ofMinutes(5), false, Set.of());
+    }
+
+    static PeerPolicy from(Settings settings) {
+        List<String> problems = new ArrayList<>();
+        Integer max = GrpcTransportSettings.attempt(problems, () -> settings.integer("max-connections"));
+        if (max != null && (max < 1 || max > MAX_CONNECTIONS_CEILING)) {
+            problems.add("kms.grpc.max-connections is " + max + "; choose 1 to " + MAX_CONNECTIONS_CEILING
+                    + " (set it with --max-connections)");
+        }
+        Duration idle = GrpcTransportSettings.attempt(problems, () -> settings.duration("max-connection-idle"));
+        if (idle != null && idle.compareTo(Duration.ofSeconds(1)) < 0) {
+            problems.add("kms.grpc.max-connection-idle is " + idle + "; choose at least 1s");
+        }
+        Boolean allowAbstract = GrpcTransportSettings.attempt(problems,
+                () -> settings.bool("allow-abstract-socket"));
+        Set<Integer> uids = GrpcTransportSettings.attempt(problems,
+                () -> parseUids(settings.strings("allowed-peer-uids")));
+        if (!problems.isEmpty()) {
+            throw new KmsException.Misconfigured(String.join("; ", problems));
+        }
+        return new PeerPolicy(max, idle, allowAbstract, uids);
+    }
+
+    static Set<Integer> parseUids(List<String> values) {
+        Set<Integer> uids = new TreeSet<>();
+        for (String value : values) {
+            for (String part : value.split(",")) {
+                String uid = part.trim();
+                if (uid.isEmpty()) {
+                    continue;
+                }
+                if (!uid.matches("[0-9]{1,10}") || Long.parseLong(uid) > Integer.MAX_VALUE) {
+                    throw new KmsException.Misconfigured("kms.grpc.allowed-peer-uids has '" + uid
+                            + "'; list numeric uids, as --allowed-peer-uids=0,1000");
+                }
+                uids.add(Integer.parseInt(uid));
+            }
+        }
+        return uids;
+    }
+
+    /** Whether a peer with {@code uid} may connect. */
+    public boolean admits(int uid) {
+        return allowedPeerUids.isEmpty() || allowedPeerUids.contains(uid);
+    }
+}
