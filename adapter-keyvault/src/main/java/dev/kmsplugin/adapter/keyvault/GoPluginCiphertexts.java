@@ -1,7 +1,6 @@
 package dev.kmsplugin.adapter.keyvault;
 
 import com.azure.security.keyvault.keys.cryptography.models.EncryptionAlgorithm;
-import dev.kmsplugin.adapter.keyvault.Resilience.Operation;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Annotations;
 import dev.kmsplugin.domain.envelope.Ciphertext;
@@ -34,12 +33,12 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
 
     private final KeyVaultSettings settings;
     private final KeyVaultKekBackend backend;
-    private final Resilience resilience;
+    private final KeyVaultCrypto crypto;
 
     GoPluginCiphertexts(KeyVaultKekBackend backend) {
         this.settings = backend.settings();
         this.backend = backend;
-        this.resilience = backend.resilience();
+        this.crypto = backend.crypto();
     }
 
     @Override
@@ -61,8 +60,7 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
         for (String version : candidates()) {
             KeyRef key = new KeyRef(settings.keyName(), version);
             try {
-                byte[] clear = resilience.run(new Operation("decrypt", "decrypt", "key " + key), call, timeout ->
-                        backend.client(key).decrypt(algorithm, encrypted).timeout(timeout).block().getPlainText());
+                byte[] clear = crypto.decrypt(key, algorithm, encrypted, call);
                 try {
                     return new Plaintext(clear);
                 } finally {
