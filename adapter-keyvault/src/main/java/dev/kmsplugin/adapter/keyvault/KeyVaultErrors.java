@@ -26,18 +26,19 @@ final class KeyVaultErrors {
     }
 
     static Failure classify(Throwable error, Operation op, String target, Duration timeout, Clock clock) {
+        if (error instanceof KmsException kms) {
+            return hard(kms);
+        }
         if (error instanceof CredentialUnavailableException) {
             return hard(new KmsException.Misconfigured("no token for Key Vault: the credential is not available here ("
                     + oneLine(error.getMessage()) + ")", error));
         }
-        if (error instanceof ClientAuthenticationException auth && auth.getResponse() == null) {
-            return hard(new KmsException.AccessDenied("Entra ID refused a token for Key Vault: "
-                    + oneLine(error.getMessage()), error));
-        }
-        Throwable entra = entraRejection(error);
-        if (entra != null) {
-            return hard(new KmsException.AccessDenied("Entra ID refused a token for Key Vault: "
-                    + oneLine(entra.getMessage()), error));
+        // Normally explained by EntraIdRejection with the credential's details; this is the fallback.
+        if (error instanceof ClientAuthenticationException auth && auth.getResponse() == null
+                || entraRejection(error) != null) {
+            Throwable entra = entraRejection(error);
+            return hard(new KmsException.Misconfigured("authentication failed: Entra ID refused a token for Key "
+                    + "Vault: " + oneLine((entra == null ? error : entra).getMessage()), error));
         }
         if (error instanceof HttpResponseException http && http.getResponse() != null) {
             HttpResponse response = http.getResponse();
@@ -73,9 +74,6 @@ final class KeyVaultErrors {
                 && String.valueOf(error.getMessage()).startsWith("Timeout")) {
             return new Failure(new KmsException.BackendUnavailable("Key Vault did not answer " + op.wireName() + " on "
                     + target + " within " + timeout.toMillis() + " ms"), true, "timeout", Optional.empty());
-        }
-        if (error instanceof KmsException kms) {
-            return hard(kms);
         }
         return new Failure(new KmsException.BackendUnavailable("Key Vault is unreachable for " + op.wireName() + " on "
                 + target + ": " + oneLine(String.valueOf(error)), error), true, "unreachable", Optional.empty());
