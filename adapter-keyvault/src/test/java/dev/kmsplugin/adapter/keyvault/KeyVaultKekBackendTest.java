@@ -211,6 +211,42 @@ class KeyVaultKekBackendTest {
     }
 
     @Test
+    void a_header_version_that_is_not_32_hex_digits_is_refused_without_a_key_vault_call() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            int before = vault.requests.size();
+            for (String version : new String[] {"..", "../unwrapkey", "0123", "0123456789ABCDEFG123456789abcdef"}) {
+                KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () -> backend.unwrap(
+                        new dev.kmsplugin.domain.envelope.SealedDataKey(dev.kmsplugin.domain.key.Algorithm.RSA_OAEP_256,
+                                new KeyRef("kek", version), new byte[256]), v2()));
+                assertTrue(e.getMessage().contains("32 hex digits"), e.getMessage());
+            }
+            assertEquals(before, vault.requests.size(), vault.paths().toString());
+        }
+    }
+
+    @Test
+    void many_unknown_versions_leave_a_bounded_number_of_sdk_clients() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            java.util.Random random = new java.util.Random(7);
+            for (int i = 0; i < 3 * KeyVaultCrypto.MAX_CLIENTS; i++) {
+                byte[] id = new byte[16];
+                random.nextBytes(id);
+                KeyRef unknown = new KeyRef("kek", java.util.HexFormat.of().formatHex(id));
+                assertThrows(KmsException.class, () -> backend.unwrap(new dev.kmsplugin.domain.envelope.SealedDataKey(
+                        dev.kmsplugin.domain.key.Algorithm.RSA_OAEP_256, unknown, new byte[256]), v2()));
+            }
+            assertTrue(backend.crypto().clientCount() <= KeyVaultCrypto.MAX_CLIENTS, "clients kept: "
+                    + backend.crypto().clientCount());
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EncryptResult result = service.encrypt(new Plaintext(dek()), v2());
+            service.decrypt(DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()),
+                    result.annotations()), v2()).wipe();
+        }
+    }
+
+    @Test
     void an_altered_ciphertext_is_an_integrity_failure() {
         vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
