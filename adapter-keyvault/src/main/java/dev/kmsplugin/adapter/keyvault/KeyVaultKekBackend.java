@@ -49,8 +49,9 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
                 settings.keyName(), settings.keyVersion().map(v -> "version " + v).orElse("versionless"),
                 connection.choice.description());
         if (settings.proxyMode()) {
-            LOG.log(Level.INFO, "proxy mode: Key Vault and Entra ID traffic goes through http://{0}:{1}",
-                    settings.proxyAddress(), String.valueOf(settings.proxyPort()));
+            LOG.log(Level.WARNING, "proxy mode: Key Vault and Entra ID traffic, tokens and data keys included, goes "
+                    + "in clear text to http://{0}:{1}; keep that proxy on this node", settings.proxyAddress(),
+                    String.valueOf(settings.proxyPort()));
         }
         current.start();
     }

@@ -32,7 +32,8 @@ record KeyVaultSettings(
         Duration retryBaseDelay,
         Duration retryMaxDelay,
         Duration startupTimeout,
-        GoPluginReading goPluginCiphertexts) {
+        GoPluginReading goPluginCiphertexts,
+        boolean proxyAllowRemote) {
 
     // The Go plugin's rule for --keyvault-name; Key Vault itself allows the same set.
     private static final Pattern VAULT_NAME = Pattern.compile("^[-A-Za-z0-9]+$");
@@ -104,6 +105,12 @@ record KeyVaultSettings(
         if (proxyMode && proxyAddress.isEmpty()) {
             problems.add("--proxy-mode needs --proxy-address");
         }
+        boolean allowRemote = settings.has("proxy-allow-remote") && settings.bool("proxy-allow-remote");
+        if (proxyMode && !proxyAddress.isEmpty() && !loopback(proxyAddress) && !allowRemote) {
+            problems.add("--proxy-address " + proxyAddress + " is not a loopback address: proxy mode sends tokens and "
+                    + "key material in clear text, so it is meant for a node-local proxy; set --proxy-allow-remote "
+                    + "(kms.keyvault.proxy-allow-remote) to allow another address");
+        }
         if (proxyPort < 1 || proxyPort > 65535) {
             problems.add("--proxy-port " + proxyPort + " is not a TCP port");
         }
@@ -138,7 +145,7 @@ record KeyVaultSettings(
                 positive(settings, "refresh-interval", problems), positive(settings, "probe-interval", problems),
                 nonNegative(settings, "health-grace", problems), callTimeout, maxAttempts,
                 positive(settings, "retry-base-delay", problems), positive(settings, "retry-max-delay", problems),
-                positive(settings, "startup-timeout", problems), goPlugin);
+                positive(settings, "startup-timeout", problems), goPlugin, allowRemote);
         if (!problems.isEmpty()) {
             throw new KmsException.Misconfigured("Key Vault backend: " + String.join("; ", problems));
         }
@@ -149,7 +156,8 @@ record KeyVaultSettings(
     KeyVaultSettings withCallTimeout(Duration timeout) {
         return new KeyVaultSettings(vaultName, keyName, keyVersion, managedHsm, configFile, proxyMode, proxyAddress,
                 proxyPort, auth, legacyKeyVersions, endpoint, authorityHost, refreshInterval, probeInterval,
-                healthGrace, timeout, maxAttempts, retryBaseDelay, retryMaxDelay, startupTimeout, goPluginCiphertexts);
+                healthGrace, timeout, maxAttempts, retryBaseDelay, retryMaxDelay, startupTimeout, goPluginCiphertexts,
+                proxyAllowRemote);
     }
 
     /** Go-plugin ciphertexts are read only where a deployment migrates from it, unless the setting says otherwise. */
@@ -163,6 +171,23 @@ record KeyVaultSettings(
 
     boolean versionless() {
         return keyVersion.isEmpty();
+    }
+
+    // localhost or a loopback literal (127.0.0.0/8, ::1); host names are not resolved here.
+    static boolean loopback(String address) {
+        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
+                : address;
+        if (a.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!a.matches("[0-9.]+") && !a.contains(":")) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(a).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The Go plugin trims surrounding whitespace and double quotes (values pasted from JSON or shell). */
