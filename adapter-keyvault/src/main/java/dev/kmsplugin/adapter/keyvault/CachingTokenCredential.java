@@ -19,10 +19,12 @@ final class CachingTokenCredential implements TokenCredential {
     private static final Duration RENEW_BEFORE = Duration.ofMinutes(5);
 
     private final TokenCredential delegate;
+    private final Credentials.Choice choice;
     private final Map<String, AccessToken> tokens = new ConcurrentHashMap<>();
 
-    CachingTokenCredential(TokenCredential delegate) {
+    CachingTokenCredential(TokenCredential delegate, Credentials.Choice choice) {
         this.delegate = delegate;
+        this.choice = choice;
     }
 
     @Override
@@ -51,7 +53,7 @@ final class CachingTokenCredential implements TokenCredential {
                 if (cached != null && cached.getExpiresAt().isAfter(now.plusSeconds(30))) {
                     return cached;
                 }
-                throw e;
+                throw EntraIdRejection.explain(e, choice);
             }
         }
     }

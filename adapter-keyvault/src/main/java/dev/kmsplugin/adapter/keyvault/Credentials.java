@@ -21,8 +21,11 @@ import java.util.function.Function;
  */
 final class Credentials {
 
-    /** What was chosen and how to build it; {@link #description()} is safe to log. */
-    record Choice(AuthKind kind, String description, Function<HttpClient, TokenCredential> factory) {
+    /**
+     * What was chosen and how to build it; {@link #description()} is safe to log, {@link #fix()} says which setting
+     * to correct when Entra ID rejects the credential.
+     */
+    record Choice(AuthKind kind, String description, String fix, Function<HttpClient, TokenCredential> factory) {
         TokenCredential build(HttpClient http) {
             return factory.apply(http);
         }
@@ -74,9 +77,12 @@ final class Credentials {
         String clientId = config.userAssignedIdentityID();
         if (clientId.isEmpty()) {
             return new Choice(AuthKind.MANAGED_IDENTITY, "system-assigned managed identity",
+                    "the identity assigned to this VM or scale set (or set userAssignedIdentityID in the config file)",
                     http -> new ManagedIdentityCredentialBuilder().httpClient(http).build());
         }
         return new Choice(AuthKind.MANAGED_IDENTITY, "user-assigned managed identity (client id " + clientId + ")",
+                "userAssignedIdentityID in the config file: it must be the client id of an identity assigned to "
+                        + "this VM or scale set",
                 http -> new ManagedIdentityCredentialBuilder().clientId(clientId).httpClient(http).build());
     }
 
@@ -87,7 +93,8 @@ final class Credentials {
         String clientId = config.aadClientId();
         String secret = config.aadClientSecret();
         return new Choice(AuthKind.CLIENT_SECRET, "service principal " + clientId + " with a client secret (tenant "
-                + tenant + ")", http -> {
+                + tenant + ")", "aadClientSecret in the config file (a current secret of application " + clientId
+                + "; also check aadClientId and tenantId)", http -> {
                     ClientSecretCredentialBuilder builder = new ClientSecretCredentialBuilder().tenantId(tenant)
                             .clientId(clientId).clientSecret(secret).authorityHost(authority).httpClient(http);
                     return (known ? builder : builder.disableInstanceDiscovery()).build();
@@ -110,7 +117,8 @@ final class Credentials {
         SecretFiles.warnIfExposed(Path.of(path), "the client certificate (" + field + ")");
         boolean pem = path.toLowerCase(java.util.Locale.ROOT).endsWith(".pem");
         return new Choice(kind, "service principal " + clientId + " with the " + (pem ? "PEM" : "PKCS#12")
-                + " certificate " + path + " (tenant " + tenant + ")", http -> {
+                + " certificate " + path + " (tenant " + tenant + ")", field + ": the certificate must be one registered "
+                + "for application " + clientId + " and not expired", http -> {
                     ClientCertificateCredentialBuilder builder = new ClientCertificateCredentialBuilder()
                             .tenantId(tenant).clientId(clientId).authorityHost(authority).httpClient(http);
                     if (pem) {
@@ -130,7 +138,8 @@ final class Credentials {
         String host = env.getOrDefault("AZURE_AUTHORITY_HOST", authority);
         boolean knownHost = known && host.equals(authority);
         return new Choice(AuthKind.WORKLOAD_IDENTITY, "workload identity (client id " + clientId + ", tenant "
-                + tenant + ", token file " + file + ")", http -> {
+                + tenant + ", token file " + file + ")", "the federated identity credential of application " + clientId
+                + " (its issuer and subject must match the token in AZURE_FEDERATED_TOKEN_FILE)", http -> {
                     WorkloadIdentityCredentialBuilder builder = new WorkloadIdentityCredentialBuilder()
                             .tenantId(tenant).clientId(clientId).tokenFilePath(file).authorityHost(host)
                             .httpClient(http);
@@ -147,7 +156,8 @@ final class Credentials {
         if (has(env, "AZURE_CLIENT_SECRET")) {
             String secret = env.get("AZURE_CLIENT_SECRET");
             return new Choice(AuthKind.ENVIRONMENT, "environment credentials: service principal " + clientId
-                    + " with a client secret (tenant " + tenant + ")", http -> {
+                    + " with a client secret (tenant " + tenant + ")", "the environment variable AZURE_CLIENT_SECRET (a "
+                    + "current secret of application " + clientId + ")", http -> {
                         ClientSecretCredentialBuilder builder = new ClientSecretCredentialBuilder().tenantId(tenant)
                                 .clientId(clientId).clientSecret(secret).authorityHost(host).httpClient(http);
                         return (knownHost ? builder : builder.disableInstanceDiscovery()).build();
@@ -157,7 +167,8 @@ final class Credentials {
         Choice cert = certificate(AuthKind.ENVIRONMENT, tenant, clientId, path,
                 env.getOrDefault("AZURE_CLIENT_CERTIFICATE_PASSWORD", ""), host, knownHost,
                 "AZURE_CLIENT_CERTIFICATE_PATH");
-        return new Choice(AuthKind.ENVIRONMENT, "environment credentials: " + cert.description(), cert.factory());
+        return new Choice(AuthKind.ENVIRONMENT, "environment credentials: " + cert.description(), cert.fix(),
+                cert.factory());
     }
 
     private static boolean has(Map<String, String> env, String name) {

@@ -42,6 +42,8 @@ public final class KeyVaultBackendProvider implements BackendProvider {
                 Flag.bool("proxy-mode", NS + "proxy-mode", "send Key Vault and Entra ID traffic through a proxy"),
                 Flag.string("proxy-address", NS + "proxy-address", "proxy address for --proxy-mode"),
                 Flag.integer("proxy-port", NS + "proxy-port", "proxy port for --proxy-mode (default 7788)"),
+                Flag.bool("proxy-allow-remote", NS + "proxy-allow-remote",
+                        "allow a --proxy-address that is not loopback (proxy traffic is clear text)"),
                 Flag.string("key-type", NS + "create.key-type",
                         "keyvault create-key: RSA-HSM (default) or RSA (software-protected)"),
                 Flag.integer("key-size", NS + "create.key-size", "keyvault create-key: 2048, 3072 (default) or 4096"),

@@ -9,7 +9,6 @@ import com.azure.security.keyvault.keys.models.KeyRotationPolicy;
 import com.azure.security.keyvault.keys.models.KeyRotationPolicyAction;
 import com.azure.security.keyvault.keys.models.KeyType;
 import com.azure.security.keyvault.keys.models.KeyVaultKey;
-import dev.kmsplugin.adapter.keyvault.Resilience.Operation;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
@@ -145,7 +144,7 @@ final class KeyVaultCommand implements Command {
 
     private int createKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
-        Resilience resilience = new Resilience(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none());
+        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), Clock.systemUTC());
         KeyAsyncClient keys = connection.keys();
         String name = settings.keyName();
         Optional<KeyVaultKey> existing = find(resilience, keys, name);
@@ -163,7 +162,7 @@ final class KeyVaultCommand implements Command {
         out.println("key_id " + connection.address.keyId(new KeyRef(name, created.getProperties().getVersion())));
         if (!options.rotateEvery().isZero()) {
             KeyRotationPolicy policy = policy(options);
-            resilience.run(new Operation("setRotationPolicy", "setrotationpolicy", "key " + name), call(),
+            resilience.run(Operation.SET_ROTATION_POLICY, "key " + name, call(),
                     timeout -> keys.updateKeyRotationPolicy(name, policy).timeout(timeout).block());
             out.println("rotation policy: a new version every " + options.rotateEvery().toDays() + " days"
                     + (options.notifyBefore().isZero() ? ""
@@ -174,7 +173,7 @@ final class KeyVaultCommand implements Command {
 
     private int rotateKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
-        Resilience resilience = new Resilience(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none());
+        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), Clock.systemUTC());
         KeyAsyncClient keys = connection.keys();
         String name = settings.keyName();
         KeyVaultKey current = find(resilience, keys, name).orElseThrow(() -> new KmsException.UnknownKeyVersion(
@@ -213,23 +212,23 @@ final class KeyVaultCommand implements Command {
         }
     }
 
-    private static Optional<KeyVaultKey> find(Resilience resilience, KeyAsyncClient keys, String name) {
+    private static Optional<KeyVaultKey> find(RetryLoop resilience, KeyAsyncClient keys, String name) {
         try {
-            return Optional.of(resilience.run(new Operation("get", "get", "key " + name), call(),
+            return Optional.of(resilience.run(Operation.GET, "key " + name, call(),
                     timeout -> keys.getKey(name).timeout(timeout).block()));
         } catch (KmsException.UnknownKeyVersion e) {
             return Optional.empty();
         }
     }
 
-    private static KeyVaultKey create(Resilience resilience, KeyAsyncClient keys, String name, boolean hsm, int bits,
+    private static KeyVaultKey create(RetryLoop resilience, KeyAsyncClient keys, String name, boolean hsm, int bits,
                                       CreateOptions options) {
         CreateRsaKeyOptions create = new CreateRsaKeyOptions(name).setHardwareProtected(hsm).setKeySize(bits)
                 .setKeyOperations(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY);
         if (!options.expiresIn().isZero()) {
             create.setExpiresOn(OffsetDateTime.now().plus(options.expiresIn()));
         }
-        return resilience.run(new Operation("create", "create", "key " + name), call(),
+        return resilience.run(Operation.CREATE, "key " + name, call(),
                 timeout -> keys.createRsaKey(create).timeout(timeout).block());
     }
 

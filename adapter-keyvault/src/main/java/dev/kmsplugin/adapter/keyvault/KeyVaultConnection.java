@@ -27,7 +27,7 @@ final class KeyVaultConnection {
         this.address = address;
         this.choice = choice;
         this.http = http;
-        this.credential = new CachingTokenCredential(choice.build(http));
+        this.credential = new CachingTokenCredential(choice.build(http), choice);
     }
 
     static KeyVaultConnection open(KeyVaultSettings settings, Map<String, String> env, HttpClient http) {

@@ -31,12 +31,28 @@ record KeyVaultSettings(
         int maxAttempts,
         Duration retryBaseDelay,
         Duration retryMaxDelay,
-        Duration startupTimeout) {
+        Duration startupTimeout,
+        GoPluginReading goPluginCiphertexts,
+        boolean proxyAllowRemote) {
 
     // The Go plugin's rule for --keyvault-name; Key Vault itself allows the same set.
     private static final Pattern VAULT_NAME = Pattern.compile("^[-A-Za-z0-9]+$");
     private static final Pattern KEY_NAME = Pattern.compile("^[-A-Za-z0-9]{1,127}$");
     private static final Pattern KEY_VERSION = Pattern.compile("^[A-Za-z0-9]{1,64}$");
+
+    /** Whether Go-plugin ciphertexts are read: {@code AUTO} = only when migrating (pinned or legacy versions). */
+    enum GoPluginReading {
+        AUTO, ON, OFF;
+
+        static GoPluginReading parse(String text) {
+            for (GoPluginReading value : values()) {
+                if (value.name().equalsIgnoreCase(text.trim())) {
+                    return value;
+                }
+            }
+            return null;
+        }
+    }
 
     /** Credential kinds; {@code AUTO} applies the selection rules of docs/keyvault.md. */
     enum AuthKind {
@@ -89,6 +105,12 @@ record KeyVaultSettings(
         if (proxyMode && proxyAddress.isEmpty()) {
             problems.add("--proxy-mode needs --proxy-address");
         }
+        boolean allowRemote = settings.has("proxy-allow-remote") && settings.bool("proxy-allow-remote");
+        if (proxyMode && !proxyAddress.isEmpty() && !loopback(proxyAddress) && !allowRemote) {
+            problems.add("--proxy-address " + proxyAddress + " is not a loopback address: proxy mode sends tokens and "
+                    + "key material in clear text, so it is meant for a node-local proxy; set --proxy-allow-remote "
+                    + "(kms.keyvault.proxy-allow-remote) to allow another address");
+        }
         if (proxyPort < 1 || proxyPort > 65535) {
             problems.add("--proxy-port " + proxyPort + " is not a TCP port");
         }
@@ -112,13 +134,18 @@ record KeyVaultSettings(
         if (callTimeout.compareTo(Duration.ofSeconds(3)) >= 0) {
             problems.add("kms.keyvault.call-timeout must stay below the apiserver's 3 s");
         }
+        String goText = settings.optionalString("go-plugin-ciphertexts").orElse("auto");
+        GoPluginReading goPlugin = GoPluginReading.parse(goText);
+        if (goPlugin == null) {
+            problems.add("kms.keyvault.go-plugin-ciphertexts '" + goText + "' is not one of auto, on, off");
+        }
         KeyVaultSettings result = new KeyVaultSettings(vaultName, keyName, keyVersion, settings.bool("managed-hsm"),
                 Path.of(settings.string("config-file-path").trim()), proxyMode, proxyAddress, proxyPort, auth,
                 List.copyOf(legacy), endpoint, authority,
                 positive(settings, "refresh-interval", problems), positive(settings, "probe-interval", problems),
                 nonNegative(settings, "health-grace", problems), callTimeout, maxAttempts,
                 positive(settings, "retry-base-delay", problems), positive(settings, "retry-max-delay", problems),
-                positive(settings, "startup-timeout", problems));
+                positive(settings, "startup-timeout", problems), goPlugin, allowRemote);
         if (!problems.isEmpty()) {
             throw new KmsException.Misconfigured("Key Vault backend: " + String.join("; ", problems));
         }
@@ -129,11 +156,38 @@ record KeyVaultSettings(
     KeyVaultSettings withCallTimeout(Duration timeout) {
         return new KeyVaultSettings(vaultName, keyName, keyVersion, managedHsm, configFile, proxyMode, proxyAddress,
                 proxyPort, auth, legacyKeyVersions, endpoint, authorityHost, refreshInterval, probeInterval,
-                healthGrace, timeout, maxAttempts, retryBaseDelay, retryMaxDelay, startupTimeout);
+                healthGrace, timeout, maxAttempts, retryBaseDelay, retryMaxDelay, startupTimeout, goPluginCiphertexts,
+                proxyAllowRemote);
+    }
+
+    /** Go-plugin ciphertexts are read only where a deployment migrates from it, unless the setting says otherwise. */
+    boolean readsGoPluginCiphertexts() {
+        return switch (goPluginCiphertexts) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> keyVersion.isPresent() || !legacyKeyVersions.isEmpty();
+        };
     }
 
     boolean versionless() {
         return keyVersion.isEmpty();
+    }
+
+    // localhost or a loopback literal (127.0.0.0/8, ::1); host names are not resolved here.
+    static boolean loopback(String address) {
+        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
+                : address;
+        if (a.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!a.matches("[0-9.]+") && !a.contains(":")) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(a).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The Go plugin trims surrounding whitespace and double quotes (values pasted from JSON or shell). */

@@ -157,6 +157,31 @@ class KeyVaultCommandTest {
     }
 
     @Test
+    void check_with_a_rejected_client_secret_exits_2_naming_the_entra_id_error_and_the_field_to_fix() {
+        vault.createVersion("kek", 2048);
+        vault.clientSecret = "another-secret";
+        Result result = run("check");
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("AADSTS7000215") && result.err().contains("Invalid client secret")
+                && result.err().contains("aadClientSecret"), result.err());
+        assertTrue(!result.err().contains("RBAC role") && !result.err().contains("s3cr3t-value"), result.err());
+    }
+
+    @Test
+    void check_with_an_unknown_certificate_exits_2_naming_the_entra_id_error_and_the_field_to_fix() throws Exception {
+        vault.createVersion("kek", 2048);
+        vault.rejectAssertions = true;
+        fixture.config("{\"tenantId\":\"" + TestKeyVault.TENANT + "\",\"aadClientId\":\"app-2\","
+                + "\"aadClientCertPath\":\"" + TestTls.get().keyStore + "\",\"aadClientCertPassword\":\""
+                + TestTls.PASSWORD + "\"}");
+        Result result = run("check");
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("AADSTS700027") && result.err().contains("certificate")
+                && result.err().contains("aadClientCertPath"), result.err());
+        assertTrue(!result.err().contains("RBAC role"), result.err());
+    }
+
+    @Test
     void check_of_a_missing_key_exits_4() {
         assertEquals(4, run("check").exitCode());
     }

@@ -196,6 +196,78 @@ class KeyVaultKekBackendTest {
         }
     }
 
+    static Annotations goV2Annotations() {
+        return Annotations.of(Map.of("version.azure.akv.io", "1".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void go_plugin_ciphertexts_are_read_only_when_migrating_unless_the_setting_says_on() throws Exception {
+        TestKeyVault.Version only = vault.createVersion("kek", 2048);
+        byte[] dek = dek();
+        Ciphertext stored = goPluginText(vault.encrypt("kek", only.id, "RSA1_5", dek));
+        try (var backend = fixture.open()) {
+            KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () ->
+                    new GoPluginCiphertexts(backend).decrypt(stored, new Origin.KmsV1beta1(), v2()));
+            assertTrue(e.getMessage().contains("kms.keyvault.go-plugin-ciphertexts"), e.getMessage());
+            assertEquals(0, vault.count("decrypt"));
+        }
+        fixture.set("go-plugin-ciphertexts", "on");
+        try (var backend = fixture.open()) {
+            assertArrayEquals(dek, new GoPluginCiphertexts(backend).decrypt(stored, new Origin.KmsV1beta1(), v2())
+                    .bytes());
+        }
+    }
+
+    @Test
+    void base64url_text_that_is_not_a_modulus_long_never_reaches_key_vault() {
+        TestKeyVault.Version pinned = vault.createVersion("kek", 2048);
+        fixture.set("key-version", pinned.id);
+        try (var backend = fixture.open()) {
+            for (Origin origin : new Origin[] {new Origin.KmsV1beta1(), new Origin.KmsV2(Optional.of(
+                    backend.keyId(new KeyRef("kek", pinned.id))), goV2Annotations())}) {
+                KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () ->
+                        new GoPluginCiphertexts(backend).decrypt(new Ciphertext("not-a-ciphertext".getBytes(
+                                StandardCharsets.US_ASCII)), origin, v2()));
+                assertTrue(e.getMessage().contains("256, 384 or 512"), e.getMessage());
+            }
+            assertEquals(0, vault.count("decrypt"));
+        }
+    }
+
+    @Test
+    void a_go_plugin_kms_v2_ciphertext_is_tried_only_under_the_version_its_key_id_names() throws Exception {
+        TestKeyVault.Version legacy = vault.createVersion("kek", 2048);
+        TestKeyVault.Version pinned = vault.createVersion("kek", 2048);
+        Ciphertext stored = goPluginText(vault.encrypt("kek", legacy.id, "RSA-OAEP-256", dek()));
+        fixture.set("key-version", pinned.id).set("legacy-key-versions", java.util.List.of(legacy.id));
+        try (var backend = fixture.open()) {
+            GoPluginCiphertexts reader = new GoPluginCiphertexts(backend);
+            assertThrows(KmsException.IntegrityFailure.class, () -> reader.decrypt(stored, new Origin.KmsV2(
+                    Optional.of(backend.keyId(new KeyRef("kek", pinned.id))), goV2Annotations()), v2()));
+            assertTrue(vault.paths().stream().noneMatch(p -> p.contains(legacy.id + "/decrypt")),
+                    vault.paths().toString());
+            assertEquals(32, reader.decrypt(stored, new Origin.KmsV2(Optional.of(backend.keyId(
+                    new KeyRef("kek", legacy.id))), goV2Annotations()), v2()).bytes().length);
+        }
+    }
+
+    @Test
+    void a_go_plugin_result_that_is_not_a_data_key_is_the_same_uniform_failure() throws Exception {
+        TestKeyVault.Version pinned = vault.createVersion("kek", 2048);
+        TestKeyVault.Version other = vault.createVersion("kek", 2048);
+        Ciphertext shortResult = goPluginText(vault.encrypt("kek", pinned.id, "RSA1_5", new byte[16]));
+        Ciphertext otherKey = goPluginText(vault.encrypt("kek", other.id, "RSA1_5", dek()));
+        fixture.set("key-version", pinned.id);
+        try (var backend = fixture.open()) {
+            GoPluginCiphertexts reader = new GoPluginCiphertexts(backend);
+            String a = assertThrows(KmsException.IntegrityFailure.class, () ->
+                    reader.decrypt(shortResult, new Origin.KmsV1beta1(), v2())).getMessage();
+            String b = assertThrows(KmsException.IntegrityFailure.class, () ->
+                    reader.decrypt(otherKey, new Origin.KmsV1beta1(), v2())).getMessage();
+            assertEquals(a, b);
+        }
+    }
+
     @Test
     void text_that_is_not_base64url_is_refused_without_a_key_vault_call() {
         vault.createVersion("kek", 2048);
@@ -207,6 +279,42 @@ class KeyVaultKekBackendTest {
                             Duration.ofSeconds(3))));
             assertTrue(e.getMessage().contains("Go plugin"), e.getMessage());
             assertEquals(before, vault.count("decrypt"));
+        }
+    }
+
+    @Test
+    void a_header_version_that_is_not_32_hex_digits_is_refused_without_a_key_vault_call() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            int before = vault.requests.size();
+            for (String version : new String[] {"..", "../unwrapkey", "0123", "0123456789ABCDEFG123456789abcdef"}) {
+                KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () -> backend.unwrap(
+                        new dev.kmsplugin.domain.envelope.SealedDataKey(dev.kmsplugin.domain.key.Algorithm.RSA_OAEP_256,
+                                new KeyRef("kek", version), new byte[256]), v2()));
+                assertTrue(e.getMessage().contains("32 hex digits"), e.getMessage());
+            }
+            assertEquals(before, vault.requests.size(), vault.paths().toString());
+        }
+    }
+
+    @Test
+    void many_unknown_versions_leave_a_bounded_number_of_sdk_clients() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            java.util.Random random = new java.util.Random(7);
+            for (int i = 0; i < 3 * KeyVaultCrypto.MAX_CLIENTS; i++) {
+                byte[] id = new byte[16];
+                random.nextBytes(id);
+                KeyRef unknown = new KeyRef("kek", java.util.HexFormat.of().formatHex(id));
+                assertThrows(KmsException.class, () -> backend.unwrap(new dev.kmsplugin.domain.envelope.SealedDataKey(
+                        dev.kmsplugin.domain.key.Algorithm.RSA_OAEP_256, unknown, new byte[256]), v2()));
+            }
+            assertTrue(backend.crypto().clientCount() <= KeyVaultCrypto.MAX_CLIENTS, "clients kept: "
+                    + backend.crypto().clientCount());
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EncryptResult result = service.encrypt(new Plaintext(dek()), v2());
+            service.decrypt(DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()),
+                    result.annotations()), v2()).wipe();
         }
     }
 

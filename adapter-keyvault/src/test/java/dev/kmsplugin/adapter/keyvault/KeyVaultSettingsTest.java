@@ -62,4 +62,19 @@ class KeyVaultSettingsTest {
         assertThrows(KmsException.Misconfigured.class, () -> fixture.set("vault-name", "my_vault").settings());
         assertThrows(KmsException.Misconfigured.class, () -> fixture.set("vault-name", "a".repeat(25)).settings());
     }
+
+    @Test
+    void proxy_mode_refuses_a_non_loopback_address_unless_explicitly_allowed() {
+        fixture.set("proxy-mode", true).set("proxy-address", "10.0.0.7");
+        KmsException.Misconfigured e = org.junit.jupiter.api.Assertions.assertThrows(
+                KmsException.Misconfigured.class, () -> fixture.settings());
+        assertTrue(e.getMessage().contains("--proxy-allow-remote") && e.getMessage().contains("10.0.0.7"),
+                e.getMessage());
+        for (String loopback : new String[] {"127.0.0.1", "localhost", "::1", "[::1]", "127.1.2.3"}) {
+            assertTrue(fixture.set("proxy-address", loopback).settings().proxyMode(), loopback);
+        }
+        fixture.set("proxy-address", "proxy.example.com");
+        org.junit.jupiter.api.Assertions.assertThrows(KmsException.Misconfigured.class, () -> fixture.settings());
+        assertTrue(fixture.set("proxy-allow-remote", true).settings().proxyAllowRemote());
+    }
 }

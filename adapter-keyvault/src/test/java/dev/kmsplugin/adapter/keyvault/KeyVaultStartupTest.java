@@ -101,11 +101,14 @@ class KeyVaultStartupTest {
     }
 
     @Test
-    void a_wrong_client_secret_is_access_denied_by_entra_id() throws Exception {
+    void a_wrong_client_secret_is_an_authentication_failure_not_a_missing_permission() throws Exception {
         vault.createVersion("kek", 2048);
         vault.clientSecret = "another-secret";
-        String message = failure(KmsException.AccessDenied.class);
-        assertTrue(message.contains("Entra ID"), message);
+        String message = failure(KmsException.Misconfigured.class);
+        assertTrue(message.contains("Entra ID rejected") && message.contains("invalid_client")
+                && message.contains("AADSTS7000215") && message.contains("Invalid client secret"), message);
+        assertTrue(message.contains("client secret") && message.contains("aadClientSecret"), message);
+        assertTrue(!message.contains("RBAC"), message);
         assertTrue(!message.contains("s3cr3t-value"), "the secret leaked into: " + message);
     }
 }

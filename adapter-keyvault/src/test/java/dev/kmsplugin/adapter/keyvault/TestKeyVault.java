@@ -93,6 +93,8 @@ final class TestKeyVault implements AutoCloseable {
     private final AtomicLong clock = new AtomicLong(1_700_000_000L);
     private final AtomicInteger tokenCounter = new AtomicInteger();
     volatile String clientSecret = "s3cr3t-value";
+    // Entra ID does not know the certificate that signed a client assertion (AADSTS700027).
+    volatile boolean rejectAssertions;
 
     /** @param canonicalHost the vault's real host name, e.g. {@code myvault.vault.azure.net}, used in kids */
     TestKeyVault(String canonicalHost, String audience) throws IOException {
@@ -460,6 +462,12 @@ final class TestKeyVault implements AutoCloseable {
         if (!secretOk && !assertion) {
             send(exchange, 401, JSON.createObjectNode().put("error", "invalid_client")
                     .put("error_description", "AADSTS7000215: Invalid client secret provided."), Map.of());
+            return;
+        }
+        if (assertion && rejectAssertions) {
+            send(exchange, 401, JSON.createObjectNode().put("error", "invalid_client")
+                    .put("error_description", "AADSTS700027: Client assertion contains an invalid signature. "
+                            + "[Reason - The key was not found.]"), Map.of());
             return;
         }
         String token = "test-token-" + tokenCounter.incrementAndGet();

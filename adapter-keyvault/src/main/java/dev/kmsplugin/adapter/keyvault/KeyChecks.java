@@ -1,0 +1,69 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import com.azure.security.keyvault.keys.models.JsonWebKey;
+import com.azure.security.keyvault.keys.models.KeyOperation;
+import com.azure.security.keyvault.keys.models.KeyProperties;
+import com.azure.security.keyvault.keys.models.KeyType;
+import com.azure.security.keyvault.keys.models.KeyVaultKey;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.key.KeyRef;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What makes a key version fit to wrap data keys: enabled and valid now, RSA of 2048 bits or more, wrap+unwrap. */
+final class KeyChecks {
+
+    private static final int MIN_RSA_BITS = 2048;
+
+    private final Clock clock;
+    private final VaultAddress address;
+
+    KeyChecks(Clock clock, VaultAddress address) {
+        this.clock = clock;
+        this.address = address;
+    }
+
+    /** Enabled, and inside its not-before/expiry window by the injected clock. */
+    boolean usable(KeyProperties properties) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        return Boolean.TRUE.equals(properties.isEnabled())
+                && (properties.getExpiresOn() == null || properties.getExpiresOn().isAfter(now))
+                && (properties.getNotBefore() == null || !properties.getNotBefore().isAfter(now));
+    }
+
+    void verify(KeyVaultKey key, KeyRef ref) {
+        String what = "key " + ref + " in " + address.canonicalUrl();
+        if (!Boolean.TRUE.equals(key.getProperties().isEnabled())) {
+            throw new KmsException.Misconfigured(what + " is disabled; enable it or pick another version");
+        }
+        JsonWebKey jwk = key.getKey();
+        KeyType type = jwk.getKeyType();
+        if (!KeyType.RSA.equals(type) && !KeyType.RSA_HSM.equals(type)) {
+            throw new KmsException.Misconfigured(what + " is of type " + type + "; the plugin needs an RSA key "
+                    + "(RSA or RSA-HSM, 2048 bits or more)");
+        }
+        int bits = jwk.getN() == null ? 0 : new BigInteger(1, jwk.getN()).bitLength();
+        if (bits < MIN_RSA_BITS) {
+            throw new KmsException.Misconfigured(what + " has " + bits + " bits; the plugin needs RSA of "
+                    + MIN_RSA_BITS + " bits or more");
+        }
+        List<KeyOperation> ops = jwk.getKeyOps();
+        if (ops != null && !ops.isEmpty()) {
+            List<String> missing = new ArrayList<>();
+            if (!ops.contains(KeyOperation.WRAP_KEY)) {
+                missing.add("wrapKey");
+            }
+            if (!ops.contains(KeyOperation.UNWRAP_KEY)) {
+                missing.add("unwrapKey");
+            }
+            if (!missing.isEmpty()) {
+                throw new KmsException.Misconfigured(what + " does not permit the operations " + missing
+                        + " (its key_ops are " + ops + "); create a key version whose operations include wrapKey "
+                        + "and unwrapKey");
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.kmsplugin.adapter.keyvault;
+
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.outbound.Telemetry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import reactor.core.Exceptions;
+
+/**
+ * Runs one Key Vault operation with bounded retries, never past the caller's deadline: exponential backoff with
+ * full jitter, at least what Retry-After asks. Each attempt is cut at {@code call-timeout} or the time left,
+ * whichever is less. What is retryable is {@link KeyVaultErrors}' decision.
+ */
+final class RetryLoop {
+
+    // An attempt with less time than this cannot finish a TLS round trip; don't start it.
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(50);
+
+    private final KeyVaultSettings settings;
+    private final Telemetry telemetry;
+    private final Clock clock;
+
+    RetryLoop(KeyVaultSettings settings, Telemetry telemetry, Clock clock) {
+        this.settings = settings;
+        this.telemetry = telemetry;
+        this.clock = clock;
+    }
+
+    <T> T run(Operation operation, String target, CallContext call, Function<Duration, T> attempt) {
+        int attempts = 0;
+        while (true) {
+            Duration remaining = call.remaining();
+            if (remaining.compareTo(MIN_ATTEMPT) < 0) {
+                throw new KmsException.DeadlineExceeded("the caller's deadline passed before Key Vault "
+                        + operation.wireName() + " on " + target + " could " + (attempts == 0 ? "start" : "be retried"));
+            }
+            Duration timeout = remaining.compareTo(settings.callTimeout()) < 0 ? remaining : settings.callTimeout();
+            attempts++;
+            try {
+                return attempt.apply(timeout);
+            } catch (RuntimeException e) {
+                KeyVaultErrors.Failure failure = KeyVaultErrors.classify(Exceptions.unwrap(e), operation, target,
+                        timeout, clock);
+                if (!failure.retryable() || attempts >= settings.maxAttempts()) {
+                    throw failure.exception();
+                }
+                Duration delay = backoff(attempts, failure.retryAfter());
+                if (call.remaining().minus(delay).compareTo(MIN_ATTEMPT) < 0) {
+                    throw failure.exception();
+                }
+                telemetry.backendRetried(operation.wireName(), failure.reason());
+                sleep(delay);
+            }
+        }
+    }
+
+    private Duration backoff(int attempt, Optional<Duration> retryAfter) {
+        long cap = Math.min(settings.retryMaxDelay().toMillis(),
+                settings.retryBaseDelay().toMillis() << Math.min(attempt - 1, 16));
+        long jittered = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+        Duration delay = Duration.ofMillis(jittered);
+        return retryAfter.filter(ra -> ra.compareTo(delay) > 0).orElse(delay);
+    }
+
+    private static void sleep(Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KmsException.BackendUnavailable("interrupted while waiting to retry Key Vault");
+        }
+    }
+}
