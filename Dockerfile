@@ -10,12 +10,13 @@
 #   docker build --secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt -t ... .
 #   podman build --secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt -t ... .
 
-# --- build: JDK 17 and softhsm2, which the AppCDS training run of the build serves with ---------------------------
+# --- build: JDK 17, softhsm2, which the AppCDS training run of the build serves with, and binutils, whose objcopy
+# Debian's jlink runs for --strip-debug ----------------------------------------------------------------------------
 FROM debian:12-slim AS build
 RUN --mount=type=secret,id=ca-bundle,target=/run/secrets/ca-bundle \
     mkdir -p /usr/share/man/man1 && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      openjdk-17-jdk-headless softhsm2 ca-certificates \
+      openjdk-17-jdk-headless softhsm2 binutils ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && if [ -s /run/secrets/ca-bundle ]; then \
       awk '/-----BEGIN CERTIFICATE-----/ { n++; f = sprintf("/usr/local/share/ca-certificates/build-ca-%03d.crt", n) } \
