@@ -1,0 +1,54 @@
+package dev.kmsplugin.app.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher's hardening (issue 13): the shipped script {@code src/main/dist/bin/kms-plugin}, run beside a stand-in
+ * {@code bin/java} that reports what it was started with, must hand the JVM every hardening flag, before
+ * {@code KMS_PLUGIN_JAVA_OPTS}, and run it with umask 077 and no core dumps. A flag removed from the launcher fails
+ * the build here.
+ */
+class LauncherHardeningTest {
+
+    private static final List<String> FLAGS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:+DisableAttachMechanism",
+            "-XX:-UsePerfData", "-XX:-CreateCoredumpOnCrash");
+
+    @Test
+    void the_jvm_gets_every_hardening_flag_a_private_umask_and_no_core_dumps(@TempDir Path image) throws Exception {
+        Path bin = Files.createDirectories(image.resolve("bin"));
+        Path launcher = bin.resolve("kms-plugin");
+        Files.copy(Path.of("src/main/dist/bin/kms-plugin"), launcher);
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/bin/sh\necho \"umask=$(umask)\"\necho \"core=$(ulimit -c)\"\n"
+                + "for a in \"$@\"; do echo \"arg=$a\"; done\n");
+        for (Path script : List.of(launcher, java)) {
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", "umask 022; ulimit -S -c unlimited 2>/dev/null || true; "
+                + "exec \"$0\" --version", launcher.toString()).redirectErrorStream(true);
+        builder.environment().put("KMS_PLUGIN_JAVA_OPTS", "-Xmx128m");
+        Process process = builder.start();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), out);
+        assertTrue(out.contains("umask=0077"), out);
+        assertTrue(out.contains("core=0\n"), out);
+        List<String> args = out.lines().filter(l -> l.startsWith("arg=")).map(l -> l.substring(4)).toList();
+        int operatorOptions = args.indexOf("-Xmx128m");
+        for (String flag : FLAGS) {
+            assertTrue(args.contains(flag), "the launcher does not pass " + flag + ": " + args);
+            assertTrue(args.indexOf(flag) < operatorOptions, flag + " must come before KMS_PLUGIN_JAVA_OPTS");
+        }
+        assertEquals("--version", args.get(args.size() - 1));
+    }
+}
