@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kmsplugin.adapter.grpc.client.ClientCommand;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.testkit.MapSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -39,7 +40,7 @@ class ClientCommandTest {
     }
 
     private Result run(String word, byte[] stdin, Consumer<MapSettings> adjust) throws Exception {
-        MapSettings settings = new MapSettings("unix://" + plugin.socket);
+        MapSettings settings = TransportSettings.at("unix://" + plugin.socket);
         adjust.accept(settings);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -14,6 +14,7 @@ import dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.testkit.InMemoryKeys;
+import dev.kmsplugin.ports.testkit.MapSettings;
 import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
@@ -72,7 +73,7 @@ class InProcessTransportTest {
     }
 
     private GrpcTransport start(int maxConcurrentCalls) throws Exception {
-        MapSettings settings = new MapSettings("unix:///tmp/unused.sock").with("max-concurrent-calls",
+        MapSettings settings = TransportSettings.at("unix:///tmp/unused.sock").with("max-concurrent-calls",
                 maxConcurrentCalls);
         RecordingTelemetry telemetry = new RecordingTelemetry();
         transport = new GrpcTransport(GrpcTransportSettings.from(settings), new InProcessEndpoint(),

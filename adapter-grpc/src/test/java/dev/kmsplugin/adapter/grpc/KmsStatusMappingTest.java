@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.kmsplugin.adapter.grpc.kms.KmsStatusMapping;
 import dev.kmsplugin.domain.failure.KmsException;
 import io.grpc.Status;
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -7,6 +7,7 @@ import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.testkit.InMemoryKeys;
+import dev.kmsplugin.ports.testkit.MapSettings;
 import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -67,7 +68,7 @@ final class RunningPlugin implements AutoCloseable {
     }
 
     static RunningPlugin startAt(Path directory, Path socket, Consumer<MapSettings> adjust) {
-        MapSettings settings = new MapSettings("unix://" + socket);
+        MapSettings settings = TransportSettings.at("unix://" + socket);
         adjust.accept(settings);
         InMemoryKeys keys = new InMemoryKeys();
         RecordingTelemetry telemetry = new RecordingTelemetry();

@@ -13,6 +13,7 @@ import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.testkit.InMemoryKeys;
+import dev.kmsplugin.ports.testkit.MapSettings;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -38,7 +39,7 @@ class SocketHygieneTest {
     }
 
     private static Transport transportAt(String address, Consumer<MapSettings> adjust) {
-        MapSettings settings = new MapSettings(address);
+        MapSettings settings = TransportSettings.at(address);
         adjust.accept(settings);
         return new GrpcTransportProvider().create(new PluginContext(settings, Telemetry.none(), Clock.systemUTC()),
                 new EnvelopeService(Backend.of(new InMemoryKeys()), Telemetry.none()));

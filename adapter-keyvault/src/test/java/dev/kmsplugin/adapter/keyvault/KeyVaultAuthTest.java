@@ -10,31 +10,17 @@ import dev.kmsplugin.domain.failure.KmsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Credential selection from the Go plugin's config file and the AZURE_* environment, and real token flows. */
-class KeyVaultAuthTest {
+class KeyVaultAuthTest extends VaultTest {
 
     static final String AUTHORITY = "https://login.microsoftonline.com/";
 
-    @TempDir
-    Path dir;
-    Fixture fixture;
-    TestKeyVault vault;
-
     @BeforeEach
-    void start() throws Exception {
-        fixture = Fixture.create(dir);
-        vault = fixture.vault;
+    void start() {
         vault.createVersion("kek", 2048);
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
     }
 
     private Credentials.Choice choose(String configJson, Map<String, String> env) throws Exception {

@@ -10,36 +10,16 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kms-plugin keyvault create-key|rotate-key|check} against the test vault, through the real SDK. */
-class KeyVaultCommandTest {
-
-    @TempDir
-    Path dir;
-    Fixture fixture;
-    TestKeyVault vault;
+class KeyVaultCommandTest extends VaultTest {
 
     record Result(int exitCode, String out, String err) {
-    }
-
-    @BeforeEach
-    void start() throws Exception {
-        fixture = Fixture.create(dir);
-        vault = fixture.vault;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
     }
 
     Result run(String word) {

@@ -17,34 +17,14 @@ import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.Origin;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The backend through the real SDK, over HTTPS, against the protocol-faithful test vault. */
-class KeyVaultKekBackendTest {
-
-    @TempDir
-    Path dir;
-    Fixture fixture;
-    TestKeyVault vault;
-
-    @BeforeEach
-    void start() throws Exception {
-        fixture = Fixture.create(dir);
-        vault = fixture.vault;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
-    }
+class KeyVaultKekBackendTest extends VaultTest {
 
     static CallContext v2() {
         return CallContext.of("uid-1", Duration.ofSeconds(3));

@@ -4,31 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.domain.failure.KmsException;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Start-up verification: the plugin refuses to serve with a key it cannot use, and says what to fix. */
-class KeyVaultStartupTest {
-
-    @TempDir
-    Path dir;
-    Fixture fixture;
-    TestKeyVault vault;
-
-    @BeforeEach
-    void start() throws Exception {
-        fixture = Fixture.create(dir);
-        vault = fixture.vault;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
-    }
+class KeyVaultStartupTest extends VaultTest {
 
     private String failure(Class<? extends KmsException> type) {
         return assertThrows(type, () -> fixture.open().close()).getMessage();

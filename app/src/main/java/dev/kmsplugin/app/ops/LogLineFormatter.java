@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -20,8 +19,10 @@ import java.util.regex.Pattern;
  * line: a JSON object with {@code --log-format-json}, plain text otherwise.
  *
  * <p>JSON fields: {@code time} (UTC, milliseconds), {@code level} ({@code error}, {@code warn}, {@code info},
- * {@code debug}, {@code trace}), {@code logger}, {@code message}; then every {@code key=value} pair found in the
- * message (the gRPC transport writes {@code uid=... method=... code=...}) as a field of its own; then, when the
+ * {@code debug}, {@code trace}), {@code logger}, {@code message}; then, when the event's only parameter is a
+ * {@code Map<String, String>} (the gRPC transport logs each call's outcome that way: uid, method, code, micros,
+ * detail), each entry as a field of its own. Fields come only from such a map, never from parsing the text, so a
+ * caller-supplied string inside a message can never become a field. Then, when the
  * event carries a throwable, {@code exception} (its class) and {@code exception_message}. The stack trace is added
  * as {@code stack} only at debug verbosity: at info level an operator gets the class and message, not a wall of
  * frames.
@@ -30,8 +31,7 @@ public final class LogLineFormatter extends Formatter {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
-    // key=value or key="quoted value" (backslash escapes allowed), preceded by start or whitespace
-    private static final Pattern PAIR = Pattern.compile("(?<=^|\\s)([a-z][a-z0-9_]{0,31})=(\"((?:[^\"\\\\]|\\\\.)*)\"|[^\\s\"]+)");
+    private static final Pattern FIELD_NAME = Pattern.compile("[a-z][a-z0-9_]{0,31}");
     private static final Set<String> RESERVED = Set.of("time", "level", "logger", "message",
             "exception", "exception_message", "stack", "thread");
 
@@ -57,7 +57,8 @@ public final class LogLineFormatter extends Formatter {
             message = "";
         }
         Throwable thrown = record.getThrown();
-        return json ? json(time, level, logger, message, thrown) : plain(time, level, logger, message, thrown);
+        return json ? json(time, level, logger, message, structured(record), thrown)
+                : plain(time, level, logger, message, thrown);
     }
 
     private String plain(String time, String level, String logger, String message, Throwable thrown) {
@@ -77,21 +78,34 @@ public final class LogLineFormatter extends Formatter {
         return line.append('\n').toString();
     }
 
-    private String json(String time, String level, String logger, String message, Throwable thrown) {
+    /** The fields an event carries as its only parameter, a map of names to values; empty otherwise. */
+    private static Map<String, String> structured(LogRecord record) {
+        Object[] parameters = record.getParameters();
+        if (parameters == null || parameters.length != 1 || !(parameters[0] instanceof Map<?, ?> map)) {
+            return Map.of();
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        map.forEach((key, value) -> {
+            String name = String.valueOf(key);
+            if (FIELD_NAME.matcher(name).matches()) {
+                fields.put(name, String.valueOf(value));
+            }
+        });
+        return fields;
+    }
+
+    private String json(String time, String level, String logger, String message, Map<String, String> structured,
+            Throwable thrown) {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("time", time);
         fields.put("level", level);
         fields.put("logger", logger);
         fields.put("message", message);
-        Matcher pair = PAIR.matcher(message);
-        while (pair.find()) {
-            String key = pair.group(1);
-            if (!RESERVED.contains(key) && !fields.containsKey(key)) {
-                String value = pair.group(3) != null ? pair.group(3).replace("\\\"", "\"").replace("\\\\", "\\")
-                        : pair.group(2);
-                fields.put(key, value);
+        structured.forEach((key, value) -> {
+            if (!RESERVED.contains(key)) {
+                fields.putIfAbsent(key, value);
             }
-        }
+        });
         if (thrown != null) {
             fields.put("exception", thrown.getClass().getName());
             if (thrown.getMessage() != null) {

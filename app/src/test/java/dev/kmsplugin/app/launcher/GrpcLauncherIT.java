@@ -245,6 +245,8 @@ class GrpcLauncherIT {
                             "v2-status-version", "v2", "socket-mode", "0600", "max-concurrent-calls", 8,
                             "max-message-bytes", 131072, "default-deadline", Duration.ofSeconds(5),
                             "event-loop-threads", 1));
+                    values.putAll(Map.of("max-connections", 128, "max-connection-idle", Duration.ofMinutes(5),
+                            "allow-abstract-socket", false, "allowed-peer-uids", ""));
                     Settings settings = new Settings() {
                         public boolean has(String p) { return values.containsKey(p); }
                         public String string(String p) { return values.get(p).toString(); }

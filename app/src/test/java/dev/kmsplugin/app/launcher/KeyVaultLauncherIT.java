@@ -187,7 +187,9 @@ class KeyVaultLauncherIT {
         String socket = socketDir.resolve("kms.sock").toString();
         Path fastRefresh = WORK.resolve("fast-refresh.conf");
         Files.writeString(fastRefresh, "include file(\"" + WORK.resolve("test-endpoint.conf") + "\")\n"
-                + "kms.keyvault.refresh-interval = 1s\n");
+                + "kms.keyvault.refresh-interval = 1s\n"
+                // this cluster migrates from the Go plugin: read its ciphertexts (auto needs a pinned version)
+                + "kms.keyvault.go-plugin-ciphertexts = on\n");
         List<String> flags = keyVaultFlags("kek", WORK.resolve("azure.json").toString());
         flags.removeIf(flag -> flag.startsWith("--config="));
         flags.add("--config=" + fastRefresh);

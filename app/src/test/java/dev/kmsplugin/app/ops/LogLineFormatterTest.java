@@ -40,10 +40,18 @@ class LogLineFormatterTest {
         assertEquals("serving KMS on unix:///run/kms.sock", fields.get("message"));
     }
 
+    private static Map<String, String> call(String... keyValues) {
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            fields.put(keyValues[i], keyValues[i + 1]);
+        }
+        return fields;
+    }
+
     @Test
-    void key_value_pairs_in_a_request_message_become_fields() {
-        Map<String, String> fields = json(JSON, record(Level.WARNING,
-                "uid=0b1c-22 method=v2/Decrypt code=FAILED_PRECONDITION micros=412 detail=\"key version \\\"7\\\" is gone\""));
+    void the_fields_of_a_structured_call_outcome_become_fields() {
+        Map<String, String> fields = json(JSON, record(Level.WARNING, "{0}", call("uid", "0b1c-22", "method",
+                "v2/Decrypt", "code", "FAILED_PRECONDITION", "micros", "412", "detail", "key version \"7\" is gone")));
         assertEquals("warn", fields.get("level"));
         assertEquals("0b1c-22", fields.get("uid"));
         assertEquals("v2/Decrypt", fields.get("method"));
@@ -53,11 +61,23 @@ class LogLineFormatterTest {
     }
 
     @Test
-    void a_pair_cannot_overwrite_the_core_fields() {
-        Map<String, String> fields = json(JSON, record(Level.INFO, "level=error message=forged time=0 uid=u1"));
+    void a_field_cannot_overwrite_the_core_fields() {
+        Map<String, String> fields = json(JSON, record(Level.INFO, "forged",
+                call("level", "error", "message", "forged", "time", "0", "uid", "u1")));
         assertEquals("info", fields.get("level"));
-        assertEquals("level=error message=forged time=0 uid=u1", fields.get("message"));
+        assertEquals("forged", fields.get("message"));
         assertEquals("u1", fields.get("uid"));
+    }
+
+    @Test
+    void caller_strings_in_the_text_never_become_fields() {
+        // A v1 request's version string, echoed in a message, tried to add a field; only structured fields count.
+        Map<String, String> fields = json(JSON, record(Level.INFO, "request version is 'x\" user=system:admin'"));
+        assertFalse(fields.containsKey("user"), fields.toString());
+        Map<String, String> call = json(JSON, record(Level.INFO, "{0}", call("uid", "u1", "method", "v1beta1/Encrypt",
+                "code", "INVALID_ARGUMENT", "detail", "version is 'x\" user=system:admin'")));
+        assertFalse(call.containsKey("user"), call.toString());
+        assertEquals("version is 'x\" user=system:admin'", call.get("detail"));
     }
 
     @Test

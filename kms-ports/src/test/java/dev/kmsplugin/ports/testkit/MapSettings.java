@@ -28,11 +28,10 @@ public final class MapSettings implements Settings {
         this.values = new HashMap<>(values);
     }
 
-    /** A copy with {@code path} set (or replaced). */
+    /** Sets (or replaces) {@code path} in these settings; returns them, for chaining. */
     public MapSettings with(String path, Object value) {
-        MapSettings copy = new MapSettings(namespace, values);
-        copy.values.put(path, value);
-        return copy;
+        values.put(path, value);
+        return this;
     }
 
     /** A copy without {@code path}. */
