@@ -11,7 +11,9 @@ import dev.kmsplugin.ports.spi.Transport;
 import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -83,8 +85,13 @@ final class InProcessTransport implements Transport {
         } finally {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             telemetry.requestCompleted("v2", method, code, elapsed);
-            LOG.log(Level.INFO, "uid=" + context.uid() + " method=v2/" + method + " code=" + code + " micros="
-                    + elapsed.toNanos() / 1000);
+            // As the gRPC transport does: the call's outcome as one map of fields, the formatter's only source of them.
+            Map<String, String> outcome = new LinkedHashMap<>();
+            outcome.put("uid", context.uid());
+            outcome.put("method", "v2/" + method);
+            outcome.put("code", code);
+            outcome.put("micros", Long.toString(elapsed.toNanos() / 1000));
+            LOG.log(Level.INFO, "{0}", outcome);
         }
     }
 
