@@ -76,17 +76,9 @@ public final class HealthEndpoints implements AutoCloseable {
         this.phase = Phase.DRAINING;
     }
 
-    public Phase phase() {
-        return phase;
-    }
-
     /** The bound port (the real one when port 0 was asked for). */
     public int port() {
         return server.port();
-    }
-
-    public String address() {
-        return server.address();
     }
 
     private OpsHttpServer.Answer liveness() {

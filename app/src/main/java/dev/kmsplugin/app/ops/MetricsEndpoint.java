@@ -23,10 +23,6 @@ public final class MetricsEndpoint implements AutoCloseable {
         return server.port();
     }
 
-    public String address() {
-        return server.address();
-    }
-
     @Override
     public void close() {
         server.close();

@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,6 +27,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class OpsHttpServer implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger(OpsHttpServer.class.getName());
+
+    // The JDK server reads a request's headers on a worker thread and, by default, waits for them for ever: a few
+    // clients sending a byte every few seconds would hold every worker and starve the kubelet's probes. These
+    // bounds are read once, when the server's configuration class loads, so they are set before the first server
+    // starts (an operator's -D on the command line wins). Seconds, checked once a second.
+    static {
+        setIfAbsent("sun.net.httpserver.maxReqTime", "5");
+        setIfAbsent("sun.net.httpserver.maxRspTime", "10");
+        setIfAbsent("sun.net.httpserver.idleInterval", "30");
+        setIfAbsent("sun.net.httpserver.maxIdleConnections", "16");
+    }
+
+    /** Workers: enough that slow clients cannot hold them all for the few seconds before they are cut off. */
+    static final int WORKERS = 32;
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
+    }
 
     /** What a route answers. */
     record Answer(int status, String contentType, String body) {
@@ -73,11 +95,14 @@ final class OpsHttpServer implements AutoCloseable {
         Map<String, Route> exact = new LinkedHashMap<>(routes);
         server.createContext("/", exchange -> handle(exchange, exact));
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService workers = Executors.newFixedThreadPool(2, task -> {
-            Thread thread = new Thread(task, "kms-" + name + "-http-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        // Threads start on demand and end when idle; beyond WORKERS busy ones a new exchange is refused, which
+        // closes that connection rather than queueing it behind slow clients.
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(0, WORKERS, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), task -> {
+                    Thread thread = new Thread(task, "kms-" + name + "-http-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
         server.setExecutor(workers);
         server.start();
         OpsHttpServer started = new OpsHttpServer(name, server, workers);

@@ -36,10 +36,6 @@ public final class Plugins {
         return backends;
     }
 
-    public List<TransportProvider> transports() {
-        return transports;
-    }
-
     public BackendProvider backend(String name) {
         return select("backend", name, backends, BackendProvider::name);
     }

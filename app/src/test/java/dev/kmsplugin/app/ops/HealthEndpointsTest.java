@@ -43,6 +43,51 @@ class HealthEndpointsTest {
     }
 
     @Test
+    void liveness_answers_within_a_second_while_slow_clients_hold_connections() throws Exception {
+        keys.probe(null);
+        serving();
+        // Slow-loris: each connection sends its request headers one byte every 500 ms and never finishes.
+        java.util.List<java.net.Socket> slow = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread dribbler = new Thread(() -> {
+            byte[] request = "GET /livez HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaa".getBytes();
+            for (int i = 0; i < request.length && !stop.get(); i++) {
+                for (java.net.Socket socket : slow) {
+                    try {
+                        socket.getOutputStream().write(request[i]);
+                        socket.getOutputStream().flush();
+                    } catch (java.io.IOException closedByTheServer) {
+                        // a server that gives up on a slow client is what we want
+                    }
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < 8; i++) {
+                slow.add(new java.net.Socket(InetAddress.getLoopbackAddress(), health.port()));
+            }
+            dribbler.start();
+            Thread.sleep(1500); // every slow connection has begun its request
+            long start = System.nanoTime();
+            Scrape.Response response = Scrape.get(health.port(), "/livez");
+            long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertEquals(200, response.status(), response.body());
+            assertTrue(millis < 1000, "/livez took " + millis + " ms while 8 slow clients held connections");
+        } finally {
+            stop.set(true);
+            dribbler.interrupt();
+            for (java.net.Socket socket : slow) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void answers_503_starting_on_every_path_before_the_transport_serves() throws Exception {
         for (String path : new String[] {"/healthz", "/livez", "/readyz"}) {
             Scrape.Response response = Scrape.get(health.port(), path);

@@ -36,8 +36,4 @@ public record Health(State state, String detail, Instant lastSuccess, Instant la
     public Optional<Instant> lastSuccessTime() {
         return Optional.ofNullable(lastSuccess);
     }
-
-    public Optional<Instant> lastProbeTime() {
-        return Optional.ofNullable(lastProbe);
-    }
 }
