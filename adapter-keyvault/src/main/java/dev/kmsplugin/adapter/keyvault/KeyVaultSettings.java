@@ -147,7 +147,10 @@ record KeyVaultSettings(
                 positive(settings, "retry-base-delay", problems), positive(settings, "retry-max-delay", problems),
                 positive(settings, "startup-timeout", problems), goPlugin, allowRemote);
         if (!problems.isEmpty()) {
-            throw new KmsException.Misconfigured("Key Vault backend: " + String.join("; ", problems));
+            // The default backend is Key Vault: a newcomer who wanted the offline simulator lands here first.
+            String hint = vaultName.isEmpty() && keyName.isEmpty() ? "; to run the local simulator instead, use "
+                    + "--backend=hsm-sim --sim-dir=DIR (see kms-plugin --help)" : "";
+            throw new KmsException.Misconfigured("Key Vault backend: " + String.join("; ", problems) + hint);
         }
         return result;
     }

@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.keyvault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,17 @@ class KeyVaultSettingsTest {
         assertTrue(message.contains("--key-name"), message);
         assertTrue(message.contains("--proxy-mode needs --proxy-address"), message);
         assertTrue(message.contains("below the apiserver's 3 s"), message);
+    }
+
+    @Test
+    void no_vault_and_no_key_says_how_to_run_the_simulator_instead() {
+        KmsException.Misconfigured e = assertThrows(KmsException.Misconfigured.class, () -> fixture
+                .set("vault-name", "").set("key-name", "").settings());
+        assertTrue(e.getMessage().contains("--backend=hsm-sim --sim-dir=DIR (see kms-plugin --help)"),
+                e.getMessage());
+        KmsException.Misconfigured keyOnly = assertThrows(KmsException.Misconfigured.class, () -> fixture
+                .set("vault-name", "myvault").set("key-name", "").settings());
+        assertFalse(keyOnly.getMessage().contains("hsm-sim"), "a Key Vault user who forgot one flag needs no hint");
     }
 
     @Test
