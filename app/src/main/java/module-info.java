@@ -18,4 +18,5 @@ module dev.kmsplugin.app {
     // loads
     uses dev.kmsplugin.ports.spi.BackendProvider;
     uses dev.kmsplugin.ports.spi.TransportProvider;
+    uses dev.kmsplugin.ports.spi.CommandProvider;
 }

@@ -8,8 +8,11 @@ import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.app.serve.Server;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.spi.BackendProvider;
+import dev.kmsplugin.ports.spi.Collaborators;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
+import dev.kmsplugin.ports.spi.PluginContext;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -57,6 +60,15 @@ public final class Launcher {
         }
     }
 
+    /** The ports an operator command may ask for, made only when it asks: the selected backend's key versions. */
+    private static Collaborators collaborators(Configuration configuration, Plugins plugins) {
+        return () -> {
+            BackendProvider backend = plugins.backend(configuration.string("kms.backend"));
+            return backend.keyInventory(new PluginContext(
+                    configuration.settings(Plugins.namespace(backend.name())), Telemetry.none(), Clock.systemUTC()));
+        };
+    }
+
     public int run(String[] args) {
         Plugins plugins;
         List<Flag> flags;
@@ -97,7 +109,8 @@ public final class Launcher {
                 return USAGE;
             }
             Command.Invocation invocation = new Command.Invocation(words.subList(1, words.size()),
-                    configuration.settings(command.get().namespace()), in, out, err);
+                    configuration.settings(command.get().namespace()), collaborators(configuration, plugins), in, out,
+                    err);
             return command.get().command().run(invocation);
         } catch (KmsException.Misconfigured e) {
             err.println("kms-plugin: " + e.getMessage());

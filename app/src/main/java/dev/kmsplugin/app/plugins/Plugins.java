@@ -3,6 +3,7 @@ package dev.kmsplugin.app.plugins;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.CommandProvider;
 import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.TransportProvider;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The transports and backends present at run time, found with {@link ServiceLoader} (module {@code provides} on the
+ * The transports, backends and command-only plugins present at run time, found with {@link ServiceLoader} (module {@code provides} on the
  * module path, {@code META-INF/services} on the class path). Providers are cheap to instantiate; nothing is built
  * until one is selected by name.
  */
@@ -22,14 +23,20 @@ public final class Plugins {
 
     private final List<BackendProvider> backends;
     private final List<TransportProvider> transports;
+    private final List<CommandProvider> tools;
 
     public Plugins(List<BackendProvider> backends, List<TransportProvider> transports) {
+        this(backends, transports, List.of());
+    }
+
+    public Plugins(List<BackendProvider> backends, List<TransportProvider> transports, List<CommandProvider> tools) {
         this.backends = sorted(backends, BackendProvider::name);
         this.transports = sorted(transports, TransportProvider::name);
+        this.tools = sorted(tools, CommandProvider::name);
     }
 
     public static Plugins discover() {
-        return new Plugins(load(BackendProvider.class), load(TransportProvider.class));
+        return new Plugins(load(BackendProvider.class), load(TransportProvider.class), load(CommandProvider.class));
     }
 
     public List<BackendProvider> backends() {
@@ -52,6 +59,7 @@ public final class Plugins {
         List<OwnedCommand> commands = new ArrayList<>();
         transports.forEach(t -> t.commands().forEach(c -> commands.add(new OwnedCommand(namespace(t.name()), c))));
         backends.forEach(b -> b.commands().forEach(c -> commands.add(new OwnedCommand(namespace(b.name()), c))));
+        tools.forEach(t -> t.commands().forEach(c -> commands.add(new OwnedCommand(namespace(t.name()), c))));
         return commands;
     }
 
@@ -63,6 +71,7 @@ public final class Plugins {
         List<Flag> flags = new ArrayList<>();
         transports.forEach(t -> flags.addAll(t.flags()));
         backends.forEach(b -> flags.addAll(b.flags()));
+        tools.forEach(t -> flags.addAll(t.flags()));
         return flags;
     }
 

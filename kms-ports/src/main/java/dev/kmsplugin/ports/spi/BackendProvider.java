@@ -1,5 +1,7 @@
 package dev.kmsplugin.ports.spi;
 
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.outbound.KeyInventory;
 import java.util.List;
 
 /**
@@ -20,6 +22,14 @@ public interface BackendProvider {
 
     default List<Command> commands() {
         return List.of();
+    }
+
+    /**
+     * The backend's key versions, their key_ids and states, for operator commands such as {@code storage audit}:
+     * read from the backend when called, without starting what serving needs.
+     */
+    default KeyInventory keyInventory(PluginContext context) {
+        throw new KmsException.Misconfigured("backend '" + name() + "' cannot list its key versions");
     }
 
     /** Builds and starts the backend; fails with a clear {@link dev.kmsplugin.domain.failure.KmsException}. */

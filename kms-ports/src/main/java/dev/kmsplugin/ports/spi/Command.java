@@ -3,6 +3,7 @@ package dev.kmsplugin.ports.spi;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * An operator command a provider adds to the launcher, e.g. {@code kms-plugin sim rotate}. The launcher parses
@@ -20,12 +21,22 @@ public interface Command {
     int run(Invocation invocation) throws Exception;
 
     /**
-     * @param arguments the words after the command name, flags removed
-     * @param settings  the owning provider's settings
+     * @param arguments     the words after the command name, flags removed
+     * @param settings      the owning provider's settings
+     * @param collaborators ports of other plugins, wired by the composition root
      */
-    record Invocation(List<String> arguments, Settings settings, InputStream in, PrintStream out, PrintStream err) {
+    record Invocation(List<String> arguments, Settings settings, Collaborators collaborators, InputStream in,
+                      PrintStream out, PrintStream err) {
         public Invocation {
             arguments = List.copyOf(arguments);
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(collaborators, "collaborators");
+        }
+
+        /** An invocation that needs no other plugin. */
+        public Invocation(List<String> arguments, Settings settings, InputStream in, PrintStream out,
+                          PrintStream err) {
+            this(arguments, settings, Collaborators.none(), in, out, err);
         }
     }
 }
