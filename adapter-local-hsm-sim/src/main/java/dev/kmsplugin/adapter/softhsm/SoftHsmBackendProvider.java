@@ -1,5 +1,6 @@
 package dev.kmsplugin.adapter.softhsm;
 
+import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.Command;
@@ -28,6 +29,11 @@ public final class SoftHsmBackendProvider implements BackendProvider {
     @Override
     public List<Command> commands() {
         return List.of(new SimCommand(System.getenv()));
+    }
+
+    @Override
+    public KeyInventory keyInventory(PluginContext context) {
+        return SimInventory.read(SimSettings.from(context.settings()), System.getenv(), context.clock());
     }
 
     @Override

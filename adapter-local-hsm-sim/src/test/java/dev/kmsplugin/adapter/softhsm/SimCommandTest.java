@@ -15,15 +15,21 @@ import org.junit.jupiter.api.Test;
 /** {@code kms-plugin sim init|rotate|list}, as the launcher invokes it. Runs in a JVM of its own. */
 class SimCommandTest {
 
-    private record Result(int code, String out, String err) {
+    record Result(int code, String out, String err) {
+    }
+
+    static Map<String, String> settings(String tokenLabel) {
+        return Map.of("dir", SoftHsmFixture.SIM_DIR.toString(), "token-label", tokenLabel, "key-name", "kek",
+                "refresh-interval", "PT30S", "probe-interval", "PT30S", "health-grace", "PT2M");
     }
 
     private static Result sim(String... words) throws Exception {
+        return sim(settings(SoftHsmFixture.LABEL), words);
+    }
+
+    static Result sim(Map<String, String> settings, String... words) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Map<String, String> settings = Map.of("dir", SoftHsmFixture.SIM_DIR.toString(),
-                "token-label", SoftHsmFixture.LABEL, "key-name", "kek", "refresh-interval", "PT30S",
-                "probe-interval", "PT30S", "health-grace", "PT2M");
         int code = new SimCommand(SoftHsmFixture.env()).run(new Command.Invocation(List.of(words),
                 SoftHsmFixture.settingsView(settings), new ByteArrayInputStream(new byte[0]),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
