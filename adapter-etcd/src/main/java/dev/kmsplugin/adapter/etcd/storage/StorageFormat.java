@@ -4,6 +4,7 @@ import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.key.KeyRef;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
@@ -126,13 +127,13 @@ public final class StorageFormat {
     }
 
     /** The key version named by this plugin's header; a marked DEK that does not decode is unreadable. */
-    private static Optional<String> ourVersion(byte[] dek) {
+    private static Optional<KeyRef> ourVersion(byte[] dek) {
         if (!isOurs(dek)) {
             return Optional.empty();
         }
         try {
             SealedDataKey sealed = CiphertextFormat.decode(new Ciphertext(dek));
-            return Optional.of(sealed.key().version());
+            return Optional.of(sealed.key());
         } catch (KmsException e) {
             throw new IllegalArgumentException("the sealed DEK carries this plugin's marker but " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.kmsplugin.adapter.etcd.storage;
 
+import dev.kmsplugin.domain.key.KeyRef;
 import java.util.Optional;
 
 /** What one value in etcd depends on, as far as its bytes say without decrypting anything. */
@@ -23,11 +24,11 @@ public sealed interface StoredValue {
      * @param provider   the EncryptionConfiguration name after {@code k8s:enc:kms:vN:}
      * @param api        {@code v1} or {@code v2}
      * @param keyId      the v2 {@code keyID}, empty for v1
-     * @param keyVersion the key version named by this plugin's ciphertext header, empty when the DEK was not
+     * @param sealedWith the key and version named by this plugin's ciphertext header, empty when the DEK was not
      *                   sealed by this plugin (then the key ID, if any, is the only way to find the version)
      * @param ours       true when the sealed DEK carries this plugin's header
      */
-    record Kms(String provider, String api, Optional<String> keyId, Optional<String> keyVersion, boolean ours)
+    record Kms(String provider, String api, Optional<String> keyId, Optional<KeyRef> sealedWith, boolean ours)
             implements StoredValue {
     }
 

@@ -38,7 +38,8 @@ class StorageFormatTest {
     @Test
     void kmsV2NamesTheKeyIdAndOurHeadersVersion() {
         byte[] value = v2("kms-plugin", "key-id-2", OURS_V2, 1);
-        assertEquals(new StoredValue.Kms("kms-plugin", "v2", Optional.of("key-id-2"), Optional.of("2"), true),
+        assertEquals(new StoredValue.Kms("kms-plugin", "v2", Optional.of("key-id-2"),
+                Optional.of(new KeyRef("kek", "2")), true),
                 StorageFormat.classify(value));
     }
 
@@ -53,7 +54,8 @@ class StorageFormatTest {
         byte[] dek = ours("1");
         byte[] value = concat(bytes("k8s:enc:kms:v1:kms-plugin:"), new byte[] {(byte) (dek.length >>> 8), (byte) dek.length},
                 dek, new byte[] {9, 9, 9});
-        assertEquals(new StoredValue.Kms("kms-plugin", "v1", Optional.empty(), Optional.of("1"), true),
+        assertEquals(new StoredValue.Kms("kms-plugin", "v1", Optional.empty(),
+                Optional.of(new KeyRef("kek", "1")), true),
                 StorageFormat.classify(value));
         byte[] go = concat(bytes("k8s:enc:kms:v1:azurekms:"), new byte[] {0, (byte) GO_PLUGIN_DEK.length}, GO_PLUGIN_DEK,
                 new byte[] {1});
