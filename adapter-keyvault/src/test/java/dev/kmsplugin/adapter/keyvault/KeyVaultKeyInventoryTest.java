@@ -112,7 +112,8 @@ class KeyVaultKeyInventoryTest extends VaultTest {
         vault.createVersion("kek", 2048);
         vault.deny("versions");
         KmsException e = assertThrows(KmsException.AccessDenied.class, this::inventory);
-        assertTrue(e.getMessage().contains("may not list") && e.getMessage().contains("'list'"), e.getMessage());
+        assertTrue(e.getMessage().contains("may not list") && e.getMessage().contains("'list'")
+                && e.getMessage().contains("access policy key permissions get, list, wrapKey"), e.getMessage());
         assertEquals(KeyVaultCommand.FORBIDDEN, KeyVaultCommand.exitCode(e));
     }
 
