@@ -16,11 +16,7 @@ import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -160,21 +156,12 @@ final class CurrentVersion {
         }
         KeyVaultKey latest = retries.run(Operation.GET, "key " + name, call, timeout ->
                 keys.getKey(name).timeout(timeout).block());
-        KeyProperties properties = latest.getProperties();
-        if (checks.usable(properties)) {
-            KeyRef ref = new KeyRef(name, properties.getVersion());
-            checks.verify(latest, ref);
-            return ref;
-        }
-        // The newest version is disabled or not yet/no longer valid: pick the newest usable one (needs 'list').
-        List<KeyProperties> versions = retries.run(Operation.LIST, "the versions of key " + name, call,
-                timeout -> keys.listPropertiesOfKeyVersions(name).collectList().timeout(timeout).block());
-        KeyProperties newest = versions.stream().filter(checks::usable)
-                .max(Comparator.comparing(p -> Optional.ofNullable(p.getCreatedOn()).orElse(OffsetDateTime.MIN)))
-                .orElseThrow(() -> new KmsException.Misconfigured("key " + name + " in " + address.canonicalUrl()
-                        + " has no enabled version; enable one or create a new version"));
-        KeyRef ref = new KeyRef(name, newest.getVersion());
-        checks.verify(getKey(ref, call), ref);
+        // When the newest version is disabled or not yet/no longer valid, the rule lists the versions (needs 'list').
+        KeyProperties chosen = checks.versionlessCurrent(name, latest.getProperties(), () ->
+                retries.run(Operation.LIST, "the versions of key " + name, call,
+                        timeout -> keys.listPropertiesOfKeyVersions(name).collectList().timeout(timeout).block()));
+        KeyRef ref = new KeyRef(name, chosen.getVersion());
+        checks.verify(ref.version().equals(latest.getProperties().getVersion()) ? latest : getKey(ref, call), ref);
         return ref;
     }
 

@@ -11,7 +11,10 @@ import java.math.BigInteger;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /** What makes a key version fit to wrap data keys: enabled and valid now, RSA of 2048 bits or more, wrap+unwrap. */
 final class KeyChecks {
@@ -32,6 +35,21 @@ final class KeyChecks {
         return Boolean.TRUE.equals(properties.isEnabled())
                 && (properties.getExpiresOn() == null || properties.getExpiresOn().isAfter(now))
                 && (properties.getNotBefore() == null || !properties.getNotBefore().isAfter(now));
+    }
+
+    /**
+     * Versionless mode's rule for the version that wraps new data keys: the key's newest version (what a get without
+     * a version returns) when it is {@link #usable}, else the usable version created last among {@code versions},
+     * which is only listed when needed (it takes the {@code list} permission).
+     */
+    KeyProperties versionlessCurrent(String keyName, KeyProperties newest, Supplier<List<KeyProperties>> versions) {
+        if (usable(newest)) {
+            return newest;
+        }
+        return versions.get().stream().filter(this::usable)
+                .max(Comparator.comparing(p -> Optional.ofNullable(p.getCreatedOn()).orElse(OffsetDateTime.MIN)))
+                .orElseThrow(() -> new KmsException.Misconfigured("key " + keyName + " in " + address.canonicalUrl()
+                        + " has no enabled version; enable one or create a new version"));
     }
 
     void verify(KeyVaultKey key, KeyRef ref) {

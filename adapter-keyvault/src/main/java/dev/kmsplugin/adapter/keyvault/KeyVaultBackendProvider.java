@@ -2,6 +2,7 @@ package dev.kmsplugin.adapter.keyvault;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
@@ -68,6 +69,22 @@ public final class KeyVaultBackendProvider implements BackendProvider {
         KeyVaultKekBackend keys = open(settings, System.getenv(), defaultHttpClient(settings), context.telemetry(),
                 context.clock());
         return new Backend(keys, Optional.of(new GoPluginCiphertexts(keys)));
+    }
+
+    /**
+     * Every version of the configured key, read once from Key Vault with the serving identity: no round trip, no
+     * background work. Needs the key permissions {@code list} and (versionless mode) {@code get}.
+     */
+    @Override
+    public KeyInventory keyInventory(PluginContext context) {
+        KeyVaultSettings settings = KeyVaultSettings.read(context.settings());
+        return inventory(settings, System.getenv(), defaultHttpClient(settings), context.telemetry(), context.clock());
+    }
+
+    /** The inventory; tests pass their own environment and an HTTP client trusting their server. */
+    static KeyInventory inventory(KeyVaultSettings settings, Map<String, String> env, HttpClient http,
+                                  Telemetry telemetry, Clock clock) {
+        return KeyVaultKeyInventory.read(settings, env, http, telemetry, clock);
     }
 
     /** Builds and starts the backend; tests pass their own environment and an HTTP client trusting their server. */

@@ -101,9 +101,11 @@ final class KeyVaultErrors {
                     + " (403): grant the key permission '" + op.permission() + "' (RBAC role 'Key Vault Crypto "
                     + "Officer', or access policy key permissions create, update, setrotationpolicy)", cause);
         }
+        // The serving access policy lacks 'list' unless versionless mode or the inventory asked for it.
+        String policy = op == Operation.LIST ? "get, list, wrapKey, unwrapKey" : "get, wrapKey, unwrapKey";
         return new KmsException.AccessDenied("the plugin's identity may not " + op.permission() + " " + target
                 + " (403): grant the key permission '" + op.permission() + "' (RBAC role 'Key Vault Crypto Service "
-                + "Encryption User', or access policy key permissions get, wrapKey, unwrapKey)", cause);
+                + "Encryption User', or access policy key permissions " + policy + ")", cause);
     }
 
     private static Failure hard(KmsException e) {

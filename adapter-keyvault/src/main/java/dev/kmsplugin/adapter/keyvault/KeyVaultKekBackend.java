@@ -58,6 +58,11 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
 
     @Override
     public String describe() {
+        return describe(address, settings);
+    }
+
+    /** The vault and key, never anything secret. */
+    static String describe(VaultAddress address, KeyVaultSettings settings) {
         return "Azure " + (address.managedHsm() ? "Managed HSM " : "Key Vault ") + address.canonicalUrl() + " key "
                 + settings.keyName() + (settings.versionless() ? " (versionless)" : "");
     }

@@ -62,6 +62,8 @@ final class TestKeyVault implements AutoCloseable {
         volatile boolean enabled = true;
         volatile List<String> ops = List.of("wrapKey", "unwrapKey", "encrypt", "decrypt");
         volatile String kty = "RSA";
+        // Key Vault's nbf attribute (seconds since the epoch): the version is not valid before it. Null: unset.
+        volatile Long notBefore;
 
         Version(String id, KeyPair pair, long created) {
             this.id = id;
@@ -432,6 +434,9 @@ final class TestKeyVault implements AutoCloseable {
         ObjectNode attributes = JSON.createObjectNode();
         attributes.put("enabled", v.enabled);
         attributes.put("created", v.created);
+        if (v.notBefore != null) {
+            attributes.put("nbf", v.notBefore);
+        }
         attributes.put("updated", v.created);
         attributes.put("recoveryLevel", "Recoverable+Purgeable");
         return attributes;
