@@ -9,6 +9,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaMethod;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
@@ -29,6 +30,9 @@ final class ArchitectureRules {
     static final String GRPC_ADAPTER = "dev.kmsplugin.adapter.grpc..";
     static final String KEYVAULT_ADAPTER = "dev.kmsplugin.adapter.keyvault..";
     static final String SOFTHSM_ADAPTER = "dev.kmsplugin.adapter.softhsm..";
+    static final String ETCD_ADAPTER = "dev.kmsplugin.adapter.etcd..";
+    static final String KMS_WIRE = "dev.kmsplugin.adapter.grpc.wire..";
+    static final String ETCD_WIRE = "dev.kmsplugin.adapter.etcd.client.proto..";
 
     static final String[] GRPC_TYPES = {"io.grpc..", "com.google.protobuf..", "io.netty..", "io.grpc.netty.shaded.."};
     static final String[] AZURE_TYPES = {"com.azure..", "com.microsoft.aad..", "reactor.."};
@@ -73,6 +77,7 @@ final class ArchitectureRules {
             .adapter("grpc", GRPC_ADAPTER)
             .adapter("keyvault", KEYVAULT_ADAPTER)
             .adapter("softhsm", SOFTHSM_ADAPTER)
+            .adapter("etcd", ETCD_ADAPTER)
             .ensureAllClassesAreContainedInArchitecture()
             .because("every class belongs to one ring of the hexagonal design (see shared/ARCHITECTURE.md)");
 
@@ -85,10 +90,11 @@ final class ArchitectureRules {
 
     // --- technology stays in its adapter -------------------------------------------------------------------------
 
-    static final ArchRule GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_ADAPTER = noClasses()
-            .that().resideOutsideOfPackage(GRPC_ADAPTER)
+    static final ArchRule GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_AND_ETCD_ADAPTERS = noClasses()
+            .that().resideOutsideOfPackages(GRPC_ADAPTER, ETCD_ADAPTER)
             .should().dependOnClassesThat().resideInAnyPackage(GRPC_TYPES)
-            .because("the wire format is the gRPC adapter's business alone");
+            .because("gRPC is the business of the two adapters that speak it: the KMS services kube-apiserver calls,"
+                    + " and the etcd API the storage audit reads");
 
     static final ArchRule THE_AZURE_SDK_STAYS_IN_THE_KEYVAULT_ADAPTER = noClasses()
             .that().resideOutsideOfPackage(KEYVAULT_ADAPTER)
@@ -100,12 +106,19 @@ final class ArchitectureRules {
             .should().dependOnClassesThat().resideInAnyPackage(PKCS11_TYPES)
             .because("PKCS#11 types never leave the simulator adapter");
 
-    static final ArchRule GENERATED_PROTOBUF_CLASSES_LIVE_IN_THE_GRPC_ADAPTER = classes()
+    static final ArchRule GENERATED_MESSAGES_LIVE_IN_THE_WIRE_PACKAGE_OF_THEIR_API = classes()
             .that().areAssignableTo("com.google.protobuf.MessageLite")
-            .or().areAssignableTo("io.grpc.BindableService")
+            .should().resideInAnyPackage(KMS_WIRE, ETCD_WIRE)
+            .allowEmptyShould(true)
+            .because("generated wire classes belong to the adapter that speaks their API: the KMS API in the gRPC"
+                    + " adapter, etcd's KV API in the etcd adapter, nowhere else");
+
+    static final ArchRule ONLY_THE_GRPC_ADAPTER_SERVES = classes()
+            .that().areAssignableTo("io.grpc.BindableService")
+            .and().doNotHaveModifier(JavaModifier.ABSTRACT)
             .should().resideInAPackage(GRPC_ADAPTER)
             .allowEmptyShould(true)
-            .because("generated wire classes belong to the transport that speaks the wire");
+            .because("the plugin serves only kube-apiserver's KMS API; the etcd adapter is a read-only client");
 
     static final ArchRule PORT_IMPLEMENTATIONS_EXPOSE_NO_WIRE_OR_SDK_TYPES = methods()
             .that().arePublic()

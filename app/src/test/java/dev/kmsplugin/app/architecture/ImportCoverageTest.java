@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ImportCoverageTest {
 
     @Test
-    void the_architecture_suites_see_classes_of_all_six_modules() {
+    void the_architecture_suites_see_classes_of_all_seven_modules() {
         JavaClasses classes = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(new DoNotIncludeTestKit())
@@ -26,6 +26,7 @@ class ImportCoverageTest {
                 "dev.kmsplugin.adapter.grpc.", "adapter-grpc",
                 "dev.kmsplugin.adapter.keyvault.", "adapter-keyvault",
                 "dev.kmsplugin.adapter.softhsm.", "adapter-local-hsm-sim",
+                "dev.kmsplugin.adapter.etcd.", "adapter-etcd",
                 "dev.kmsplugin.app.", "app");
         moduleByPackage.forEach((prefix, module) -> assertTrue(
                 classes.stream().anyMatch(c -> c.getName().startsWith(prefix)),

@@ -1,12 +1,18 @@
 package dev.kmsplugin.app.architecture;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import dev.kmsplugin.adapter.etcd.client.EtcdClient;
+import dev.kmsplugin.adapter.etcd.fixture.EtcdAdapterReachingIntoTheSimulator;
+import dev.kmsplugin.adapter.etcd.fixture.EtcdAdapterServing;
+import dev.kmsplugin.adapter.etcd.fixture.MessageInTheEtcdAdapterOutsideItsWirePackage;
 import dev.kmsplugin.adapter.grpc.GrpcTransportProvider;
+import dev.kmsplugin.adapter.keyvault.fixture.KeyVaultSpeakingGrpc;
 import dev.kmsplugin.adapter.keyvault.fixture.LeakyBackendProvider;
 import dev.kmsplugin.adapter.keyvault.fixture.ReachingIntoTheGrpcAdapter;
 import dev.kmsplugin.adapter.softhsm.SoftHsmBackendProvider;
@@ -82,16 +88,44 @@ class RulesCanFailTest {
 
     @Test
     void technology_rule_reports_a_wire_type_in_the_domain() {
-        assertReports(ArchitectureRules.GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_ADAPTER,
+        assertReports(ArchitectureRules.GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_AND_ETCD_ADAPTERS,
                 DomainSpeakingGrpc.class.getName(), DomainSpeakingGrpc.class);
         assertReports(ArchitectureRules.DOMAIN_DEPENDS_ON_NOTHING_BUT_THE_JDK,
                 DomainSpeakingGrpc.class.getName(), DomainSpeakingGrpc.class);
     }
 
     @Test
-    void generated_message_rule_reports_a_protobuf_message_outside_the_grpc_adapter() {
-        assertReports(ArchitectureRules.GENERATED_PROTOBUF_CLASSES_LIVE_IN_THE_GRPC_ADAPTER,
+    void technology_rule_lets_the_etcd_adapter_speak_grpc_but_not_the_keyvault_adapter() {
+        assertReports(ArchitectureRules.GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_AND_ETCD_ADAPTERS,
+                KeyVaultSpeakingGrpc.class.getName(), KeyVaultSpeakingGrpc.class);
+        EvaluationResult etcd = ArchitectureRules.GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_AND_ETCD_ADAPTERS.evaluate(
+                new ClassFileImporter().importClasses(EtcdClient.class));
+        assertFalse(etcd.hasViolation(), "the etcd client may use grpc-java: " + etcd.getFailureReport());
+    }
+
+    @Test
+    void generated_message_rule_reports_a_protobuf_message_outside_the_wire_packages() {
+        assertReports(ArchitectureRules.GENERATED_MESSAGES_LIVE_IN_THE_WIRE_PACKAGE_OF_THEIR_API,
                 MessageOutsideTheWireAdapter.class.getName(), MessageOutsideTheWireAdapter.class);
+        assertReports(ArchitectureRules.GENERATED_MESSAGES_LIVE_IN_THE_WIRE_PACKAGE_OF_THEIR_API,
+                MessageInTheEtcdAdapterOutsideItsWirePackage.class.getName(),
+                MessageInTheEtcdAdapterOutsideItsWirePackage.class);
+    }
+
+    @Test
+    void serving_rule_reports_a_grpc_service_outside_the_grpc_adapter() {
+        assertReports(ArchitectureRules.ONLY_THE_GRPC_ADAPTER_SERVES, EtcdAdapterServing.class.getName(),
+                EtcdAdapterServing.class);
+    }
+
+    @Test
+    void adapter_and_onion_rules_report_the_etcd_adapter_naming_a_backend_or_the_app() {
+        assertReports(ArchitectureRules.ADAPTERS_DO_NOT_KNOW_EACH_OTHER,
+                EtcdAdapterReachingIntoTheSimulator.class.getName(), EtcdAdapterReachingIntoTheSimulator.class,
+                SoftHsmBackendProvider.class);
+        assertReports(ArchitectureRules.THE_DESIGN_IS_AN_ONION,
+                EtcdAdapterReachingIntoTheSimulator.class.getName(), EtcdAdapterReachingIntoTheSimulator.class,
+                Launcher.class, SoftHsmBackendProvider.class);
     }
 
     @Test

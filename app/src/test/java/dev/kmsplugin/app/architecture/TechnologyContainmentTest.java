@@ -11,8 +11,8 @@ import com.tngtech.archunit.lang.ArchRule;
 class TechnologyContainmentTest {
 
     @ArchTest
-    static final ArchRule grpc_and_protobuf_stay_in_the_grpc_adapter =
-            ArchitectureRules.GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_ADAPTER;
+    static final ArchRule grpc_and_protobuf_stay_in_the_grpc_and_etcd_adapters =
+            ArchitectureRules.GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_AND_ETCD_ADAPTERS;
 
     @ArchTest
     static final ArchRule the_azure_sdk_stays_in_the_keyvault_adapter =
@@ -22,8 +22,11 @@ class TechnologyContainmentTest {
     static final ArchRule pkcs11_stays_in_the_simulator_adapter = ArchitectureRules.PKCS11_STAYS_IN_THE_SIMULATOR_ADAPTER;
 
     @ArchTest
-    static final ArchRule generated_protobuf_classes_live_in_the_grpc_adapter =
-            ArchitectureRules.GENERATED_PROTOBUF_CLASSES_LIVE_IN_THE_GRPC_ADAPTER;
+    static final ArchRule generated_messages_live_in_the_wire_package_of_their_api =
+            ArchitectureRules.GENERATED_MESSAGES_LIVE_IN_THE_WIRE_PACKAGE_OF_THEIR_API;
+
+    @ArchTest
+    static final ArchRule only_the_grpc_adapter_serves = ArchitectureRules.ONLY_THE_GRPC_ADAPTER_SERVES;
 
     @ArchTest
     static final ArchRule port_implementations_expose_no_wire_or_sdk_types =

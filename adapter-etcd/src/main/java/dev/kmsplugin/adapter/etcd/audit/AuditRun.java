@@ -30,7 +30,7 @@ final class AuditRun {
             StorageAudit audit = new StorageAudit(inventory, settings.providers(), settings.prefix());
             long revision = etcd.scan(settings.prefix().getBytes(StandardCharsets.UTF_8), settings.pageSize(),
                     audit::add);
-            report = audit.report(etcd.endpoint(), revision, inventory.describe());
+            report = audit.report(etcd.endpoint().toString(), revision, inventory.describe());
         }
         Optional<ReportFormat.Requirement> requirement = settings.requireNoneUnder().map(version -> {
             String keyName = keyName(inventory);

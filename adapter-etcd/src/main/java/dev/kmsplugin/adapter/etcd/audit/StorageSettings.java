@@ -4,7 +4,6 @@ import dev.kmsplugin.adapter.etcd.client.EtcdSettings;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Settings;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -18,16 +17,11 @@ record StorageSettings(EtcdSettings etcd, String prefix, int pageSize, Set<Strin
 
     static StorageSettings from(Settings settings) {
         List<String> problems = new ArrayList<>();
-        List<URI> endpoints = new ArrayList<>();
-        for (String endpoint : list(settings.string("etcd.endpoints"))) {
-            try {
-                endpoints.add(new URI(endpoint));
-            } catch (URISyntaxException e) {
-                problems.add("--etcd-endpoints: '" + endpoint + "' is not a URL (" + e.getReason() + ")");
-            }
-        }
-        if (endpoints.isEmpty() && problems.isEmpty()) {
-            problems.add("--etcd-endpoints is empty; give the etcd client URLs, e.g. https://127.0.0.1:2379");
+        List<URI> endpoints = List.of();
+        try {
+            endpoints = EtcdSettings.parseEndpoints(settings.string("etcd.endpoints"));
+        } catch (KmsException.Misconfigured e) {
+            problems.add(e.getMessage());
         }
         String prefix = settings.string("etcd.prefix");
         if (!prefix.startsWith("/") || prefix.length() < 2) {
@@ -48,7 +42,7 @@ record StorageSettings(EtcdSettings etcd, String prefix, int pageSize, Set<Strin
         if (!problems.isEmpty()) {
             throw new KmsException.Misconfigured(String.join("; ", problems));
         }
-        EtcdSettings etcd = EtcdSettings.of(endpoints, path(settings, "etcd.cacert"), path(settings, "etcd.cert"),
+        EtcdSettings etcd = new EtcdSettings(endpoints, path(settings, "etcd.cacert"), path(settings, "etcd.cert"),
                 path(settings, "etcd.key"), settings.duration("etcd.dial-timeout"),
                 settings.duration("etcd.command-timeout"));
         String slashed = prefix.endsWith("/") ? prefix : prefix + "/";
