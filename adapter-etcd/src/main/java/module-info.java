@@ -6,4 +6,13 @@
 module dev.kmsplugin.adapter.etcd {
     // depends on
     requires dev.kmsplugin.ports;
+    requires com.google.protobuf;
+    requires io.grpc;
+    requires io.grpc.stub;
+    requires io.grpc.protobuf;
+    requires io.grpc.netty.shaded; // the TLS transport to etcd
+    requires com.google.common;    // the generated future stubs name ListenableFuture
+    // Guava ships as an automatic module and so cannot say that it needs failureaccess, an explicit module that
+    // the module path would otherwise leave unresolved.
+    requires com.google.common.util.concurrent.internal;
 }
