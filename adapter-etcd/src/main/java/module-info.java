@@ -1,7 +1,8 @@
 /**
- * The apiserver's storage formats as they sit in etcd, for {@code kms-plugin storage audit} (issue 15): which
- * provider, KMS API and key version each stored value depends on. Reads headers and key IDs only; never decrypts.
- * Exports nothing yet: the etcd reader and the {@code storage} command are still to come.
+ * The storage commands ({@code kms-plugin storage audit}): read what kube-apiserver stored in etcd, read-only and
+ * page by page over etcd's own gRPC API, and say which provider, KMS API and key version each value depends on,
+ * matched against the selected backend's key versions (reached through the {@code KeyInventory} port). Reads
+ * headers and key IDs only; never decrypts. Exports nothing.
  */
 module dev.kmsplugin.adapter.etcd {
     // depends on
@@ -15,4 +16,7 @@ module dev.kmsplugin.adapter.etcd {
     // Guava ships as an automatic module and so cannot say that it needs failureaccess, an explicit module that
     // the module path would otherwise leave unresolved.
     requires com.google.common.util.concurrent.internal;
+
+    // provides
+    provides dev.kmsplugin.ports.spi.CommandProvider with dev.kmsplugin.adapter.etcd.audit.StorageCommandProvider;
 }
