@@ -243,11 +243,12 @@ public final class EtcdClient implements AutoCloseable {
         String said = status.getCode() + ": " + Objects.requireNonNullElse(status.getDescription(), "");
         return switch (status.getCode()) {
             case OUT_OF_RANGE -> said.contains("compacted")
-                    ? new KmsException.BackendUnavailable(Messages.oneLine(where + " compacted revision " + pinned
-                            + " while the audit was " + what + " at it (" + said + "): the audit took longer than "
-                            + "etcd's compaction interval (kube-apiserver compacts every 5 minutes by default); "
-                            + "run it again"), e)
-                    : new KmsException.BackendUnavailable(Messages.oneLine(where + " refused " + what + ": " + said), e);
+                    ? new KmsException.BackendUnavailable(Messages.oneLine(where + " compacted away revision "
+                            + pinned + ", which the audit was " + what + " at (" + said + "): the audit took "
+                            + "longer than etcd's compaction interval (kube-apiserver compacts every 5 minutes "
+                            + "by default); run it again"), e)
+                    : new KmsException.BackendUnavailable(Messages.oneLine(where + " refused " + what + ": " + said),
+                            e);
             case PERMISSION_DENIED, UNAUTHENTICATED -> new KmsException.Misconfigured(Messages.oneLine(where
                     + " refused " + what + " (" + said + "); the identity in " + EtcdSettings.CERT_FLAG
                     + " needs read access to that range"), e);

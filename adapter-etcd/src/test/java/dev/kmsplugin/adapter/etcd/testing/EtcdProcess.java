@@ -243,7 +243,8 @@ public final class EtcdProcess implements AutoCloseable {
         Files.writeString(serverExt, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
                 + "keyUsage=critical,digitalSignature,keyEncipherment\n");
         Path clientExt = directory.resolve("client.ext");
-        Files.writeString(clientExt, "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n");
+        Files.writeString(clientExt,
+                "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n");
         for (String ca : List.of("ca", "rogue-ca")) {
             openssl(directory, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", ca + ".key", "-out", ca + ".crt", "-days", "2", "-subj", "/CN=" + ca);
