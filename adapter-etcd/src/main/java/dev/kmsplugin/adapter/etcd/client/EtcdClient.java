@@ -28,7 +28,7 @@ import javax.net.ssl.SSLException;
  * <p>{@link #connect} tries the endpoints in order and keeps the first that answers. Failures come out as
  * {@link KmsException}s: {@link KmsException.Misconfigured} for what the operator's flags decide (TLS refused either
  * way, etcd's permission checks), {@link KmsException.BackendUnavailable} for what may pass on a rerun (etcd
- * unreachable, a revision compacted under the scan).
+ * unreachable, a revision compacted under the scan). One scan at a time: an instance is not for concurrent use.
  */
 public final class EtcdClient implements AutoCloseable {
 
