@@ -28,7 +28,7 @@ import javax.net.ssl.SSLException;
  * <p>{@link #connect} tries the endpoints in order and keeps the first that answers. Failures come out as
  * {@link KmsException}s: {@link KmsException.Misconfigured} for what the operator's flags decide (TLS refused either
  * way, etcd's permission checks), {@link KmsException.BackendUnavailable} for what may pass on a rerun (etcd
- * unreachable, a revision compacted under the scan).
+ * unreachable, a revision compacted under the scan). One scan at a time: an instance is not for concurrent use.
  */
 public final class EtcdClient implements AutoCloseable {
 
@@ -243,11 +243,12 @@ public final class EtcdClient implements AutoCloseable {
         String said = status.getCode() + ": " + Objects.requireNonNullElse(status.getDescription(), "");
         return switch (status.getCode()) {
             case OUT_OF_RANGE -> said.contains("compacted")
-                    ? new KmsException.BackendUnavailable(Messages.oneLine(where + " compacted revision " + pinned
-                            + " while the audit was " + what + " at it (" + said + "): the audit took longer than "
-                            + "etcd's compaction interval (kube-apiserver compacts every 5 minutes by default); "
-                            + "run it again"), e)
-                    : new KmsException.BackendUnavailable(Messages.oneLine(where + " refused " + what + ": " + said), e);
+                    ? new KmsException.BackendUnavailable(Messages.oneLine(where + " compacted away revision "
+                            + pinned + ", which the audit was " + what + " at (" + said + "): the audit took "
+                            + "longer than etcd's compaction interval (kube-apiserver compacts every 5 minutes "
+                            + "by default); run it again"), e)
+                    : new KmsException.BackendUnavailable(Messages.oneLine(where + " refused " + what + ": " + said),
+                            e);
             case PERMISSION_DENIED, UNAUTHENTICATED -> new KmsException.Misconfigured(Messages.oneLine(where
                     + " refused " + what + " (" + said + "); the identity in " + EtcdSettings.CERT_FLAG
                     + " needs read access to that range"), e);

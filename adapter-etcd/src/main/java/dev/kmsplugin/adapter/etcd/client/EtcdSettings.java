@@ -99,7 +99,7 @@ public record EtcdSettings(
                 endpoints.add(new URI(text));
             } catch (URISyntaxException e) {
                 throw new KmsException.Misconfigured(ENDPOINTS_FLAG + ": '" + Messages.oneLine(text, 200)
-                        + "' is not a URL; expected e.g. https://127.0.0.1:2379");
+                        + "' is not an http:// or https:// URL; expected e.g. https://127.0.0.1:2379");
             }
         }
         return endpoints;

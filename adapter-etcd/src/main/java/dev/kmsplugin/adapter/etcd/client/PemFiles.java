@@ -245,7 +245,7 @@ public final class PemFiles {
 
     private static byte[] decode(String flag, Path path, Block block) {
         try {
-            return Base64.getMimeDecoder().decode(block.base64());
+            return Base64.getDecoder().decode(block.base64()); // the lines, stripped and joined
         } catch (IllegalArgumentException e) {
             throw misconfigured(flag, path, "the " + block.label() + " PEM block is not valid base64");
         }

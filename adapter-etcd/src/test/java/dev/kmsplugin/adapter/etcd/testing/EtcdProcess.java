@@ -39,7 +39,10 @@ import java.util.stream.Stream;
 public final class EtcdProcess implements AutoCloseable {
 
     private static final Path ETCD = Path.of("/usr/bin/etcd");
+    private static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
     private static final Path OPENSSL = Path.of("/usr/bin/openssl");
+    /** The CN of the trusted client certificate: etcd's user name for it once authentication is on. */
+    public static final String CLIENT_USER = "kms-audit";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** etcd's default --max-txn-ops. */
     private static final int MAX_TXN_OPS = 128;
@@ -198,6 +201,21 @@ public final class EtcdProcess implements AutoCloseable {
                 .compact(CompactionRequest.newBuilder().setRevision(revision).setPhysical(true).build());
     }
 
+    /**
+     * Turns on etcd's authentication with etcdctl (Debian's etcd-client): a root user with a password, and the
+     * trusted client certificate's user ({@value #CLIENT_USER}, its CN, password-less) allowed to read keys under
+     * {@code readablePrefix} only. From then on this fixture's own writes are refused too; write first.
+     */
+    public void enableAuth(String readablePrefix) {
+        etcdctl("user", "add", "root", "--new-user-password=fixture-root");
+        etcdctl("user", "grant-role", "root", "root");
+        etcdctl("role", "add", "reader");
+        etcdctl("role", "grant-permission", "reader", "--prefix=true", "read", readablePrefix);
+        etcdctl("user", "add", CLIENT_USER, "--no-password");
+        etcdctl("user", "grant-role", CLIENT_USER, "reader");
+        etcdctl("auth", "enable");
+    }
+
     /** etcd's log so far, for a failed test's message. */
     public String log() {
         return readLog(directory);
@@ -209,6 +227,24 @@ public final class EtcdProcess implements AutoCloseable {
         process.destroyForcibly();
         waitFor(process);
         deleteTree(directory);
+    }
+
+    private void etcdctl(String... arguments) {
+        if (!Files.isExecutable(ETCDCTL)) {
+            throw new IllegalStateException(ETCDCTL + " is missing: install it with 'apt-get install etcd-client'");
+        }
+        List<String> command = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints=" + endpoint,
+                "--cacert=" + caCert(), "--cert=" + clientCert(), "--key=" + clientKey()));
+        command.addAll(List.of(arguments));
+        try {
+            Process etcdctl = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(etcdctl.getInputStream().readAllBytes());
+            if (waitFor(etcdctl) != 0) {
+                throw new IllegalStateException("etcdctl " + String.join(" ", arguments) + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private long commit(TxnRequest txn) {
@@ -243,7 +279,8 @@ public final class EtcdProcess implements AutoCloseable {
         Files.writeString(serverExt, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
                 + "keyUsage=critical,digitalSignature,keyEncipherment\n");
         Path clientExt = directory.resolve("client.ext");
-        Files.writeString(clientExt, "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n");
+        Files.writeString(clientExt,
+                "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n");
         for (String ca : List.of("ca", "rogue-ca")) {
             openssl(directory, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", ca + ".key", "-out", ca + ".crt", "-days", "2", "-subj", "/CN=" + ca);
@@ -252,7 +289,7 @@ public final class EtcdProcess implements AutoCloseable {
         signed(directory, "server", "ca", "/CN=etcd-fixture", serverExt);
         // kubeadm's apiserver-etcd-client.key is PKCS#1: "BEGIN RSA PRIVATE KEY".
         openssl(directory, "genrsa", "-traditional", "-out", "client.key", "2048");
-        signed(directory, "client", "ca", "/CN=kms-audit", clientExt);
+        signed(directory, "client", "ca", "/CN=" + CLIENT_USER, clientExt);
         openssl(directory, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                 "-out", "rogue-client.key");
         signed(directory, "rogue-client", "rogue-ca", "/CN=kms-audit", clientExt);
