@@ -37,6 +37,9 @@ public final class TestKeyVaultMain {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.trim().equals("rotate")) {
                     System.out.println("ROTATED version=" + vault.createVersion("kek", 2048).id);
+                } else if (line.startsWith("rotate ")) {
+                    // a new version of the named key, created with its first version when absent
+                    System.out.println("ROTATED version=" + vault.createVersion(line.substring(7).trim(), 2048).id);
                 } else if (line.startsWith("go-v1 ")) {
                     byte[] plaintext = java.util.Base64.getDecoder().decode(line.substring(6).trim());
                     byte[] encrypted = vault.encrypt("kek", first, "RSA1_5", plaintext);

@@ -30,6 +30,7 @@ final class StorageAudit {
     }
 
     private final Map<KeyRef, KeyInventory.KnownVersion> byRef = new HashMap<>();
+    private final Map<KeyRef, Integer> age = new HashMap<>();
     private final Map<String, KeyInventory.KnownVersion> byKeyId = new HashMap<>();
     private final Set<String> providers;
     private final String prefix;
@@ -51,6 +52,7 @@ final class StorageAudit {
     StorageAudit(KeyInventory inventory, Set<String> providers, String prefix) {
         for (KeyInventory.KnownVersion version : inventory.versions()) {
             byRef.put(version.ref(), version);
+            age.put(version.ref(), age.size());
             byKeyId.put(version.keyId().value(), version);
         }
         this.providers = Set.copyOf(providers);
@@ -143,9 +145,13 @@ final class StorageAudit {
         kms.forEach((group, tally) -> entries.add(new AuditReport.KmsEntry(group.provider(), group.api(),
                 group.version().map(KeyRef::name), group.version().map(KeyRef::version), group.keyId(),
                 group.state(), AuditReport.Group.of(group.provider(), tally))));
+        // provider, API, then the backend's versions oldest first, then versions it lacks, then unknown key_ids
         entries.sort(Comparator.comparing(AuditReport.KmsEntry::provider)
                 .thenComparing(AuditReport.KmsEntry::api)
-                .thenComparing(e -> e.keyName().orElse("\uffff"))
+                .thenComparing(e -> e.keyVersion().isEmpty())
+                .thenComparingInt(e -> age.getOrDefault(new KeyRef(e.keyName().orElse("-"), e.keyVersion()
+                        .orElse("-")), Integer.MAX_VALUE))
+                .thenComparing(e -> e.keyName().orElse(""))
                 .thenComparing(e -> versionOrder(e.keyVersion()))
                 .thenComparing(e -> e.keyId().orElse("")));
         List<AuditReport.Group> unattributedGroups = new ArrayList<>();

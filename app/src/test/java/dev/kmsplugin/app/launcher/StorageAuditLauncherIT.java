@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.storage;
+package dev.kmsplugin.app.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +33,7 @@ import org.yaml.snakeyaml.Yaml;
  */
 class StorageAuditLauncherIT {
 
-    static final Path DISTRIBUTION = Path.of(System.getProperty("kms.distribution", "target/kms-plugin"));
+    static final Path DISTRIBUTION = LauncherIT.DISTRIBUTION;
     static EtcdProcess etcd;
     static Path dir;
 
@@ -73,6 +73,10 @@ class StorageAuditLauncherIT {
     }
 
     static List<String> etcdFlags() {
+        return etcdFlags(etcd);
+    }
+
+    static List<String> etcdFlags(EtcdProcess etcd) {
         return List.of("--etcd-endpoints=" + etcd.endpoint(), "--etcd-cacert=" + etcd.caCert(),
                 "--etcd-cert=" + etcd.clientCert(), "--etcd-key=" + etcd.clientKey());
     }
