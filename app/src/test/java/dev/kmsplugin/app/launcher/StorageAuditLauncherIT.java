@@ -268,6 +268,38 @@ class StorageAuditLauncherIT {
     }
 
     @Test
+    void serving_loads_nothing_of_the_storage_audit_but_its_provider() throws Exception {
+        Path socket = dir.resolve("classes.sock");
+        Path classes = dir.resolve("classes.log");
+        List<String> serve = new ArrayList<>(List.of(DISTRIBUTION.resolve("bin/kms-plugin").toString()));
+        serve.addAll(simFlags());
+        serve.add("--listen-addr=unix://" + socket);
+        ProcessBuilder builder = new ProcessBuilder(serve).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("classes-serve.log").toFile());
+        builder.environment().put("KMS_PLUGIN_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+        Process plugin = builder.start();
+        try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(socket) && plugin.isAlive() && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.exists(socket), Files.readString(dir.resolve("classes-serve.log")));
+            Run status = launch(new byte[0], List.of("client", "status", "--listen-addr=unix://" + socket));
+            assertEquals(0, status.exitCode(), status.err());
+        } finally {
+            plugin.destroy();
+            assertTrue(plugin.waitFor(30, TimeUnit.SECONDS));
+        }
+        List<String> loaded = Files.readAllLines(classes).stream()
+                .filter(line -> line.contains(" dev.kmsplugin.adapter.etcd."))
+                .map(line -> line.replaceAll(".* (dev\\.kmsplugin\\.adapter\\.etcd\\.\\S+) .*", "$1"))
+                .toList();
+        assertEquals(List.of("dev.kmsplugin.adapter.etcd.audit.StorageCommandProvider"), loaded,
+                "serving loads the storage plugin's provider (ServiceLoader makes it to read its flags) and nothing"
+                        + " else of it");
+    }
+
+    @Test
     void etcd_problems_exit_1_or_2_with_a_message_that_says_what_to_fix() throws Exception {
         Run init = launch(new byte[0], List.of("sim", "init", "--sim-dir=" + dir.resolve("sim")));
         assertEquals(0, init.exitCode(), init.err());
