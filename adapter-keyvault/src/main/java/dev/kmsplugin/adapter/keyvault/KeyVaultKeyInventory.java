@@ -35,7 +35,10 @@ final class KeyVaultKeyInventory implements KeyInventory {
         this.versions = versions;
     }
 
-    /** Lists the key's versions (permission {@code list}) and, in versionless mode, reads its newest one ({@code get}). */
+    /**
+     * Lists the key's versions (permission {@code list}) and, in versionless mode, reads its newest one
+     * ({@code get}).
+     */
     static KeyVaultKeyInventory read(KeyVaultSettings settings, Map<String, String> env, HttpClient http,
                                      Telemetry telemetry, Clock clock) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http);

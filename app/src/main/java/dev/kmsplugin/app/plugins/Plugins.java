@@ -15,9 +15,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The transports, backends and command-only plugins present at run time, found with {@link ServiceLoader} (module {@code provides} on the
- * module path, {@code META-INF/services} on the class path). Providers are cheap to instantiate; nothing is built
- * until one is selected by name.
+ * The transports, backends and command-only plugins present at run time, found with {@link ServiceLoader} (module
+ * {@code provides} on the module path, {@code META-INF/services} on the class path). Providers are cheap to
+ * instantiate; nothing is built until one is selected by name.
  */
 public final class Plugins {
 

@@ -46,8 +46,8 @@ record StorageSettings(EtcdSettings etcd, String prefix, int pageSize, Set<Strin
                 path(settings, "etcd.key"), settings.duration("etcd.dial-timeout"),
                 settings.duration("etcd.command-timeout"));
         String slashed = prefix.endsWith("/") ? prefix : prefix + "/";
-        return new StorageSettings(etcd, slashed, pageSize, new LinkedHashSet<>(list(settings.string("provider-names"))),
-                output.equals("json"), version);
+        Set<String> providers = new LinkedHashSet<>(list(settings.string("provider-names")));
+        return new StorageSettings(etcd, slashed, pageSize, providers, output.equals("json"), version);
     }
 
     private static Optional<Path> path(Settings settings, String name) {
