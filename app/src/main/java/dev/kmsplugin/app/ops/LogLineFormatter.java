@@ -1,5 +1,6 @@
 package dev.kmsplugin.app.ops;
 
+import dev.kmsplugin.domain.failure.Messages;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -130,25 +131,7 @@ public final class LogLineFormatter extends Formatter {
 
     /** Appends {@code text} as a JSON string: quotes, backslashes and every control character escaped. */
     static StringBuilder quote(StringBuilder out, String text) {
-        out.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029 || c == 0x7f) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"');
+        return Messages.appendJsonString(out, text);
     }
 
     // Plain text stays on one line too: line breaks and other control characters become visible escapes.

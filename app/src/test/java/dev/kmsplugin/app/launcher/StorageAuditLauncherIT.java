@@ -62,14 +62,8 @@ class StorageAuditLauncherIT {
         List<String> command = new ArrayList<>();
         command.add(DISTRIBUTION.resolve("bin/kms-plugin").toString());
         command.addAll(args);
-        Process process = new ProcessBuilder(command).start();
-        process.getOutputStream().write(stdin);
-        process.getOutputStream().close();
-        byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "did not exit: " + command);
-        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
-                new String(err, StandardCharsets.UTF_8));
+        GrpcLauncherIT.Run run = GrpcLauncherIT.run(command, stdin);
+        return new Run(run.exitCode(), run.out(), run.err());
     }
 
     static List<String> etcdFlags() {

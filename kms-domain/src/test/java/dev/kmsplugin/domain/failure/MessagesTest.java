@@ -13,4 +13,10 @@ class MessagesTest {
         assertEquals(1027, Messages.oneLine("x".repeat(5000)).length());
         assertEquals("abc...", Messages.oneLine("abcdef", 3));
     }
+
+    @Test
+    void json_strings_escape_what_would_break_a_line_or_a_reader() {
+        assertEquals("\"a\\\"b\\\\c\\n\\u0001\\u007f\\u2028\u00e9\"",
+                Messages.appendJsonString(new StringBuilder(), "a\"b\\c\n\u0001\u007f\u2028\u00e9").toString());
+    }
 }

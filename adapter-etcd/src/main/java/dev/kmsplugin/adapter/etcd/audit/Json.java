@@ -1,5 +1,6 @@
 package dev.kmsplugin.adapter.etcd.audit;
 
+import dev.kmsplugin.domain.failure.Messages;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,24 +55,6 @@ final class Json {
     }
 
     private static void string(StringBuilder out, String text) {
-        out.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c > 0x7e) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
+        Messages.appendJsonString(out, text);
     }
 }
