@@ -54,7 +54,7 @@ public final class AuditBench {
     private final Path simDir;
 
     /** One process run: wall time, peak RSS, exit status. */
-    record Run(double seconds, long rssKiB, int exit) {
+    record Run(double seconds, long rssKiB, double cpuSeconds, int exit) {
     }
 
     /** The medians at one size. */
@@ -143,7 +143,7 @@ public final class AuditBench {
             out.printf("%nfixed cost: audit of an empty prefix (--etcd-prefix=/empty), %d runs (load %s)%n", repeat,
                     loadAverage());
             for (int r = 0; r < repeat; r++) {
-                Run run = audit(etcd, "/empty", 0, workDir.resolve("audit-empty.json"), "");
+                Run run = audit(launcher, etcd, "/empty", 0, workDir.resolve("audit-empty.json"), "");
                 empty.add(run);
                 clean &= run.exit() == 0;
                 print("audit", 0, run);
@@ -173,7 +173,7 @@ public final class AuditBench {
                     clean &= floor.exit() == 0;
                     print("floor", size, floor);
                     Path report = workDir.resolve("audit-" + size + ".json");
-                    Run audit = audit(etcd, "/registry", size, report, "");
+                    Run audit = audit(launcher, etcd, "/registry", size, report, "");
                     audits.add(audit);
                     clean &= audit.exit() == 0;
                     print("audit", size, audit);
@@ -185,7 +185,7 @@ public final class AuditBench {
                 Path recording = workDir.resolve("audit.jfr");
                 Files.deleteIfExists(recording);
                 out.printf("%nprofile: one audit of %d values under JFR (settings=profile)%n", loaded);
-                Run run = audit(etcd, "/registry", loaded, workDir.resolve("audit-profile.json"),
+                Run run = audit(profilingLauncher(), etcd, "/registry", loaded, workDir.resolve("audit-profile.json"),
                         "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
                 print("audit+jfr", loaded, run);
                 if (Files.exists(recording)) {
@@ -206,14 +206,15 @@ public final class AuditBench {
         out.printf("%nmedians of %d runs each (values/s = values / wall time of the whole process; RSS = peak, KiB"
                 + " from /usr/bin/time):%n", repeat);
         out.printf("%8s | %12s %12s %7s | %12s %12s | %s%n", "values", "floor val/s", "audit val/s", "ratio",
-                "floor RSS", "audit RSS", "audit wall s (of which fixed cost)");
+                "floor RSS", "audit RSS", "CPU s floor, audit | audit wall s (of which fixed cost)");
         for (Size s : results) {
-            out.printf(Locale.ROOT, "%8d | %12.0f %12.0f %7.2f | %8.0f MiB %8.0f MiB | %.2f (%.2f)%n", s.values(),
-                    s.floorRate(), s.auditRate(), s.auditRate() / s.floorRate(), s.floor().rssKiB() / 1024.0,
-                    s.audit().rssKiB() / 1024.0, s.audit().seconds(), fixed.seconds());
+            out.printf(Locale.ROOT, "%8d | %12.0f %12.0f %7.2f | %8.0f MiB %8.0f MiB | %.2f, %.2f | %.2f (%.2f)%n",
+                    s.values(), s.floorRate(), s.auditRate(), s.auditRate() / s.floorRate(),
+                    s.floor().rssKiB() / 1024.0, s.audit().rssKiB() / 1024.0, s.floor().cpuSeconds(),
+                    s.audit().cpuSeconds(), s.audit().seconds(), fixed.seconds());
         }
-        out.printf(Locale.ROOT, "audit fixed cost (empty prefix): %.2f s wall, peak RSS %.0f MiB%n", fixed.seconds(),
-                fixed.rssKiB() / 1024.0);
+        out.printf(Locale.ROOT, "audit fixed cost (empty prefix): %.2f s wall, %.2f s CPU, peak RSS %.0f MiB%n",
+                fixed.seconds(), fixed.cpuSeconds(), fixed.rssKiB() / 1024.0);
         for (Size s : results) {
             double scan = s.audit().seconds() - fixed.seconds();
             out.printf(Locale.ROOT, "  at %d values: fixed cost is %.0f%% of the audit's time; scan alone %s%n",
@@ -265,9 +266,30 @@ public final class AuditBench {
         return timed(builder, command, workDir.resolve("floor.err"));
     }
 
-    private Run audit(EtcdProcess etcd, String prefix, int expected, Path report, String javaOptions)
-            throws IOException, InterruptedException {
-        List<String> command = List.of(launcher.toString(), "storage", "audit",
+    /**
+     * The image's runtime has no jdk.jfr module. For the flight recording, the same launcher script and the same
+     * application modules run on the JDK that runs this harness: a copy of the script in a directory without
+     * {@code bin/java}, which makes the script take {@code JAVA_HOME}'s java, with the same JVM options. Start-up
+     * differs (no CDS archive for that JDK); the scan's code does not.
+     */
+    private Path profilingLauncher() throws IOException {
+        Path home = workDir.resolve("profile-home");
+        Path image = launcher.toAbsolutePath().getParent().getParent();
+        Files.createDirectories(home.resolve("bin"));
+        Files.createDirectories(home.resolve("lib"));
+        Path script = home.resolve("bin").resolve(launcher.getFileName());
+        Files.copy(launcher, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        if (!Files.exists(home.resolve("app"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(home.resolve("app"), image.resolve("app"));
+            Files.createSymbolicLink(home.resolve("lib").resolve("netty"), image.resolve("lib").resolve("netty"));
+        }
+        return script;
+    }
+
+    private Run audit(Path launcherScript, EtcdProcess etcd, String prefix, int expected, Path report,
+            String javaOptions) throws IOException, InterruptedException {
+        List<String> command = List.of(launcherScript.toString(), "storage", "audit",
                 "--etcd-endpoints=" + etcd.endpoint(), "--etcd-cacert=" + etcd.caCert(),
                 "--etcd-cert=" + etcd.clientCert(), "--etcd-key=" + etcd.clientKey(), "--etcd-prefix=" + prefix,
                 "--backend=hsm-sim", "--sim-dir=" + simDir, "--output=json");
@@ -275,7 +297,7 @@ public final class AuditBench {
         launcherEnvironment(builder, javaOptions);
         Run run = timed(builder, command, workDir.resolve("audit.err"));
         if (run.exit() == 0 && !checked(report, expected)) {
-            return new Run(run.seconds(), run.rssKiB(), -2);
+            return new Run(run.seconds(), run.rssKiB(), run.cpuSeconds(), -2);
         }
         return run;
     }
@@ -285,7 +307,7 @@ public final class AuditBench {
             throws IOException, InterruptedException {
         Path rss = workDir.resolve("rss.txt");
         Files.deleteIfExists(rss);
-        List<String> wrapped = new ArrayList<>(List.of(TIME.toString(), "-f", "%M", "-o", rss.toString()));
+        List<String> wrapped = new ArrayList<>(List.of(TIME.toString(), "-f", "%M %U %S", "-o", rss.toString()));
         wrapped.addAll(command);
         builder.command(wrapped).redirectError(stderr.toFile());
         long start = System.nanoTime();
@@ -301,12 +323,15 @@ public final class AuditBench {
             out.printf("      %s exited %d: %s%n", command.get(0), exit, tail(stderr));
         }
         long kib = -1;
+        double cpu = -1;
         for (String line : Files.readAllLines(rss)) {
-            if (line.strip().matches("[0-9]+")) {
-                kib = Long.parseLong(line.strip());
+            String[] fields = line.strip().split(" ");
+            if (fields.length == 3 && fields[0].matches("[0-9]+")) {
+                kib = Long.parseLong(fields[0]);
+                cpu = Double.parseDouble(fields[1]) + Double.parseDouble(fields[2]);
             }
         }
-        return new Run(seconds, kib, exit);
+        return new Run(seconds, kib, cpu, exit);
     }
 
     /** The audit's report must count every value once, all attributed: a failed audit is not a measurement. */
@@ -336,6 +361,8 @@ public final class AuditBench {
             builder.environment().remove("KMS_PLUGIN_JAVA_OPTS");
         } else {
             builder.environment().put("KMS_PLUGIN_JAVA_OPTS", javaOptions);
+            // only the profiling launcher has no java of its own and takes this one
+            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         }
     }
 
@@ -373,14 +400,14 @@ public final class AuditBench {
     }
 
     private void print(String what, int size, Run run) {
-        out.printf(Locale.ROOT, "      %-9s %7d values %7.2f s %9.0f values/s  peak RSS %6.0f MiB  exit %d%n", what,
-                size, run.seconds(), run.seconds() > 0 ? size / run.seconds() : 0, run.rssKiB() / 1024.0,
-                run.exit());
+        out.printf(Locale.ROOT, "      %-9s %7d values %7.2f s %9.0f values/s  CPU %5.2f s  peak RSS %6.0f MiB  exit %d%n",
+                what, size, run.seconds(), run.seconds() > 0 ? size / run.seconds() : 0, run.cpuSeconds(),
+                run.rssKiB() / 1024.0, run.exit());
     }
 
     /** Median wall time and, separately, median RSS; exit is the worst. */
     private static Run median(List<Run> runs) {
-        return new Run(median(runs, Run::seconds), (long) median(runs, r -> r.rssKiB()),
+        return new Run(median(runs, Run::seconds), (long) median(runs, r -> r.rssKiB()), median(runs, Run::cpuSeconds),
                 runs.stream().mapToInt(Run::exit).filter(e -> e != 0).findFirst().orElse(0));
     }
 
