@@ -15,12 +15,12 @@ import jdk.jfr.consumer.RecordingFile;
  * jdk.ExecutionSample} output would be read by hand: which methods were on top of the stack, and which code area
  * (package) they belong to.
  */
-final class Profile {
+public final class Profile {
 
     private Profile() {
     }
 
-    static void summarise(Path recording, int top, PrintStream out) throws IOException {
+    public static void summarise(Path recording, int top, PrintStream out) throws IOException {
         Map<String, Integer> methods = new HashMap<>();
         Map<String, Integer> areas = new HashMap<>();
         Map<String, Integer> ownCallers = new HashMap<>();
