@@ -22,7 +22,8 @@ class SbomIT {
     @SuppressWarnings("unchecked")
     void the_sbom_lists_every_runtime_jar_of_the_image_and_nothing_else() throws IOException {
         Path sbom = LauncherIT.DISTRIBUTION.resolve("sbom/kms-plugin.cdx.json");
-        assertTrue(Files.isRegularFile(sbom), "the image has no SBOM at " + sbom);
+        assertTrue(Files.isRegularFile(sbom), "the image has no SBOM at " + sbom
+                + " (an offline build, -o, skips the CycloneDX goal: build online)");
         Map<String, Object> bom = (Map<String, Object>) new Yaml().load(Files.readString(sbom));
         assertEquals("CycloneDX", bom.get("bomFormat"));
         Map<String, Object> metadata = (Map<String, Object>) bom.get("metadata");
