@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * retired only when all of these hold, checked in this order:
  * <ol>
  *   <li>it is not the current version;</li>
- *   <li>its successor (the next version) has been current for longer than the minimum successor age: every
+ *   <li>its successor (the next version) has been current for at least the minimum successor age: every
  *       plugin's refresh interval, plus the three minutes kube-apiserver advises waiting after a key_id change,
  *       plus one Status poll (60 s), so that no node and no apiserver still writes with it;</li>
  *   <li>the stored data neither needs it nor holds values whose version cannot be told.</li>
@@ -111,7 +111,7 @@ public final class Retirement {
         }
         Instant since = successor.currentSince().get();
         Duration age = Duration.between(since, clock.instant());
-        if (age.compareTo(minimum) <= 0) {
+        if (age.compareTo(minimum) < 0) {
             out.println("refused: " + successor.ref() + " became current at " + since + ", " + format(age.isNegative()
                     ? Duration.ZERO : age) + " ago; a node or an apiserver may still write with " + name + " until "
                     + since.plus(minimum) + ". Try again then.");
