@@ -159,11 +159,11 @@ class StorageAuditLauncherIT {
             String[] v2Second = encrypt(socket, "v2");
             assertEquals(secondKeyId, v2Second[1]);
             byte[] second = ApiserverValues.kmsV2("kms-plugin", secondKeyId, Base64.getDecoder().decode(v2Second[0]));
-            etcd.putAll(values(400, "secrets-new", second));
+            etcd.putAll(values(1400, "secrets-new", second));
             etcd.putAll(values(50, "example.com/widgets", second));
 
             Map<String, Object> report = json(audit("--output=json", "--etcd-page-size=7"));
-            assertEquals(1072, ((Number) report.get("total")).intValue(), report.toString());
+            assertEquals(2072, ((Number) report.get("total")).intValue(), report.toString());
             assertEquals(102, ((Number) report.get("unencrypted")).intValue());
             assertEquals(Map.of("aescbc:v1:key1", 20), report.get("other_providers"));
             assertEquals(0, ((Number) report.get("unknown_version")).intValue());
@@ -172,22 +172,22 @@ class StorageAuditLauncherIT {
             assertEquals(List.of(
                     kms("v1", "1", firstKeyId, "enabled", 200),
                     kms("v2", "1", firstKeyId, "enabled", 300),
-                    kms("v2", "2", secondKeyId, "current", 450)), report.get("kms"));
+                    kms("v2", "2", secondKeyId, "current", 1450)), report.get("kms"));
             Map<String, Object> byResource = new LinkedHashMap<>();
             byResource.put("configmaps", 200);
             byResource.put("configmaps-big", 2);
             byResource.put("events", 20);
             byResource.put("namespaces", 100);
             byResource.put("secrets", 300);
-            byResource.put("secrets-new", 400);
+            byResource.put("secrets-new", 1400);
             byResource.put("widgets.example.com", 50);
             assertEquals(byResource, report.get("by_resource"));
 
             Run table = audit();
             assertEquals(0, table.exitCode(), table.err());
-            assertTrue(table.out().contains("values: 1072 total: 102 unencrypted, 20 other providers, 950 KMS,"
+            assertTrue(table.out().contains("values: 2072 total: 102 unencrypted, 20 other providers, 1950 KMS,"
                     + " 0 unattributed, 0 unreadable"), table.out());
-            assertTrue(table.out().matches("(?s).*kms-plugin\\s+v2\\s+kek/2\\s+current\\s+450\\s+" + secondKeyId
+            assertTrue(table.out().matches("(?s).*kms-plugin\\s+v2\\s+kek/2\\s+current\\s+1450\\s+" + secondKeyId
                     + ".*"), table.out());
 
             Run refused = audit("--require-none-under=1");
@@ -195,7 +195,7 @@ class StorageAuditLauncherIT {
             assertTrue(refused.out().contains("refused: stored data still depends on key version kek/1: 500 values"
                     + " (configmaps 200, secrets 300); first keys: /registry/"), refused.out());
             Run fine = audit("--require-none-under=2", "--output=json");
-            assertEquals(6, fine.exitCode(), "version 2 holds 450 values: " + fine.err());
+            assertEquals(6, fine.exitCode(), "version 2 holds 1450 values: " + fine.err());
 
             // rewrite what version 1 holds, as kubectl replace makes the apiserver do
             etcd.putAll(values(300, "secrets", second));
@@ -204,7 +204,7 @@ class StorageAuditLauncherIT {
             assertEquals(0, clean.exitCode(), clean.out() + clean.err());
             assertTrue(clean.out().contains("ok: no stored value depends on key version kek/1"), clean.out());
             Map<String, Object> after = json(audit("--output=json", "--require-none-under=1"));
-            assertEquals(List.of(kms("v2", "2", secondKeyId, "current", 950)), after.get("kms"));
+            assertEquals(List.of(kms("v2", "2", secondKeyId, "current", 1950)), after.get("kms"));
             assertEquals(Boolean.FALSE, ((Map<?, ?>) after.get("require_none_under")).get("refused"));
         } finally {
             plugin.destroy();
