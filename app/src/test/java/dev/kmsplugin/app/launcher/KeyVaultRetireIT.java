@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,23 +50,12 @@ class KeyVaultRetireIT {
 
     /** {@code kms-plugin keyvault WORD VERSION} with the etcd and Key Vault flags of the test. */
     private static KeyVaultLauncherIT.Run keyvault(String word, String version, String... extra) throws Exception {
-        List<String> command = new ArrayList<>(List.of(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(),
-                "keyvault", word, version));
-        command.addAll(StorageAuditLauncherIT.etcdFlags(etcd));
-        command.addAll(KeyVaultLauncherIT.keyVaultFlags("retire-kek",
+        List<String> args = new ArrayList<>(List.of("keyvault", word, version));
+        args.addAll(StorageAuditLauncherIT.etcdFlags(etcd));
+        args.addAll(KeyVaultLauncherIT.keyVaultFlags("retire-kek",
                 KeyVaultLauncherIT.WORK.resolve("azure.json").toString()));
-        command.addAll(List.of(extra));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(name -> name.startsWith("AZURE_"));
-        builder.environment().put("KMS_PLUGIN_JAVA_OPTS", "-Djavax.net.ssl.trustStore="
-                + KeyVaultLauncherIT.trustStore + " -Djavax.net.ssl.trustStorePassword=" + KeyVaultLauncherIT.password);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "did not exit: " + command);
-        return new KeyVaultLauncherIT.Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
-                new String(err, StandardCharsets.UTF_8));
+        args.addAll(List.of(extra));
+        return KeyVaultLauncherIT.launchTrustingTheVault(args);
     }
 
     private static byte[] encrypt(String socket) throws Exception {
