@@ -19,4 +19,5 @@ module dev.kmsplugin.adapter.etcd {
 
     // provides
     provides dev.kmsplugin.ports.spi.CommandProvider with dev.kmsplugin.adapter.etcd.audit.StorageCommandProvider;
+    provides dev.kmsplugin.ports.spi.StoredDataProvider with dev.kmsplugin.adapter.etcd.audit.EtcdStoredDataProvider;
 }

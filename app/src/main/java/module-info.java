@@ -19,4 +19,5 @@ module dev.kmsplugin.app {
     uses dev.kmsplugin.ports.spi.BackendProvider;
     uses dev.kmsplugin.ports.spi.TransportProvider;
     uses dev.kmsplugin.ports.spi.CommandProvider;
+    uses dev.kmsplugin.ports.spi.StoredDataProvider;
 }

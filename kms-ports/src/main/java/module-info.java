@@ -11,4 +11,5 @@ module dev.kmsplugin.ports {
     exports dev.kmsplugin.ports.outbound;
     exports dev.kmsplugin.ports.spi;
     exports dev.kmsplugin.ports.envelope;
+    exports dev.kmsplugin.ports.retirement;
 }

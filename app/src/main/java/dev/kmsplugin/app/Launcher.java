@@ -7,12 +7,15 @@ import dev.kmsplugin.app.ops.PrometheusTelemetry;
 import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.app.serve.Server;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.outbound.KeyInventory;
+import dev.kmsplugin.ports.outbound.StoredData;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.Collaborators;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
+import dev.kmsplugin.ports.spi.StoredDataProvider;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -60,13 +63,29 @@ public final class Launcher {
         }
     }
 
-    /** The ports an operator command may ask for, made only when it asks: the selected backend's key versions. */
+    /**
+     * The ports an operator command may ask for, made only when it asks: the selected backend's key versions, and
+     * what the installed storage plugin reads of the apiserver's stored data.
+     */
     private static Collaborators collaborators(Configuration configuration, Plugins plugins) {
-        return () -> {
-            BackendProvider backend = plugins.backend(configuration.string("kms.backend"));
-            return backend.keyInventory(new PluginContext(
-                    configuration.settings(Plugins.namespace(backend.name())), Telemetry.none(), Clock.systemUTC()));
+        return new Collaborators() {
+            @Override
+            public KeyInventory keyInventory() {
+                BackendProvider backend = plugins.backend(configuration.string("kms.backend"));
+                return backend.keyInventory(context(configuration, backend.name()));
+            }
+
+            @Override
+            public StoredData storedData() {
+                StoredDataProvider provider = Plugins.storedDataProvider();
+                return provider.create(context(configuration, provider.name()));
+            }
         };
+    }
+
+    private static PluginContext context(Configuration configuration, String providerName) {
+        return new PluginContext(configuration.settings(Plugins.namespace(providerName)), Telemetry.none(),
+                Clock.systemUTC());
     }
 
     public int run(String[] args) {

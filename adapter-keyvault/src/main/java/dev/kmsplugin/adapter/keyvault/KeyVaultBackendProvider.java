@@ -55,7 +55,12 @@ public final class KeyVaultBackendProvider implements BackendProvider {
                 Flag.duration("notify-before-expiry", NS + "create.notify-before-expiry",
                         "keyvault create-key: rotation policy notification before expiry, e.g. 720h"),
                 Flag.bool("add-version", NS + "create.add-version",
-                        "keyvault create-key: add a version when the key already exists"));
+                        "keyvault create-key: add a version when the key already exists"),
+                Flag.bool("dry-run", NS + "retire.dry-run",
+                        "keyvault retire-version/restore-version: check and print, change nothing"),
+                Flag.duration("min-successor-age", NS + "retire.min-successor-age",
+                        "keyvault retire-version: how long the next version must have been current (default: "
+                                + "refresh interval + 3m + 1m; required with --key-version)"));
     }
 
     @Override

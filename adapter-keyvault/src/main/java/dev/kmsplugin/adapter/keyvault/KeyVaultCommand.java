@@ -13,7 +13,9 @@ import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.domain.key.KeyVersion;
+import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.Telemetry;
+import dev.kmsplugin.ports.retirement.Retirement;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Settings;
 import java.io.PrintStream;
@@ -28,11 +30,14 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * {@code kms-plugin keyvault create-key|rotate-key|check}: provisions and checks the key with the same flags,
- * config file and identity as serving. The plugin never creates keys while serving.
+ * {@code kms-plugin keyvault create-key|rotate-key|check|retire-version|restore-version}: provisions, checks and
+ * retires key versions with the same flags and config file as serving. The plugin never creates keys while serving.
+ * {@code retire-version V} disables one version (never deletes it) after {@link Retirement}'s checks, reading the
+ * stored data through the storage plugin; {@code restore-version V} enables it again.
  *
  * <p>Exit codes: 0 success; 1 Key Vault unavailable or another failure; 2 bad command line or a key that is
- * misconfigured for the plugin; 4 key or version not found; 5 the identity lacks a permission.
+ * misconfigured for the plugin (also: a version the key lacks); 4 key or version not found; 5 the identity lacks a
+ * permission; 6 retirement refused (current version, successor too young, stored data still depends on it).
  */
 final class KeyVaultCommand implements Command {
 
@@ -45,7 +50,13 @@ final class KeyVaultCommand implements Command {
     private static final String USAGE = "usage: kms-plugin keyvault create-key|rotate-key|check --keyvault-name=NAME "
             + "--key-name=NAME [--managed-hsm] [--config-file-path=FILE] [--key-type=RSA-HSM|RSA] "
             + "[--key-size=3072] [--key-expires-in=8760h] [--rotate-every=2160h] [--notify-before-expiry=720h] "
-            + "[--add-version]";
+            + "[--add-version]\n"
+            + "       kms-plugin keyvault retire-version|restore-version VERSION --keyvault-name=NAME --key-name=NAME "
+            + "[--managed-hsm] [--config-file-path=FILE] [--dry-run] [--min-successor-age=9m] [etcd flags: "
+            + "--etcd-endpoints=... and its TLS flags]";
+    private static final String OFFICER = "run it as an operator identity with the RBAC role 'Key Vault Crypto "
+            + "Officer' on the key, or the access policy key permissions get, list, update (the serving identity's "
+            + "'Key Vault Crypto Service Encryption User' lacks 'update')";
     private static final String GRANT = "grant the identity the RBAC role 'Key Vault Crypto Service Encryption User' "
             + "on the key (Managed HSM: 'Managed HSM Crypto Service Encryption User'), or the access policy key "
             + "permissions get, wrapKey, unwrapKey";
@@ -55,10 +66,17 @@ final class KeyVaultCommand implements Command {
 
     private final Map<String, String> env;
     private final Function<KeyVaultSettings, HttpClient> http;
+    private final Clock clock;
 
     KeyVaultCommand(Map<String, String> env, Function<KeyVaultSettings, HttpClient> http) {
+        this(env, http, Clock.systemUTC());
+    }
+
+    /** @param clock what "now" is for the successor's age */
+    KeyVaultCommand(Map<String, String> env, Function<KeyVaultSettings, HttpClient> http, Clock clock) {
         this.env = env;
         this.http = http;
+        this.clock = clock;
     }
 
     @Override
@@ -68,7 +86,8 @@ final class KeyVaultCommand implements Command {
 
     @Override
     public String summary() {
-        return "create-key, rotate-key or check the Key Vault / Managed HSM key (--keyvault-name, --key-name)";
+        return "create-key, rotate-key or check the Key Vault / Managed HSM key (--keyvault-name, --key-name); "
+                + "retire-version or restore-version VERSION";
     }
 
     @Override
@@ -76,7 +95,8 @@ final class KeyVaultCommand implements Command {
         PrintStream out = invocation.out();
         PrintStream err = invocation.err();
         List<String> words = invocation.arguments();
-        if (words.size() != 1 || !List.of("create-key", "rotate-key", "check").contains(words.get(0))) {
+        boolean versionWord = words.size() == 2 && List.of("retire-version", "restore-version").contains(words.get(0));
+        if (!versionWord && (words.size() != 1 || !List.of("create-key", "rotate-key", "check").contains(words.get(0)))) {
             err.println(USAGE);
             return MISCONFIGURED;
         }
@@ -85,12 +105,54 @@ final class KeyVaultCommand implements Command {
             return switch (words.get(0)) {
                 case "create-key" -> createKey(settings, CreateOptions.read(invocation.settings(), settings), out);
                 case "rotate-key" -> rotateKey(settings, CreateOptions.read(invocation.settings(), settings), out);
+                case "retire-version", "restore-version" -> retirement(words.get(0), words.get(1).trim(), settings,
+                        RetireOptions.read(invocation.settings()), invocation, out);
                 default -> check(settings, out, err);
             };
         } catch (KmsException e) {
             err.println("kms-plugin keyvault " + words.get(0) + ": " + e.getMessage());
+            if (e instanceof KmsException.AccessDenied && words.get(0).endsWith("-version")
+                    && e.getMessage().contains("'update'")) {
+                err.println("to fix: " + OFFICER);
+            }
             return exitCode(e);
         }
+    }
+
+    /** The retire-version options: {@code --dry-run}, {@code --min-successor-age} (empty = computed). */
+    record RetireOptions(boolean dryRun, Optional<Duration> minSuccessorAge) {
+        static RetireOptions read(Settings all) {
+            boolean dryRun = all.has("retire.dry-run") && all.bool("retire.dry-run");
+            Optional<Duration> age = all.optionalString("retire.min-successor-age").isPresent()
+                    ? Optional.of(all.duration("retire.min-successor-age")) : Optional.empty();
+            if (age.filter(Duration::isNegative).isPresent()) {
+                throw new KmsException.Misconfigured("--min-successor-age must not be negative");
+            }
+            return new RetireOptions(dryRun, age);
+        }
+    }
+
+    private int retirement(String word, String version, KeyVaultSettings settings, RetireOptions options,
+                           Command.Invocation invocation, PrintStream out) {
+        boolean retire = word.equals("retire-version");
+        if (retire && settings.keyVersion().isPresent() && options.minSuccessorAge().isEmpty()) {
+            // Pinned serving switches version when each node is restarted, which no timestamp in Key Vault records.
+            throw new KmsException.Misconfigured("--key-version pins serving to " + settings.keyVersion().get()
+                    + ": when every node switched to it is known only to you, not from Key Vault's timestamps; give "
+                    + "--min-successor-age explicitly (e.g. 0s once every node has run with the new version for "
+                    + "long enough)");
+        }
+        KeyInventory inventory = KeyVaultKeyInventory.read(settings, env, http.apply(settings), Telemetry.none(),
+                clock);
+        KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
+        Retirement.Switch vault = new KeyVaultVersionSwitch(settings, connection,
+                new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), clock));
+        if (!retire) {
+            return Retirement.restore(version, inventory, vault, options.dryRun(), out);
+        }
+        return Retirement.retire(new Retirement.Request(version, options.minSuccessorAge(),
+                settings.refreshInterval(), options.dryRun()), inventory, vault,
+                () -> invocation.collaborators().storedData(), clock, out);
     }
 
     static int exitCode(KmsException e) {

@@ -8,6 +8,7 @@ import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +24,7 @@ final class KeyVaultCrypto {
 
     private final KeyVaultConnection connection;
     private final RetryLoop retries;
+    private final Function<KeyRef, KeyVaultErrors.Target> targets;
     private final Map<String, CryptographyAsyncClient> clients = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, CryptographyAsyncClient> eldest) {
@@ -30,26 +32,28 @@ final class KeyVaultCrypto {
         }
     };
 
-    KeyVaultCrypto(KeyVaultConnection connection, RetryLoop retries) {
+    /** @param targets names a version for the retry loop, with its restore command when it is not current */
+    KeyVaultCrypto(KeyVaultConnection connection, RetryLoop retries, Function<KeyRef, KeyVaultErrors.Target> targets) {
         this.connection = connection;
         this.retries = retries;
+        this.targets = targets;
     }
 
     /** RSA-OAEP-256 wrap in Key Vault; the caller wipes {@code clear}. */
     byte[] wrap(KeyRef key, byte[] clear, CallContext call) {
-        return retries.run(Operation.WRAP_KEY, "key " + key, call, timeout ->
+        return retries.run(Operation.WRAP_KEY, targets.apply(key), call, timeout ->
                 client(key).wrapKey(KeyWrapAlgorithm.RSA_OAEP_256, clear).timeout(timeout).block().getEncryptedKey());
     }
 
     /** RSA-OAEP-256 unwrap in Key Vault; the caller wipes the result. */
     byte[] unwrap(KeyRef key, byte[] wrapped, CallContext call) {
-        return retries.run(Operation.UNWRAP_KEY, "key " + key, call, timeout ->
+        return retries.run(Operation.UNWRAP_KEY, targets.apply(key), call, timeout ->
                 client(key).unwrapKey(KeyWrapAlgorithm.RSA_OAEP_256, wrapped).timeout(timeout).block().getKey());
     }
 
     /** Key Vault {@code decrypt}, which only the Go plugin's ciphertexts need; the caller wipes the result. */
     byte[] decrypt(KeyRef key, EncryptionAlgorithm algorithm, byte[] encrypted, CallContext call) {
-        return retries.run(Operation.DECRYPT, "key " + key, call, timeout ->
+        return retries.run(Operation.DECRYPT, targets.apply(key), call, timeout ->
                 client(key).decrypt(algorithm, encrypted).timeout(timeout).block().getPlainText());
     }
 

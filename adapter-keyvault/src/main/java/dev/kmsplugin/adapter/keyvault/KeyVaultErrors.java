@@ -25,7 +25,29 @@ final class KeyVaultErrors {
     record Failure(KmsException exception, boolean retryable, String reason, Optional<Duration> retryAfter) {
     }
 
+    /**
+     * What an operation acts on: its name in messages and, for a key version other than the current one, the
+     * command that restores it. Key Vault refuses to unwrap or decrypt with a disabled version (403, "not allowed on
+     * a disabled key"); a version that is not current was disabled by {@code keyvault retire-version}, so that
+     * answer means "retired", not "forbidden".
+     */
+    record Target(String text, Optional<String> restoreCommand) {
+        static Target of(String text) {
+            return new Target(text, Optional.empty());
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
     static Failure classify(Throwable error, Operation op, String target, Duration timeout, Clock clock) {
+        return classify(error, op, Target.of(target), timeout, clock);
+    }
+
+    static Failure classify(Throwable error, Operation op, Target subject, Duration timeout, Clock clock) {
+        String target = subject.text();
         if (error instanceof KmsException kms) {
             return hard(kms);
         }
@@ -58,7 +80,7 @@ final class KeyVaultErrors {
             return switch (status) {
                 case 401 -> hard(new KmsException.AccessDenied("Key Vault rejected the plugin's token for "
                         + op.wireName() + " on " + target + " (401): check the tenant and the identity", error));
-                case 403 -> hard(forbidden(op, target, detail, error));
+                case 403 -> hard(forbidden(op, subject, detail, error));
                 case 404 -> hard(new KmsException.UnknownKeyVersion(target + " does not exist in the vault "
                         + "(404 on " + op.wireName() + "); was the key or this version deleted?", error));
                 case 400 -> hard(op.decrypts()
@@ -91,10 +113,24 @@ final class KeyVaultErrors {
         return null;
     }
 
-    private static KmsException forbidden(Operation op, String target, String detail, Throwable cause) {
-        if (detail.toLowerCase(Locale.ROOT).contains("disabled")) {
+    private static KmsException forbidden(Operation op, Target subject, String detail, Throwable cause) {
+        String target = subject.text();
+        boolean disabled = detail.toLowerCase(Locale.ROOT).contains("disabled");
+        if (disabled && op.decrypts() && subject.restoreCommand().isPresent()) {
+            return new KmsException.UnknownKeyVersion(target + " is disabled in Key Vault (retired; 403 on "
+                    + op.wireName() + "): what it wrapped cannot be read until it is restored with: "
+                    + subject.restoreCommand().get(), cause);
+        }
+        if (disabled) {
             return new KmsException.AccessDenied(target + " is disabled in Key Vault (403 on " + op.wireName()
                     + "); enable it or configure another version", cause);
+        }
+        if (op == Operation.UPDATE) {
+            return new KmsException.AccessDenied("the identity may not update " + target + " (403): retiring and "
+                    + "restoring a version need the key permission 'update'; run the command as an operator identity "
+                    + "with the RBAC role 'Key Vault Crypto Officer', or "
+                    + "access policy key permissions get, list, update; the serving identity's role 'Key Vault Crypto "
+                    + "Service Encryption User' does not include it", cause);
         }
         if (op.provisions()) {
             return new KmsException.AccessDenied("the identity may not " + op.permission() + " " + target

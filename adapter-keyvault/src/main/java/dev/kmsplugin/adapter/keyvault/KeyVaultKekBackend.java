@@ -38,7 +38,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         this.connection = connection;
         this.address = connection.address;
         RetryLoop retries = new RetryLoop(settings, telemetry, clock);
-        this.crypto = new KeyVaultCrypto(connection, retries);
+        this.crypto = new KeyVaultCrypto(connection, retries, this::target);
         this.current = new CurrentVersion(settings, connection, crypto, retries, telemetry, clock);
     }
 
@@ -59,6 +59,15 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     @Override
     public String describe() {
         return describe(address, settings);
+    }
+
+    // A version other than the current one may have been retired: Key Vault's "disabled" then means exactly that.
+    // Until start-up resolved the current version, every version counts as current.
+    private KeyVaultErrors.Target target(KeyRef key) {
+        KeyRef now = current == null ? null : current.ref();
+        return now == null || now.equals(key) ? KeyVaultErrors.Target.of("key " + key)
+                : new KeyVaultErrors.Target("key " + key,
+                        java.util.Optional.of(KeyVaultVersionSwitch.restoreCommand(settings, key.version())));
     }
 
     /** The vault and key, never anything secret. */

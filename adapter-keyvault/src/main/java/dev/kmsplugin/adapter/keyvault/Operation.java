@@ -8,6 +8,7 @@ enum Operation {
     UNWRAP_KEY("unwrapKey", "unwrapKey"),
     DECRYPT("decrypt", "decrypt"),
     CREATE("create", "create"),
+    UPDATE("update", "update"),
     SET_ROTATION_POLICY("setRotationPolicy", "setrotationpolicy");
 
     private final String wireName;
@@ -35,6 +36,6 @@ enum Operation {
 
     /** Provisioning is an administrator's act, outside what the serving identity should hold. */
     boolean provisions() {
-        return this == CREATE || this == SET_ROTATION_POLICY;
+        return this == CREATE || this == UPDATE || this == SET_ROTATION_POLICY;
     }
 }

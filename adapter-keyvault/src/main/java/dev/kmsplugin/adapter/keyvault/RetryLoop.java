@@ -31,6 +31,10 @@ final class RetryLoop {
     }
 
     <T> T run(Operation operation, String target, CallContext call, Function<Duration, T> attempt) {
+        return run(operation, KeyVaultErrors.Target.of(target), call, attempt);
+    }
+
+    <T> T run(Operation operation, KeyVaultErrors.Target target, CallContext call, Function<Duration, T> attempt) {
         int attempts = 0;
         while (true) {
             Duration remaining = call.remaining();

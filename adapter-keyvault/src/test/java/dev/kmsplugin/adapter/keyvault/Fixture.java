@@ -57,6 +57,8 @@ final class Fixture implements AutoCloseable {
         conf.put("create.rotate-every", Duration.ZERO);
         conf.put("create.notify-before-expiry", Duration.ZERO);
         conf.put("create.add-version", false);
+        conf.put("retire.dry-run", false);
+        conf.put("retire.min-successor-age", "");
     }
 
     static Fixture create(Path dir) throws IOException {

@@ -104,6 +104,45 @@ class KeyVaultKekBackendTest extends VaultTest {
     }
 
     @Test
+    void unwrapping_with_a_retired_earlier_version_is_an_unknown_key_version_naming_the_restore_command() {
+        TestKeyVault.Version a = vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EncryptResult underA = service.encrypt(new Plaintext(dek()), v2());
+            TestKeyVault.Version b = vault.createVersion("kek", 2048);
+            backend.refresh();
+            assertEquals(b.id, backend.current().ref().version());
+            vault.version("kek", a.id).enabled = false;
+
+            KmsException.UnknownKeyVersion e = assertThrows(KmsException.UnknownKeyVersion.class,
+                    () -> service.decrypt(DecryptRequest.v2(underA.ciphertext(), Optional.of(underA.keyId()),
+                            Annotations.none()), v2()));
+            assertTrue(e.getMessage().contains("key kek/" + a.id + " is disabled in Key Vault (retired"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("kms-plugin keyvault restore-version " + a.id
+                    + " --keyvault-name=myvault --key-name=kek"), e.getMessage());
+            assertEquals(dev.kmsplugin.domain.health.Health.State.HEALTHY, backend.health().state(),
+                    "a retired old version says nothing about the current one");
+        }
+    }
+
+    @Test
+    void a_disabled_current_version_stays_an_access_failure() {
+        TestKeyVault.Version a = vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EncryptResult underA = service.encrypt(new Plaintext(dek()), v2());
+            vault.version("kek", a.id).enabled = false;
+
+            KmsException.AccessDenied e = assertThrows(KmsException.AccessDenied.class,
+                    () -> service.decrypt(DecryptRequest.v2(underA.ciphertext(), Optional.of(underA.keyId()),
+                            Annotations.none()), v2()));
+            assertTrue(e.getMessage().contains("is disabled in Key Vault") && !e.getMessage().contains("retired"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void status_and_current_key_make_no_key_vault_call() {
         vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {

@@ -40,7 +40,8 @@ import javax.crypto.spec.PSource;
 
 /**
  * A Key Vault on loopback that speaks the REST protocol the SDK uses, over HTTPS with a test-only certificate:
- * the bearer challenge, get key, list versions, wrapkey/unwrapkey/encrypt/decrypt with real RSA, an Entra ID token
+ * the bearer challenge, get key, list versions, update a version's attributes (PATCH, {@code enabled}),
+ * wrapkey/unwrapkey/encrypt/decrypt with real RSA, an Entra ID token
  * endpoint (client secret and client assertions), and injected failures (status codes with Retry-After, delays,
  * denied operations, disabled or deleted versions). An optional plain-HTTP listener plays the Go plugin's proxy.
  */
@@ -90,11 +91,17 @@ final class TestKeyVault implements AutoCloseable {
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
     final List<JsonNode> creates = new CopyOnWriteArrayList<>();
+    final List<JsonNode> updates = new CopyOnWriteArrayList<>();
+    private static final Map<String, String> WIRE_NAMES = Map.of("wrapkey", "wrapKey", "unwrapkey", "unwrapKey",
+            "encrypt", "encrypt", "decrypt", "decrypt");
     final Map<String, JsonNode> policies = new ConcurrentHashMap<>();
     final List<Map<String, String>> tokenRequests = new CopyOnWriteArrayList<>();
     private final AtomicLong clock = new AtomicLong(1_700_000_000L);
     private final AtomicInteger tokenCounter = new AtomicInteger();
     volatile String clientSecret = "s3cr3t-value";
+    // Creation times from the wall clock (seconds, still strictly increasing) instead of a counter from 2023: for
+    // the launcher's tests, whose plugin compares them with the real time.
+    volatile boolean wallClock;
     // Entra ID does not know the certificate that signed a client assertion (AADSTS700027).
     volatile boolean rejectAssertions;
 
@@ -151,7 +158,9 @@ final class TestKeyVault implements AutoCloseable {
         try {
             byte[] id = new byte[16];
             new java.security.SecureRandom().nextBytes(id);
-            Version version = new Version(HexFormat.of().formatHex(id), nextPair(bits), clock.incrementAndGet());
+            long now = System.currentTimeMillis() / 1000;
+            Version version = new Version(HexFormat.of().formatHex(id), nextPair(bits),
+                    clock.updateAndGet(c -> wallClock ? Math.max(c + 1, now) : c + 1));
             keys.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(version);
             return version;
         } catch (Exception e) {
@@ -167,7 +176,7 @@ final class TestKeyVault implements AutoCloseable {
         keys.remove(name);
     }
 
-    /** Answers 403 Forbidden to every request of this operation (e.g. {@code wrapkey}, {@code get}). */
+    /** Answers 403 Forbidden to every request of this operation (e.g. {@code wrapkey}, {@code get}, {@code update}). */
     void deny(String operation) {
         denied.add(operation);
     }
@@ -251,6 +260,8 @@ final class TestKeyVault implements AutoCloseable {
                 operation = "create";
             } else if ("rotationpolicy".equals(version) && action == null) {
                 operation = exchange.getRequestMethod().equals("PUT") ? "setpolicy" : "getpolicy";
+            } else if (action == null && exchange.getRequestMethod().equals("PATCH")) {
+                operation = "update";
             } else if (action == null) {
                 operation = "get";
             } else {
@@ -299,6 +310,7 @@ final class TestKeyVault implements AutoCloseable {
                     }
                     send(exchange, 200, keyBundle(name, v), Map.of());
                 }
+                case "update" -> update(exchange, name, find(versions, version), body);
                 case "wrapkey", "unwrapkey", "encrypt", "decrypt" -> crypto(exchange, name, find(versions, version),
                         operation, body);
                 default -> send(exchange, 400, error("BadParameter", "unknown operation " + operation), Map.of());
@@ -350,6 +362,22 @@ final class TestKeyVault implements AutoCloseable {
         send(exchange, 200, keyBundle(name, v), Map.of());
     }
 
+    // PATCH /keys/{name}/{version}: update key properties; only "enabled" of the attributes is honoured here.
+    // Allowed on a disabled version (that is how it is enabled again); answers the key bundle as Key Vault does.
+    private void update(HttpExchange exchange, String name, Version v, byte[] body) throws IOException {
+        if (v == null) {
+            send(exchange, 404, error("KeyNotFound", "A key with (name/id) " + name + " was not found in this "
+                    + "key vault."), Map.of());
+            return;
+        }
+        updates.add(body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body));
+        JsonNode enabled = updates.get(updates.size() - 1).path("attributes").path("enabled");
+        if (enabled.isBoolean()) {
+            v.enabled = enabled.asBoolean();
+        }
+        send(exchange, 200, keyBundle(name, v), Map.of());
+    }
+
     private void listVersions(HttpExchange exchange, String name, List<Version> versions) throws IOException {
         ObjectNode page = JSON.createObjectNode();
         ArrayNode value = page.putArray("value");
@@ -369,8 +397,11 @@ final class TestKeyVault implements AutoCloseable {
             return;
         }
         if (!v.enabled) {
-            send(exchange, 403, error("Forbidden", "Operation " + operation + " is not allowed on a disabled key."),
-                    Map.of());
+            // Key Vault's answer: 403, "Operation unwrapKey is not allowed on a disabled key.", inner code KeyDisabled.
+            ObjectNode refused = error("Forbidden", "Operation " + WIRE_NAMES.getOrDefault(operation, operation)
+                    + " is not allowed on a disabled key.");
+            ((ObjectNode) refused.path("error")).putObject("innererror").put("code", "KeyDisabled");
+            send(exchange, 403, refused, Map.of());
             return;
         }
         JsonNode request = JSON.readTree(body);

@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * {@code READY url=<https url> truststore=<p12> password=<pw> version=<key version>} and serves until stdin closes.
  * Each stdin line {@code rotate} adds a key version and answers {@code ROTATED version=<id>};
  * {@code go-v1 <base64 plaintext>} answers {@code GO-V1 <ciphertext>} with what the Go plugin stored for KMS v1 (the
- * base64url text of a Key Vault RSA1_5 encrypt under the first version), base64-encoded once more for transport.
+ * base64url text of a Key Vault RSA1_5 encrypt under the first version), base64-encoded once more for transport;
+ * {@code enabled <key> <version>} answers {@code ENABLED true|false}. Versions carry wall-clock creation times.
  */
 public final class TestKeyVaultMain {
 
@@ -25,6 +26,7 @@ public final class TestKeyVaultMain {
         Files.createDirectories(dir);
         System.setProperty("kms.test.tls.dir", dir.resolve("tls").toString());
         try (TestKeyVault vault = TestKeyVault.vault("myvault")) {
+            vault.wallClock = true;
             TestKeyVault.Version version = vault.createVersion("kek", 2048);
             String first = version.id;
             Files.writeString(dir.resolve("azure.json"), "{\"cloud\":\"AzurePublicCloud\",\"tenantId\":\""
@@ -46,6 +48,9 @@ public final class TestKeyVaultMain {
                     String stored = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(encrypted);
                     System.out.println("GO-V1 " + java.util.Base64.getEncoder().encodeToString(
                             stored.getBytes(StandardCharsets.US_ASCII)));
+                } else if (line.startsWith("enabled ")) {
+                    String[] words = line.trim().split("\\s+");
+                    System.out.println("ENABLED " + vault.version(words[1], words[2]).enabled);
                 } else if (line.trim().equals("requests")) {
                     System.out.println("REQUESTS " + vault.paths());
                 }

@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Command;
 import java.io.PrintStream;
@@ -9,14 +10,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code kms-plugin sim init|rotate|list|check --sim-dir=DIR}: administer the simulator's token. {@code create-key}
- * and {@code rotate-key} are accepted as the Key Vault command spells them, so both backends read alike.
+ * {@code kms-plugin sim init|rotate|list|check|retire|restore --sim-dir=DIR}: administer the simulator's token.
+ * {@code create-key}, {@code rotate-key}, {@code retire-version} and {@code restore-version} are accepted as the Key
+ * Vault command spells them, so both backends read alike.
  */
 final class SimCommand implements Command {
 
     private static final String USAGE = "usage: kms-plugin sim init|rotate|list|check --sim-dir=DIR"
-            + " [--sim-key-name=NAME]   (create-key = init, rotate-key = rotate)";
-    private static final Map<String, String> ALIASES = Map.of("create-key", "init", "rotate-key", "rotate");
+            + " [--sim-key-name=NAME]   (create-key = init, rotate-key = rotate)\n"
+            + "       kms-plugin sim retire|restore VERSION --sim-dir=DIR [--dry-run] [--min-successor-age=D]"
+            + " [the storage flags: --etcd-endpoints=... --etcd-cacert=... --etcd-cert=... --etcd-key=...]"
+            + "   (retire-version = retire, restore-version = restore)";
+    private static final Map<String, String> ALIASES = Map.of("create-key", "init", "rotate-key", "rotate",
+            "retire-version", "retire", "restore-version", "restore");
+    private static final List<String> VERBS = List.of("init", "rotate", "list", "check", "retire", "restore");
 
     private final Map<String, String> env;
 
@@ -31,14 +38,15 @@ final class SimCommand implements Command {
 
     @Override
     public String summary() {
-        return "init, rotate, list or check the simulator's key versions (--sim-dir=DIR)";
+        return "init, rotate, list, check, retire or restore the simulator's key versions (--sim-dir=DIR)";
     }
 
     @Override
     public int run(Invocation invocation) {
         List<String> words = invocation.arguments();
-        String verb = words.size() == 1 ? ALIASES.getOrDefault(words.get(0), words.get(0)) : "";
-        if (!List.of("init", "rotate", "list", "check").contains(verb)) {
+        String verb = words.isEmpty() ? "" : ALIASES.getOrDefault(words.get(0), words.get(0));
+        int expected = verb.equals("retire") || verb.equals("restore") ? 2 : 1;
+        if (!VERBS.contains(verb) || words.size() != expected) {
             invocation.err().println(USAGE);
             return 2;
         }
@@ -69,6 +77,12 @@ final class SimCommand implements Command {
                 case "check" -> {
                     return check(settings, token, clock, invocation);
                 }
+                case "retire", "restore" -> {
+                    try (SimDirectory.AdminLock lock = new SimDirectory(settings, env).lock()) {
+                        return SimRetirement.run(verb.equals("retire"), words.get(1), settings, token, invocation,
+                                clock);
+                    }
+                }
                 default -> list(settings, token, out);
             }
             return 0;
@@ -95,14 +109,14 @@ final class SimCommand implements Command {
     }
 
     private static void list(SimSettings settings, SoftHsmToken token, PrintStream out) {
-        List<VersionLabel> versions = token.versions(settings.keyName());
+        SimInventory inventory = SimInventory.of(settings, token.versions(settings.keyName()),
+                RetiredVersions.read(settings.directory()));
         out.println("token '" + settings.tokenLabel() + "' in " + settings.directory() + ", key '"
                 + settings.keyName() + "'");
-        out.printf("%-8s %-8s %-21s %s%n", "VERSION", "CURRENT", "CREATED", "KEY_ID");
-        for (int i = 0; i < versions.size(); i++) {
-            VersionLabel version = versions.get(i);
-            out.printf("%-8d %-8s %-21s %s%n", version.number(), i == versions.size() - 1 ? "*" : "",
-                    version.created(), version.keyId());
+        out.printf("%-8s %-8s %-21s %s%n", "VERSION", "STATE", "CREATED", "KEY_ID");
+        for (KeyInventory.KnownVersion version : inventory.versions()) {
+            out.printf("%-8s %-8s %-21s %s%n", version.ref().version(), version.state().label(),
+                    version.currentSince().map(Object::toString).orElse("-"), version.keyId());
         }
     }
 }

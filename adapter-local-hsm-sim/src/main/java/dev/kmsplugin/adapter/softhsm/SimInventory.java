@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The simulator's key versions as the token lists them, read once: the newest is current (as the serving backend
- * picks it), every other one still unwraps.
+ * picks it), the ones in the directory's {@code retired-versions} are retired, every other one still unwraps.
  */
 record SimInventory(String describe, List<KnownVersion> versions) implements KeyInventory {
 
@@ -21,15 +22,16 @@ record SimInventory(String describe, List<KnownVersion> versions) implements Key
     static SimInventory read(SimSettings settings, Map<String, String> env, Clock clock) {
         SimulatorToken opened = SimulatorToken.openExisting(settings, env, clock);
         try (SoftHsmToken token = opened.token()) {
-            return of(settings, token.versions(settings.keyName()));
+            return of(settings, token.versions(settings.keyName()), RetiredVersions.read(settings.directory()));
         }
     }
 
-    static SimInventory of(SimSettings settings, List<VersionLabel> labels) {
+    static SimInventory of(SimSettings settings, List<VersionLabel> labels, Set<String> retired) {
         List<KnownVersion> versions = new ArrayList<>(labels.size());
         for (int i = 0; i < labels.size(); i++) {
             VersionLabel label = labels.get(i);
-            State state = i == labels.size() - 1 ? State.CURRENT : State.ENABLED;
+            State state = i == labels.size() - 1 ? State.CURRENT
+                    : retired.contains(Integer.toString(label.number())) ? State.RETIRED : State.ENABLED;
             versions.add(new KnownVersion(label.ref(), label.keyId(), state, Optional.of(label.created())));
         }
         return new SimInventory("hsm-sim token '" + settings.tokenLabel() + "' in " + settings.directory()

@@ -27,7 +27,12 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
                 Flag.duration("sim-refresh-interval", "kms.hsm-sim.refresh-interval",
                         "how often a running server looks for a rotated key version (default 30s)"),
                 Flag.duration("sim-probe-interval", "kms.hsm-sim.probe-interval",
-                        "how often the token is probed with a real wrap and unwrap (default 30s)"));
+                        "how often the token is probed with a real wrap and unwrap (default 30s)"),
+                Flag.bool("dry-run", "kms.hsm-sim.retire.dry-run",
+                        "retire and restore commands: check and print what would happen, change nothing"),
+                Flag.duration("min-successor-age", "kms.hsm-sim.retire.min-successor-age",
+                        "retire commands: how long the next version must have been current (default: refresh"
+                                + " interval + 3m + 1m)"));
     }
 
     static SimSettings from(Settings settings) {

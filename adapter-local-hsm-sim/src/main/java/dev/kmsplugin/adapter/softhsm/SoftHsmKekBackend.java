@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +55,11 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     private record Version(VersionLabel label, KeyVersion version, SecretKey key) {
     }
 
-    /** The versions known to this process by version number, and the current one; replaced whole on refresh. */
-    private record Index(Map<String, Version> versions, Version current) {
+    /**
+     * The versions known to this process by version number, the current one, and the retired ones; replaced whole
+     * on refresh.
+     */
+    private record Index(Map<String, Version> versions, Version current, Set<String> retired) {
     }
 
     private final SimSettings settings;
@@ -144,7 +148,11 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
             throw new KmsException.InvalidInput("ciphertext is malformed: a wrapped key of " + wrapped.length
                     + " bytes is too short for AES-256-GCM");
         }
-        SecretKey secret = version(key).key();
+        Version version = version(key);
+        if (index.retired().contains(key.version()) && version != index.current()) {
+            throw RetiredVersions.refusal(settings, key.version());
+        }
+        SecretKey secret = version.key();
         call.checkDeadline("before the token unwrapped the data key");
         try {
             Cipher cipher = ciphers.get();
@@ -189,6 +197,9 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
             Index before = index;
             Index after = load();
             index = after;
+            if (!after.retired().equals(before.retired())) {
+                LOG.log(Level.INFO, "retired key versions of ''{0}'': {1}", settings.keyName(), after.retired());
+            }
             if (after.current().label().number() != before.current().label().number()) {
                 LOG.log(Level.INFO, "key version {0} is now current", after.current().version());
                 telemetry.currentKeyChanged(after.current().version().keyId());
@@ -255,7 +266,8 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
                     : new Version(label, new KeyVersion(label.ref(), label.keyId(), Algorithm.AES_256_GCM),
                             token.key(label)));
         }
-        return new Index(Map.copyOf(byNumber), byNumber.get(Integer.toString(labels.get(labels.size() - 1).number())));
+        return new Index(Map.copyOf(byNumber), byNumber.get(Integer.toString(labels.get(labels.size() - 1).number())),
+                RetiredVersions.read(settings.directory()));
     }
 
     private Version version(KeyRef key) {

@@ -52,9 +52,9 @@ class SimCommandTest {
 
         Result list = sim("list");
         List<String> lines = list.out().lines().toList();
-        assertEquals("VERSION  CURRENT  CREATED               KEY_ID", lines.get(1).strip());
-        assertTrue(lines.get(2).matches("1\\s+\\S+Z\\s+[0-9a-f]{64}"), lines.get(2));
-        assertTrue(lines.get(3).matches("2\\s+\\*\\s+\\S+Z\\s+[0-9a-f]{64}"), lines.get(3));
+        assertEquals("VERSION  STATE    CREATED               KEY_ID", lines.get(1).strip());
+        assertTrue(lines.get(2).matches("1\\s+enabled\\s+\\S+Z\\s+[0-9a-f]{64}"), lines.get(2));
+        assertTrue(lines.get(3).matches("2\\s+current\\s+\\S+Z\\s+[0-9a-f]{64}"), lines.get(3));
         String keyIdOf2 = lines.get(3).substring(lines.get(3).length() - 64);
         assertTrue(rotate.out().contains("key_id " + keyIdOf2), "rotate printed the key_id list shows");
 

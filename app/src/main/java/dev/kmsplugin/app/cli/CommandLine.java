@@ -23,9 +23,19 @@ public record CommandLine(Map<String, String> values, List<String> words, boolea
 
     /** Parses {@code args} against {@code flags}; fails with {@link UsageException} on anything it cannot place. */
     public static CommandLine parse(String[] args, List<Flag> flags) {
+        // A flag several plugins declare (e.g. --dry-run of both backends' retire commands) sets each one's path.
         Map<String, Flag> byName = new LinkedHashMap<>();
+        Map<String, List<String>> paths = new LinkedHashMap<>();
         for (Flag flag : flags) {
-            byName.putIfAbsent(flag.name(), flag);
+            Flag first = byName.putIfAbsent(flag.name(), flag);
+            if (first != null && first.kind() != flag.kind()) {
+                throw new IllegalStateException("flag --" + flag.name() + " is declared as " + first.kind()
+                        + " and as " + flag.kind() + "; plugins that share a flag must agree on its kind");
+            }
+            List<String> forName = paths.computeIfAbsent(flag.name(), n -> new ArrayList<>());
+            if (!forName.contains(flag.path())) {
+                forName.add(flag.path());
+            }
         }
         Map<String, String> values = new LinkedHashMap<>();
         List<String> words = new ArrayList<>();
@@ -67,7 +77,8 @@ public record CommandLine(Map<String, String> values, List<String> words, boolea
             } else {
                 throw new UsageException("flag --" + name + " needs a value");
             }
-            values.put(flag.path(), convert(flag, raw));
+            String value = convert(flag, raw);
+            paths.get(name).forEach(path -> values.put(path, value));
         }
         return new CommandLine(values, words, help, version);
     }

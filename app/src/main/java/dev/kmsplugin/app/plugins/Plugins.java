@@ -5,6 +5,7 @@ import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.CommandProvider;
 import dev.kmsplugin.ports.spi.Flag;
+import dev.kmsplugin.ports.spi.StoredDataProvider;
 import dev.kmsplugin.ports.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,6 +74,24 @@ public final class Plugins {
         backends.forEach(b -> flags.addAll(b.flags()));
         tools.forEach(t -> flags.addAll(t.flags()));
         return flags;
+    }
+
+    /**
+     * The storage plugin, looked up only when a command asks for stored data (never while serving): exactly one
+     * must be installed.
+     */
+    public static StoredDataProvider storedDataProvider() {
+        List<StoredDataProvider> found = load(StoredDataProvider.class);
+        if (found.isEmpty()) {
+            throw new KmsException.Misconfigured("no storage plugin is installed (the adapter-etcd module is missing"
+                    + " from the installation): nothing can prove that stored data no longer needs a key version");
+        }
+        if (found.size() > 1) {
+            throw new KmsException.Misconfigured("several storage plugins are installed (" + found.stream()
+                    .map(p -> p.getClass().getName()).collect(Collectors.joining(", "))
+                    + "); remove all but one from the installation");
+        }
+        return found.get(0);
     }
 
     /** Settings namespace of a provider: {@code kms.<name>}. */

@@ -20,6 +20,22 @@ class CommandLineTest {
             Flag.integer("v", "kms.log.verbosity", "verbosity"));
 
     @Test
+    void a_flag_several_plugins_declare_sets_each_ones_path() {
+        List<Flag> shared = List.of(
+                Flag.bool("dry-run", "kms.hsm-sim.retire.dry-run", "sim"),
+                Flag.bool("dry-run", "kms.keyvault.retire.dry-run", "keyvault"),
+                Flag.duration("min-successor-age", "kms.hsm-sim.retire.min-successor-age", "sim"),
+                Flag.duration("min-successor-age", "kms.keyvault.retire.min-successor-age", "keyvault"));
+        CommandLine line = CommandLine.parse(new String[] {"--dry-run", "--min-successor-age=4m30s"}, shared);
+        assertEquals(Map.of("kms.hsm-sim.retire.dry-run", "true", "kms.keyvault.retire.dry-run", "true",
+                "kms.hsm-sim.retire.min-successor-age", "270000000000ns",
+                "kms.keyvault.retire.min-successor-age", "270000000000ns"),
+                line.values());
+        assertThrows(IllegalStateException.class, () -> CommandLine.parse(new String[0], List.of(
+                Flag.bool("x", "kms.a.x", "a"), Flag.string("x", "kms.b.x", "b"))));
+    }
+
+    @Test
     void accepts_the_go_plugins_flag_spellings() {
         CommandLine line = CommandLine.parse(new String[] {
             "--keyvault-name=vault1", "-managed-hsm", "--healthz-port", "8788", "-v=4"}, FLAGS);

@@ -151,6 +151,26 @@ class KeyVaultLauncherIT {
     record Run(int exitCode, String out, String err) {
     }
 
+    /**
+     * {@code kms-plugin ARGS} as a process that trusts the test Key Vault's certificate and sees no AZURE_*
+     * variable of this machine; stdin closed.
+     */
+    static Run launchTrustingTheVault(List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(DISTRIBUTION.resolve("bin/kms-plugin").toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(name -> name.startsWith("AZURE_"));
+        builder.environment().put("KMS_PLUGIN_JAVA_OPTS", "-Djavax.net.ssl.trustStore=" + trustStore
+                + " -Djavax.net.ssl.trustStorePassword=" + password);
+        Process process = builder.start();
+        process.getOutputStream().close();
+        byte[] out = process.getInputStream().readAllBytes();
+        byte[] err = process.getErrorStream().readAllBytes();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "did not exit: " + command);
+        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
+                new String(err, StandardCharsets.UTF_8));
+    }
+
     /** {@code kms-plugin client ...} as a process, stdin given. */
     static Run client(String socket, byte[] stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(DISTRIBUTION.resolve("bin/kms-plugin").toString(), "client"));

@@ -15,7 +15,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,19 +62,8 @@ class KeyVaultStorageAuditIT {
         args.addAll(KeyVaultLauncherIT.keyVaultFlags("audit-kek",
                 KeyVaultLauncherIT.WORK.resolve("azure.json").toString()));
         args.addAll(List.of(extra));
-        List<String> command = new ArrayList<>(List.of(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString()));
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(name -> name.startsWith("AZURE_"));
-        builder.environment().put("KMS_PLUGIN_JAVA_OPTS", "-Djavax.net.ssl.trustStore="
-                + KeyVaultLauncherIT.trustStore + " -Djavax.net.ssl.trustStorePassword=" + KeyVaultLauncherIT.password);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "did not exit: " + command);
-        return new StorageAuditLauncherIT.Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
-                new String(err, StandardCharsets.UTF_8));
+        KeyVaultLauncherIT.Run run = KeyVaultLauncherIT.launchTrustingTheVault(args);
+        return new StorageAuditLauncherIT.Run(run.exitCode(), run.out(), run.err());
     }
 
     /** A fresh data key, encrypted (KMS v2) by the running plugin: the base64 ciphertext's bytes. */

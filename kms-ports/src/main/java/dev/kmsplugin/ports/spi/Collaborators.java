@@ -2,6 +2,7 @@ package dev.kmsplugin.ports.spi;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.KeyInventory;
+import dev.kmsplugin.ports.outbound.StoredData;
 
 /**
  * What the composition root wires into an operator command besides its own settings: ports that other plugins
@@ -15,6 +16,15 @@ public interface Collaborators {
      * {@link KmsException} when the backend cannot be reached or is misconfigured.
      */
     KeyInventory keyInventory();
+
+    /**
+     * What kube-apiserver stored, read through the installed storage plugin with its settings (the etcd flags);
+     * fails with {@link KmsException.Misconfigured} when no storage plugin is installed.
+     */
+    default StoredData storedData() {
+        throw new KmsException.Misconfigured("no storage plugin is installed (the adapter-etcd module): nothing can"
+                + " prove that stored data no longer needs a key version");
+    }
 
     /** Wires nothing: for commands that need no other plugin, and for tests. */
     static Collaborators none() {

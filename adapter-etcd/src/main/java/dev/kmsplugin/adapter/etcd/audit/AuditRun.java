@@ -18,6 +18,16 @@ final class AuditRun {
     private AuditRun() {
     }
 
+    /** One pass over etcd at one revision, every value classified against {@code inventory}. */
+    static AuditReport audit(StorageSettings settings, KeyInventory inventory) {
+        try (EtcdClient etcd = EtcdClient.connect(settings.etcd())) {
+            StorageAudit audit = new StorageAudit(inventory, settings.providers(), settings.prefix());
+            long revision = etcd.scan(settings.prefix().getBytes(StandardCharsets.UTF_8), settings.pageSize(),
+                    audit::add);
+            return audit.report(etcd.endpoint().toString(), revision, inventory.describe());
+        }
+    }
+
     static int run(Command.Invocation invocation) {
         if (!invocation.arguments().equals(List.of("audit"))) {
             invocation.err().println(StorageCommand.USAGE);
@@ -25,13 +35,7 @@ final class AuditRun {
         }
         StorageSettings settings = StorageSettings.from(invocation.settings());
         KeyInventory inventory = invocation.collaborators().keyInventory();
-        AuditReport report;
-        try (EtcdClient etcd = EtcdClient.connect(settings.etcd())) {
-            StorageAudit audit = new StorageAudit(inventory, settings.providers(), settings.prefix());
-            long revision = etcd.scan(settings.prefix().getBytes(StandardCharsets.UTF_8), settings.pageSize(),
-                    audit::add);
-            report = audit.report(etcd.endpoint().toString(), revision, inventory.describe());
-        }
+        AuditReport report = audit(settings, inventory);
         Optional<ReportFormat.Requirement> requirement = settings.requireNoneUnder().map(version -> {
             String keyName = keyName(inventory);
             return new ReportFormat.Requirement(keyName, version, report.dependingOn(keyName, version),
