@@ -466,7 +466,7 @@ final class OpsHttpServer implements AutoCloseable {
         connection.deadline = System.nanoTime() + WRITE_NANOS;
         connection.out = ByteBuffer.wrap(bytes);
         write(connection);
-        if (connection.channel.isOpen()) {
+        if (connection.state == State.WRITING && connection.channel.isOpen()) {
             connection.key.interestOps(SelectionKey.OP_WRITE);
         }
     }

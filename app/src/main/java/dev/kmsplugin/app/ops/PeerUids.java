@@ -60,7 +60,8 @@ interface PeerUids {
                         if (fields.length < 8 || fields[3].equals(LISTEN) || fields[3].equals(TIME_WAIT)) {
                             return;
                         }
-                        Ends client = new Ends(address(fields[2]), address(fields[1]));
+                        // The client's row: its local end is our peer, its remote end is our local end.
+                        Ends client = new Ends(address(fields[1]), address(fields[2]));
                         if (wanted.contains(client)) {
                             found.put(client, Integer.parseInt(fields[7]));
                         }

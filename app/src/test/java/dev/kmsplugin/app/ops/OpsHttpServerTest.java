@@ -223,6 +223,10 @@ class OpsHttpServerTest {
                     + " answered " + response);
         }
         assertTrue(exchange("GET /livez HTTP/2.0\r\n\r\n").startsWith("HTTP/1.1 505 "));
+        for (int i = 0; i < 40; i++) {
+            // more than the per-user cap in a row: a client that has read its answer and closed holds no slot
+            assertTrue(get("/nope").startsWith("HTTP/1.1 404 "), "request " + i);
+        }
         assertEquals(0, routed.get());
         assertTrue(get("/livez").startsWith("HTTP/1.1 200 OK\r\n"));
     }
@@ -236,6 +240,23 @@ class OpsHttpServerTest {
         String mapped = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN
                 ? "0000000000000000FFFF00000100007F:1F90" : "00000000000000000000FFFF7F000001:1F90";
         assertTrue(expected.contains(PeerUids.ProcNet.address(mapped).toString()));
+    }
+
+    @Test
+    void proc_net_takes_the_uid_from_the_client_row_not_the_servers(@org.junit.jupiter.api.io.TempDir
+                                                                         java.nio.file.Path dir) throws Exception {
+        boolean little = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+        String loopback = little ? "0100007F" : "7F000001";
+        java.nio.file.Path table = dir.resolve("tcp");
+        java.nio.file.Files.writeString(table, String.join("\n",
+                "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+                "   0: " + loopback + ":1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1",
+                "   1: " + loopback + ":1F90 " + loopback + ":C350 01 00000000:00000000 00:00000000 00000000     0 0 2",
+                "   2: " + loopback + ":C350 " + loopback + ":1F90 01 00000000:00000000 00:00000000 00000000  1234 0 3",
+                ""));
+        PeerUids.Ends ends = new PeerUids.Ends(new InetSocketAddress("127.0.0.1", 0xC350),
+                new InetSocketAddress("127.0.0.1", 0x1F90));
+        assertEquals(Map.of(ends, 1234), new PeerUids.ProcNet(List.of(table)).uids(List.of(ends)));
     }
 
     @Test
