@@ -106,7 +106,6 @@ final class OpsHttpServer implements AutoCloseable {
     }
 
     private final String name;
-    private final String setting;
     private final Map<String, Route> routes;
     private final OpsHttpLimits limits;
     private final PeerUids peerUids;
@@ -129,10 +128,9 @@ final class OpsHttpServer implements AutoCloseable {
     private long unlogged;
     private String lastEvent = "";
 
-    private OpsHttpServer(String name, String setting, Map<String, Route> routes, OpsHttpLimits limits,
+    private OpsHttpServer(String name, Map<String, Route> routes, OpsHttpLimits limits,
                           PeerUids peerUids, ServerSocketChannel listener, Selector selector) throws IOException {
         this.name = name;
-        this.setting = setting;
         this.routes = routes;
         this.limits = limits;
         this.peerUids = peerUids;
@@ -178,7 +176,7 @@ final class OpsHttpServer implements AutoCloseable {
             listener.bind(address.socketAddress(), 128);
             listener.configureBlocking(false);
             listener.register(selector, SelectionKey.OP_ACCEPT);
-            OpsHttpServer server = new OpsHttpServer(name, setting, new LinkedHashMap<>(routes), limits, peerUids,
+            OpsHttpServer server = new OpsHttpServer(name, new LinkedHashMap<>(routes), limits, peerUids,
                     listener, selector);
             server.loop.start();
             LOG.log(Level.INFO, "{0} endpoint listening on http://{1} (paths {2})", name, server.address(),
@@ -354,7 +352,7 @@ final class OpsHttpServer implements AutoCloseable {
         refused.incrementAndGet();
         closeQuietly(connection.channel, null);
         dropIfEmpty(connection.peer, byPeer.get(connection.peer));
-        note("refused a connection: " + why + " (" + setting + " and kms.ops-http tune the caps)");
+        note("refused a connection: " + why + " (--ops-max-conns-per-uid and kms.ops-http set the caps)");
     }
 
     private void dropIfEmpty(Peer peer, ArrayDeque<Connection> held) {
