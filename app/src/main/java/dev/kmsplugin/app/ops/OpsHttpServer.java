@@ -110,6 +110,7 @@ final class OpsHttpServer implements AutoCloseable {
     private final OpsHttpLimits limits;
     private final PeerUids peerUids;
     private final ServerSocketChannel listener;
+    private final SelectionKey accepting;
     private final Selector selector;
     private final ThreadPoolExecutor workers;
     private final String address;
@@ -130,6 +131,7 @@ final class OpsHttpServer implements AutoCloseable {
 
     private OpsHttpServer(String name, Map<String, Route> routes, OpsHttpLimits limits,
                           PeerUids peerUids, ServerSocketChannel listener, Selector selector) throws IOException {
+        this.accepting = listener.keyFor(selector);
         this.name = name;
         this.routes = routes;
         this.limits = limits;
@@ -258,10 +260,13 @@ final class OpsHttpServer implements AutoCloseable {
 
     private void acceptAll() {
         long now = System.nanoTime();
-        if (acceptPausedUntil != 0 && now - acceptPausedUntil < 0) {
-            return;
+        if (acceptPausedUntil != 0) {
+            if (now - acceptPausedUntil < 0) {
+                return;
+            }
+            acceptPausedUntil = 0;
+            accepting.interestOps(SelectionKey.OP_ACCEPT);
         }
-        acceptPausedUntil = 0;
         List<Connection> fresh = new ArrayList<>();
         try {
             SocketChannel channel;
@@ -277,8 +282,10 @@ final class OpsHttpServer implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            // Out of file descriptors, most likely: stop accepting for a moment rather than spin on the error.
+            // Out of file descriptors, most likely: stop accepting for a moment rather than spin on the error
+            // (the listener stays readable while connections wait, so its interest is dropped too).
             acceptPausedUntil = now + SWEEP_NANOS;
+            accepting.interestOps(0);
             note("accept failed: " + oneLine(e));
         }
         if (fresh.isEmpty()) {
