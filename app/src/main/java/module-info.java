@@ -8,7 +8,6 @@ module dev.kmsplugin.app {
     requires typesafe.config;
     requires java.logging;   // the backend of System.Logger, configured once here
     requires jdk.unsupported; // sun.misc.Signal: exit 0 after draining on SIGTERM
-    requires jdk.httpserver;  // the health and metrics endpoints
     requires micrometer.core;
     requires micrometer.registry.prometheus;
     // Micrometer's JVM binders read these MXBeans; automatic modules cannot pull JDK modules into the graph.

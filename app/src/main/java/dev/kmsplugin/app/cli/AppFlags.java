@@ -26,6 +26,8 @@ public final class AppFlags {
                         "timeout of the health check's own gRPC calls (default 20s)"),
                 Flag.string("metrics-backend", "kms.metrics.backend", "metrics exposition: prometheus (default) or none"),
                 Flag.string("metrics-addr", "kms.metrics.address",
-                        "address of the metrics endpoint: PORT or HOST:PORT (default 127.0.0.1:8095)"));
+                        "address of the metrics endpoint: PORT or HOST:PORT (default 127.0.0.1:8095)"),
+                Flag.integer("ops-max-conns-per-uid", "kms.ops-http.max-connections-per-uid",
+                        "open connections one local user may hold to the health or metrics endpoint (default 16)"));
     }
 }

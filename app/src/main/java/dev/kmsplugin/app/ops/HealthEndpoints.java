@@ -41,13 +41,14 @@ public final class HealthEndpoints implements AutoCloseable {
     private volatile EnvelopeEncryption service;
     private volatile String lastLiveness = "";
 
-    private HealthEndpoints(ListenAddress address, String livenessPath, Duration timeout) {
+    private HealthEndpoints(ListenAddress address, String livenessPath, Duration timeout, OpsHttpLimits limits) {
         this.timeout = timeout;
         Map<String, OpsHttpServer.Route> routes = new LinkedHashMap<>();
         routes.put(livenessPath, this::liveness);
         routes.put("/livez", this::liveness);
         routes.put("/readyz", this::readiness);
-        this.server = OpsHttpServer.start("health", address, "--healthz-addr/--healthz-port", routes);
+        this.server = OpsHttpServer.start("health", address, "--healthz-addr/--healthz-port", routes, limits,
+                PeerUids.procNet());
     }
 
     /**
@@ -57,11 +58,17 @@ public final class HealthEndpoints implements AutoCloseable {
      * @param timeout      how long the self-check's calls through the socket may take ({@code --healthz-timeout})
      */
     public static HealthEndpoints start(ListenAddress address, String livenessPath, Duration timeout) {
+        return start(address, livenessPath, timeout, OpsHttpLimits.defaults());
+    }
+
+    /** {@link #start(ListenAddress, String, Duration)} within {@code limits} ({@code kms.ops-http}). */
+    public static HealthEndpoints start(ListenAddress address, String livenessPath, Duration timeout,
+                                        OpsHttpLimits limits) {
         if (!livenessPath.startsWith("/") || livenessPath.equals("/readyz")) {
             throw new KmsException.Misconfigured("--healthz-path is '" + livenessPath
                     + "'; it must start with / and must not be /readyz");
         }
-        return new HealthEndpoints(address, livenessPath, timeout);
+        return new HealthEndpoints(address, livenessPath, timeout, limits);
     }
 
     /** The transport has started and answers on its socket. */

@@ -14,8 +14,14 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     public static MetricsEndpoint start(ListenAddress address, PrometheusTelemetry telemetry) {
+        return start(address, telemetry, OpsHttpLimits.defaults());
+    }
+
+    /** {@link #start(ListenAddress, PrometheusTelemetry)} within {@code limits} ({@code kms.ops-http}). */
+    public static MetricsEndpoint start(ListenAddress address, PrometheusTelemetry telemetry, OpsHttpLimits limits) {
         return new MetricsEndpoint(OpsHttpServer.start("metrics", address, "--metrics-addr", Map.of(PATH,
-                () -> new OpsHttpServer.Answer(200, PrometheusTelemetry.contentType(), telemetry.scrape()))));
+                () -> new OpsHttpServer.Answer(200, PrometheusTelemetry.contentType(), telemetry.scrape())),
+                limits, PeerUids.procNet()));
     }
 
     /** The bound port (the real one when port 0 was asked for). */

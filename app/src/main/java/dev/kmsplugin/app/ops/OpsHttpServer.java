@@ -1,52 +1,60 @@
 package dev.kmsplugin.app.ops;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A small HTTP server on the JDK's {@code jdk.httpserver} for probes and scrapes: exact paths, GET and HEAD only,
- * two worker threads, and answers that are always one line of text (a failing handler yields 503 with a one-line
- * reason, never a stack trace).
+ * A small HTTP/1.1 server for probes and scrapes, on one selector thread: exact paths, GET and HEAD only, one request
+ * per connection, and answers that are always one line of text (a failing route yields 503 with a one-line reason,
+ * never a stack trace).
+ *
+ * <p>Slow clients cannot starve the probes. The selector reads request heads without blocking and without a thread
+ * per connection; a head is bounded in size and in time from accept; only a complete request reaches the small
+ * worker pool that runs routes. Connections are capped per local user (the owner of the client socket, from
+ * {@code /proc/net/tcp*}; per client address when that is not known) and in all, and at the global cap a user below
+ * its share takes a slot from the user holding the most, so the kubelet's probe gets in while another user holds
+ * hundreds of slow connections.
  */
 final class OpsHttpServer implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger(OpsHttpServer.class.getName());
-
-    // The JDK server reads a request's headers on a worker thread and, by default, waits for them for ever: a few
-    // clients sending a byte every few seconds would hold every worker and starve the kubelet's probes. These
-    // bounds are read once, when the server's configuration class loads, so they are set before the first server
-    // starts (an operator's -D on the command line wins). Seconds, checked once a second.
-    static {
-        setIfAbsent("sun.net.httpserver.maxReqTime", "5");
-        setIfAbsent("sun.net.httpserver.maxRspTime", "10");
-        setIfAbsent("sun.net.httpserver.idleInterval", "30");
-        setIfAbsent("sun.net.httpserver.maxIdleConnections", "16");
-    }
-
-    /** Workers: enough that slow clients cannot hold them all for the few seconds before they are cut off. */
-    static final int WORKERS = 32;
-
-    private static void setIfAbsent(String property, String value) {
-        if (System.getProperty(property) == null) {
-            System.setProperty(property, value);
-        }
-    }
+    private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long WRITE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final int ACCEPTS_PER_ROUND = 256;
+    private static final int QUEUED_REQUESTS = 64;
 
     /** What a route answers. */
     record Answer(int status, String contentType, String body) {
@@ -60,55 +68,133 @@ final class OpsHttpServer implements AutoCloseable {
         Answer answer() throws Exception;
     }
 
-    private final String name;
-    private final HttpServer server;
-    private final ExecutorService workers;
-    private final String address;
+    /** Whom a connection is counted against: a local user, or a client address when the user is not known. */
+    record Peer(String description) {
+        static Peer uid(int uid) {
+            return new Peer("uid " + uid);
+        }
 
-    private OpsHttpServer(String name, HttpServer server, ExecutorService workers) {
+        static Peer address(InetSocketAddress address) {
+            return new Peer("address " + address.getAddress().getHostAddress());
+        }
+    }
+
+    private enum State {
+        READING, WORKING, WRITING, LINGERING
+    }
+
+    private static final class Connection {
+        final SocketChannel channel;
+        final PeerUids.Ends ends;
+        Peer peer;
+        SelectionKey key;
+        State state = State.READING;
+        long deadline;
+        byte[] data = new byte[512];
+        int length;
+        int scanned;
+        ByteBuffer out;
+
+        Connection(SocketChannel channel, PeerUids.Ends ends, long deadline) {
+            this.channel = channel;
+            this.ends = ends;
+            this.deadline = deadline;
+        }
+    }
+
+    private record Reply(Connection connection, byte[] bytes) {
+    }
+
+    private final String name;
+    private final Map<String, Route> routes;
+    private final OpsHttpLimits limits;
+    private final PeerUids peerUids;
+    private final ServerSocketChannel listener;
+    private final SelectionKey accepting;
+    private final Selector selector;
+    private final ThreadPoolExecutor workers;
+    private final String address;
+    private final Thread loop;
+    private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
+    private final Set<Connection> open = new LinkedHashSet<>();
+    private final Map<Peer, ArrayDeque<Connection>> byPeer = new HashMap<>();
+    private final ByteBuffer readBuffer;
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong timedOut = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private volatile boolean running = true;
+    private long acceptPausedUntil;
+    private long nextSweep;
+    private long nextLog;
+    private long unlogged;
+    private String lastEvent = "";
+
+    private OpsHttpServer(String name, Map<String, Route> routes, OpsHttpLimits limits,
+                          PeerUids peerUids, ServerSocketChannel listener, Selector selector) throws IOException {
+        this.accepting = listener.keyFor(selector);
         this.name = name;
-        this.server = server;
-        this.workers = workers;
-        InetSocketAddress bound = server.getAddress();
+        this.routes = routes;
+        this.limits = limits;
+        this.peerUids = peerUids;
+        this.listener = listener;
+        this.selector = selector;
+        this.readBuffer = ByteBuffer.allocate(Math.min(limits.maxRequestBytes(), 16384));
+        InetSocketAddress bound = (InetSocketAddress) listener.getLocalAddress();
         String host = bound.getAddress().getHostAddress();
         this.address = (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
+        AtomicInteger threads = new AtomicInteger();
+        // Threads start on demand and end when idle. Routes may block (liveness calls the plugin through its socket);
+        // when every worker is busy and the queue is full, a request is answered 503 at once.
+        this.workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUED_REQUESTS), task -> {
+                    Thread thread = new Thread(task, "kms-" + name + "-http-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        this.workers.allowCoreThreadTimeOut(true);
+        this.loop = new Thread(this::run, "kms-" + name + "-http-selector");
+        this.loop.setDaemon(true);
     }
 
     /**
-     * Binds {@code address} and starts answering {@code routes} (exact paths).
+     * Binds {@code address} and starts answering {@code routes} (exact paths) within the default limits.
      *
      * @param setting the flags that choose the address, named in the error when it cannot be bound
      * @throws KmsException.Misconfigured when the address is in use or cannot be bound: one line saying which
      */
     static OpsHttpServer start(String name, ListenAddress address, String setting, Map<String, Route> routes) {
-        HttpServer server;
+        return start(name, address, setting, routes, OpsHttpLimits.defaults(), PeerUids.procNet());
+    }
+
+    /** {@link #start(String, ListenAddress, String, Map)} within {@code limits}, finding users with {@code peerUids}. */
+    static OpsHttpServer start(String name, ListenAddress address, String setting, Map<String, Route> routes,
+                               OpsHttpLimits limits, PeerUids peerUids) {
+        ServerSocketChannel listener = null;
+        Selector selector = null;
         try {
-            server = HttpServer.create(address.socketAddress(), 16);
+            listener = ServerSocketChannel.open();
+            selector = Selector.open();
+            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            listener.bind(address.socketAddress(), 128);
+            listener.configureBlocking(false);
+            listener.register(selector, SelectionKey.OP_ACCEPT);
+            OpsHttpServer server = new OpsHttpServer(name, new LinkedHashMap<>(routes), limits, peerUids,
+                    listener, selector);
+            server.loop.start();
+            LOG.log(Level.INFO, "{0} endpoint listening on http://{1} (paths {2})", name, server.address(),
+                    String.join(", ", routes.keySet()));
+            return server;
         } catch (BindException e) {
+            closeQuietly(listener, selector);
             throw new KmsException.Misconfigured(name + " endpoint cannot listen on " + address + ": "
                     + (e.getMessage() == null ? "address in use" : e.getMessage().toLowerCase(Locale.ROOT))
                     + "; another process holds the port, or choose another with " + setting);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | SecurityException e) {
+            closeQuietly(listener, selector);
             throw new KmsException.Misconfigured(name + " endpoint cannot listen on " + address + ": "
-                    + oneLine(e) + "; check " + setting);
+                    + (e instanceof UnresolvedAddressException ? "cannot resolve " + address.host() : oneLine(e))
+                    + "; check " + setting);
         }
-        Map<String, Route> exact = new LinkedHashMap<>(routes);
-        server.createContext("/", exchange -> handle(exchange, exact));
-        AtomicInteger threads = new AtomicInteger();
-        // Threads start on demand and end when idle; beyond WORKERS busy ones a new exchange is refused, which
-        // closes that connection rather than queueing it behind slow clients.
-        ThreadPoolExecutor workers = new ThreadPoolExecutor(0, WORKERS, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), task -> {
-                    Thread thread = new Thread(task, "kms-" + name + "-http-" + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        server.setExecutor(workers);
-        server.start();
-        OpsHttpServer started = new OpsHttpServer(name, server, workers);
-        LOG.log(Level.INFO, "{0} endpoint listening on http://{1} (paths {2})", name, started.address(),
-                String.join(", ", exact.keySet()));
-        return started;
     }
 
     /** The bound address; its port is the real one when port 0 was asked for. */
@@ -117,39 +203,394 @@ final class OpsHttpServer implements AutoCloseable {
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return ((InetSocketAddress) listener.socket().getLocalSocketAddress()).getPort();
     }
 
-    private static void handle(HttpExchange exchange, Map<String, Route> routes) throws IOException {
-        try (exchange) {
-            Answer answer;
-            String method = exchange.getRequestMethod();
-            Route route = routes.get(exchange.getRequestURI().getPath());
-            if (route == null) {
-                answer = Answer.text(404, "not found: try " + String.join(", ", routes.keySet()));
-            } else if (!method.equals("GET") && !method.equals("HEAD")) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                answer = Answer.text(405, "method not allowed: use GET");
-            } else {
-                try {
-                    answer = route.answer();
-                } catch (Exception e) {
-                    LOG.log(Level.WARNING, "{0} failed: {1}", exchange.getRequestURI().getPath(), oneLine(e));
-                    answer = Answer.text(503, oneLine(e));
+    /** Connections closed at accept: over their user's cap, over the global cap, or taken back for a fairer share. */
+    long refusedConnections() {
+        return refused.get();
+    }
+
+    /** Connections closed because their request was not complete within the request timeout. */
+    long timedOutConnections() {
+        return timedOut.get();
+    }
+
+    /** Requests refused by the parser (400, 431, 505) or because every worker was busy (503). */
+    long rejectedRequests() {
+        return rejected.get();
+    }
+
+    // ---- the selector thread: everything below runs on it, so its state needs no locks
+
+    private void run() {
+        while (running) {
+            try {
+                selector.select(key -> {
+                    if (!key.isValid()) {
+                        return;
+                    }
+                    if (key.channel() == listener) {
+                        return; // accepted below, after the round, so one /proc scan serves them all
+                    }
+                    Connection connection = (Connection) key.attachment();
+                    if (connection.state == State.WRITING && key.isWritable()) {
+                        write(connection);
+                    } else if (key.isReadable()) {
+                        read(connection);
+                    }
+                }, 100);
+                acceptAll();
+                Reply reply;
+                while ((reply = replies.poll()) != null) {
+                    send(reply.connection(), reply.bytes());
                 }
-            }
-            byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", answer.contentType());
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            if (method.equals("HEAD")) {
-                exchange.sendResponseHeaders(answer.status(), -1);
-            } else {
-                exchange.sendResponseHeaders(answer.status(), body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
+                long now = System.nanoTime();
+                if (now - nextSweep >= 0) {
+                    nextSweep = now + SWEEP_NANOS;
+                    sweep(now);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (running) {
+                    note("selector failed: " + oneLine(e));
                 }
             }
         }
+    }
+
+    private void acceptAll() {
+        long now = System.nanoTime();
+        if (acceptPausedUntil != 0) {
+            if (now - acceptPausedUntil < 0) {
+                return;
+            }
+            acceptPausedUntil = 0;
+            accepting.interestOps(SelectionKey.OP_ACCEPT);
+        }
+        List<Connection> fresh = new ArrayList<>();
+        try {
+            SocketChannel channel;
+            while (fresh.size() < ACCEPTS_PER_ROUND && (channel = listener.accept()) != null) {
+                try {
+                    channel.configureBlocking(false);
+                    fresh.add(new Connection(channel, new PeerUids.Ends(
+                            (InetSocketAddress) channel.getRemoteAddress(),
+                            (InetSocketAddress) channel.getLocalAddress()),
+                            now + limits.requestTimeout().toNanos()));
+                } catch (IOException e) {
+                    closeQuietly(channel, null);
+                }
+            }
+        } catch (IOException e) {
+            // Out of file descriptors, most likely: stop accepting for a moment rather than spin on the error
+            // (the listener stays readable while connections wait, so its interest is dropped too).
+            acceptPausedUntil = now + SWEEP_NANOS;
+            accepting.interestOps(0);
+            note("accept failed: " + oneLine(e));
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        List<PeerUids.Ends> local = new ArrayList<>();
+        for (Connection connection : fresh) {
+            if (fromThisHost(connection.ends)) {
+                local.add(connection.ends);
+            }
+        }
+        Map<PeerUids.Ends, Integer> uids = local.isEmpty() ? Map.of() : peerUids.uids(local);
+        for (Connection connection : fresh) {
+            Integer uid = uids.get(connection.ends);
+            connection.peer = uid != null ? Peer.uid(uid) : Peer.address(connection.ends.peer());
+            admit(connection);
+        }
+    }
+
+    private static boolean fromThisHost(PeerUids.Ends ends) {
+        return ends.peer().getAddress().isLoopbackAddress()
+                || ends.peer().getAddress().equals(ends.local().getAddress());
+    }
+
+    private void admit(Connection connection) {
+        ArrayDeque<Connection> own = byPeer.computeIfAbsent(connection.peer, peer -> new ArrayDeque<>());
+        if (own.size() >= limits.maxConnectionsPerUid()) {
+            refuse(connection, connection.peer.description() + " is at its cap of " + limits.maxConnectionsPerUid()
+                    + " connections");
+            return;
+        }
+        if (open.size() >= limits.maxConnections() && !makeRoomFor(own)) {
+            refuse(connection, "all " + limits.maxConnections() + " connections are taken and "
+                    + connection.peer.description() + " already holds its share");
+            return;
+        }
+        try {
+            connection.key = connection.channel.register(selector, SelectionKey.OP_READ, connection);
+        } catch (IOException e) {
+            closeQuietly(connection.channel, null);
+            dropIfEmpty(connection.peer, own);
+            return;
+        }
+        own.addLast(connection);
+        open.add(connection);
+    }
+
+    /** At the global cap: a peer holding fewer than the largest holder takes that holder's oldest unfinished request. */
+    private boolean makeRoomFor(ArrayDeque<Connection> own) {
+        ArrayDeque<Connection> largest = null;
+        for (ArrayDeque<Connection> held : byPeer.values()) {
+            if (largest == null || held.size() > largest.size()) {
+                largest = held;
+            }
+        }
+        if (largest == null || largest == own || largest.size() <= own.size() + 1) {
+            return false;
+        }
+        for (Connection victim : largest) {
+            if (victim.state == State.READING) {
+                refused.incrementAndGet();
+                close(victim);
+                note(victim.peer.description() + " gave up a connection to a peer below its share");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void refuse(Connection connection, String why) {
+        refused.incrementAndGet();
+        closeQuietly(connection.channel, null);
+        dropIfEmpty(connection.peer, byPeer.get(connection.peer));
+        note("refused a connection: " + why + " (--ops-max-conns-per-uid and kms.ops-http set the caps)");
+    }
+
+    private void dropIfEmpty(Peer peer, ArrayDeque<Connection> held) {
+        if (held != null && held.isEmpty()) {
+            byPeer.remove(peer);
+        }
+    }
+
+    private void read(Connection connection) {
+        if (connection.state == State.LINGERING) {
+            linger(connection);
+            return;
+        }
+        int count;
+        try {
+            readBuffer.clear();
+            readBuffer.limit(Math.min(readBuffer.capacity(), limits.maxRequestBytes() - connection.length + 1));
+            count = connection.channel.read(readBuffer);
+        } catch (IOException e) {
+            close(connection);
+            return;
+        }
+        if (count < 0) {
+            close(connection); // the client gave up before finishing its request
+            return;
+        }
+        if (count == 0) {
+            return;
+        }
+        if (connection.length + count > connection.data.length) {
+            connection.data = Arrays.copyOf(connection.data,
+                    Math.min(limits.maxRequestBytes() + 1, Math.max(connection.data.length * 2,
+                            connection.length + count)));
+        }
+        readBuffer.flip();
+        readBuffer.get(connection.data, connection.length, count);
+        connection.length += count;
+        int end = RequestHead.scan(connection.data, connection.scanned, connection.length);
+        if (end == -2) {
+            reject(connection, 400, "lines must end in CRLF and hold no NUL");
+            return;
+        }
+        if (end == -1) {
+            if (connection.length > limits.maxRequestBytes()) {
+                reject(connection, 431, "request line and headers exceed " + limits.maxRequestBytes() + " bytes");
+            } else {
+                connection.scanned = RequestHead.resumeAt(connection.data, connection.length);
+            }
+            return;
+        }
+        if (end > limits.maxRequestBytes()) {
+            reject(connection, 431, "request line and headers exceed " + limits.maxRequestBytes() + " bytes");
+            return;
+        }
+        RequestHead head = RequestHead.parse(connection.data, end);
+        connection.data = null;
+        if (head instanceof RequestHead.Refused refusedHead) {
+            reject(connection, refusedHead.status(), refusedHead.reason());
+        } else {
+            dispatch(connection, (RequestHead.Request) head);
+        }
+    }
+
+    private void dispatch(Connection connection, RequestHead.Request request) {
+        boolean head = request.method().equals("HEAD");
+        Route route = routes.get(request.path());
+        if (route == null) {
+            send(connection, response(Answer.text(404, "not found: try " + String.join(", ", routes.keySet())),
+                    head, ""));
+            return;
+        }
+        if (!head && !request.method().equals("GET")) {
+            send(connection, response(Answer.text(405, "method not allowed: use GET"), false,
+                    "Allow: GET, HEAD\r\n"));
+            return;
+        }
+        connection.state = State.WORKING;
+        connection.key.interestOps(0);
+        try {
+            workers.execute(() -> {
+                Answer answer;
+                try {
+                    answer = route.answer();
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "{0} failed: {1}", request.path(), oneLine(e));
+                    answer = Answer.text(503, oneLine(e));
+                }
+                replies.add(new Reply(connection, response(answer, head, "")));
+                selector.wakeup();
+            });
+        } catch (RejectedExecutionException e) {
+            rejected.incrementAndGet();
+            note("every worker is busy; answered 503");
+            send(connection, response(Answer.text(503, "busy: every worker is answering; try again"), head, ""));
+        }
+    }
+
+    private void reject(Connection connection, int status, String reason) {
+        rejected.incrementAndGet();
+        note("answered " + status + " to " + connection.peer.description() + ": " + reason);
+        send(connection, response(Answer.text(status, "bad request: " + reason), false, ""));
+    }
+
+    private void send(Connection connection, byte[] bytes) {
+        if (!connection.channel.isOpen()) {
+            return;
+        }
+        connection.state = State.WRITING;
+        connection.deadline = System.nanoTime() + WRITE_NANOS;
+        connection.out = ByteBuffer.wrap(bytes);
+        write(connection);
+        if (connection.state == State.WRITING && connection.channel.isOpen()) {
+            connection.key.interestOps(SelectionKey.OP_WRITE);
+        }
+    }
+
+    private void write(Connection connection) {
+        try {
+            connection.channel.write(connection.out);
+            if (!connection.out.hasRemaining()) {
+                // Half-close and read what the client still sends until it closes too (1 s at most): closing with
+                // unread bytes would reset the connection and could destroy the answer before the client reads it.
+                connection.channel.shutdownOutput();
+                connection.state = State.LINGERING;
+                connection.deadline = System.nanoTime() + LINGER_NANOS;
+                connection.key.interestOps(SelectionKey.OP_READ);
+            }
+        } catch (IOException e) {
+            close(connection);
+        }
+    }
+
+    private void linger(Connection connection) {
+        try {
+            int count;
+            do {
+                readBuffer.clear();
+                count = connection.channel.read(readBuffer);
+            } while (count > 0);
+            if (count < 0) {
+                close(connection);
+            }
+        } catch (IOException e) {
+            close(connection);
+        }
+    }
+
+    private void sweep(long now) {
+        List<Connection> late = new ArrayList<>();
+        for (Connection connection : open) {
+            if (connection.state != State.WORKING && now - connection.deadline > 0) {
+                late.add(connection);
+            }
+        }
+        for (Connection connection : late) {
+            if (connection.state == State.READING) {
+                timedOut.incrementAndGet();
+                note(connection.peer.description() + " did not finish a request within "
+                        + limits.requestTimeout().toMillis() + " ms");
+                try {
+                    connection.channel.write(ByteBuffer.wrap(response(Answer.text(408, "request timeout"), false,
+                            "")));
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+            close(connection);
+        }
+        if (unlogged > 0 && now - nextLog >= 0) {
+            flushNotes(now);
+        }
+    }
+
+    private void close(Connection connection) {
+        closeQuietly(connection.channel, null);
+        if (open.remove(connection)) {
+            ArrayDeque<Connection> held = byPeer.get(connection.peer);
+            if (held != null) {
+                held.remove(connection);
+                dropIfEmpty(connection.peer, held);
+            }
+        }
+    }
+
+    // Refusals and bad requests come in floods when someone tries: log the first, then a count at most every 10 s.
+    private void note(String event) {
+        unlogged++;
+        lastEvent = event;
+        long now = System.nanoTime();
+        if (now - nextLog >= 0) {
+            flushNotes(now);
+        }
+    }
+
+    private void flushNotes(long now) {
+        LOG.log(Level.WARNING, "{0} endpoint: {1} connection(s) refused or cut off in the last {2} s; last: {3}",
+                name, unlogged, TimeUnit.NANOSECONDS.toSeconds(LOG_EVERY_NANOS), Messages.oneLine(lastEvent));
+        unlogged = 0;
+        nextLog = now + LOG_EVERY_NANOS;
+    }
+
+    private static byte[] response(Answer answer, boolean head, String extraHeaders) {
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        String status = answer.status() + " " + reason(answer.status());
+        byte[] headers = ("HTTP/1.1 " + status + "\r\n"
+                + "Content-Type: " + answer.contentType() + "\r\n"
+                + "Content-Length: " + body.length + "\r\n"
+                + "Cache-Control: no-store\r\n"
+                + extraHeaders
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        if (head) {
+            return headers;
+        }
+        byte[] bytes = Arrays.copyOf(headers, headers.length + body.length);
+        System.arraycopy(body, 0, bytes, headers.length, body.length);
+        return bytes;
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
+            case 431 -> "Request Header Fields Too Large";
+            case 500 -> "Internal Server Error";
+            case 503 -> "Service Unavailable";
+            case 505 -> "HTTP Version Not Supported";
+            default -> "Status";
+        };
     }
 
     /** The first line of an exception's message, or its simple class name when it has none. */
@@ -162,10 +603,32 @@ final class OpsHttpServer implements AutoCloseable {
         return (newline < 0 ? message : message.substring(0, newline)).strip();
     }
 
+    private static void closeQuietly(java.io.Closeable first, java.io.Closeable second) {
+        for (java.io.Closeable closeable : new java.io.Closeable[] {first, second}) {
+            if (closeable != null) {
+                try {
+                    closeable.close();
+                } catch (IOException e) {
+                    // closing on the way out
+                }
+            }
+        }
+    }
+
     /** Stops listening at once (probes and scrapes are short; nothing needs draining) and frees the port. */
     @Override
     public void close() {
-        server.stop(0);
+        running = false;
+        selector.wakeup();
+        try {
+            loop.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (SelectionKey key : selector.keys()) {
+            closeQuietly(key.channel(), null);
+        }
+        closeQuietly(listener, selector);
         workers.shutdownNow();
         LOG.log(Level.INFO, "{0} endpoint on {1} closed", name, address());
     }

@@ -4,8 +4,10 @@ import dev.kmsplugin.app.config.Configuration;
 import dev.kmsplugin.app.ops.HealthEndpoints;
 import dev.kmsplugin.app.ops.ListenAddress;
 import dev.kmsplugin.app.ops.MetricsEndpoint;
+import dev.kmsplugin.app.ops.OpsHttpLimits;
 import dev.kmsplugin.app.ops.PrometheusTelemetry;
 import dev.kmsplugin.app.plugins.Plugins;
+import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.outbound.KeyEncryptionKeys;
 import dev.kmsplugin.ports.outbound.Telemetry;
@@ -76,6 +78,7 @@ public final class Server {
         Settings kms = configuration.settings("kms");
         Duration grace = kms.duration("shutdown-grace");
         Settings health = kms.at("health");
+        OpsHttpLimits limits = opsHttpLimits(kms.at("ops-http"));
         BackendProvider backendProvider = plugins.backend(configuration.string("kms.backend"));
         TransportProvider transportProvider = plugins.transport(configuration.string("kms.transport"));
         ListenAddress healthAddress = ListenAddress.of(health.string("address"), health.integer("port"),
@@ -85,9 +88,10 @@ public final class Server {
 
         Running running = new Running(grace);
         try {
-            running.health = HealthEndpoints.start(healthAddress, health.string("path"), health.duration("timeout"));
+            running.health = HealthEndpoints.start(healthAddress, health.string("path"), health.duration("timeout"),
+                    limits);
             if (metricsAddress.isPresent()) {
-                running.metrics = MetricsEndpoint.start(metricsAddress.get(), metrics.get());
+                running.metrics = MetricsEndpoint.start(metricsAddress.get(), metrics.get(), limits);
             }
             Backend backend = backendProvider.create(context(backendProvider.name()));
             running.keys = backend.keys();
@@ -102,6 +106,18 @@ public final class Server {
         } catch (IOException | RuntimeException e) {
             running.close();
             throw e;
+        }
+    }
+
+    private static OpsHttpLimits opsHttpLimits(Settings settings) {
+        try {
+            return new OpsHttpLimits(settings.integer("max-request-bytes"), settings.duration("request-timeout"),
+                    settings.integer("max-connections"), settings.integer("max-connections-per-uid"),
+                    settings.integer("workers"));
+        } catch (IllegalArgumentException e) {
+            throw new KmsException.Misconfigured("kms.ops-http: max-request-bytes must be at least 256, request-timeout"
+                    + " above 0, max-connections-per-uid (--ops-max-conns-per-uid) from 1 to max-connections, workers"
+                    + " at least 1");
         }
     }
 

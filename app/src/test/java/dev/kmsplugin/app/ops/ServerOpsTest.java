@@ -102,7 +102,11 @@ class ServerOpsTest {
     }
 
     private Server server(int healthPort, String metricsAddress) {
-        Map<String, String> values = new HashMap<>();
+        return server(healthPort, metricsAddress, Map.of());
+    }
+
+    private Server server(int healthPort, String metricsAddress, Map<String, String> more) {
+        Map<String, String> values = new HashMap<>(more);
         values.put("kms.backend", "test-aes");
         values.put("kms.transport", "in-process");
         values.put("kms.health.port", Integer.toString(healthPort));
@@ -110,6 +114,41 @@ class ServerOpsTest {
         values.put("kms.shutdown-grace", "1s");
         Configuration configuration = Configuration.load(values, AppFlags.all(), Map.of());
         return new Server(configuration, plugins(), telemetry, Clock.systemUTC());
+    }
+
+    @Test
+    void the_per_uid_cap_comes_from_its_setting_and_a_bad_value_is_refused_at_start() throws Exception {
+        Server.Running running = server(0, "127.0.0.1:0", Map.of("kms.ops-http.max-connections-per-uid", "2"))
+                .start();
+        try {
+            List<java.net.Socket> held = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    java.net.Socket socket = new java.net.Socket("127.0.0.1", running.healthPort());
+                    socket.getOutputStream().write("GET /readyz HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+                    held.add(socket);
+                }
+                held.get(2).setSoTimeout(5_000);
+                // this JVM's third open connection is over its uid's cap of 2: closed (or reset) without an answer
+                int first;
+                try {
+                    first = held.get(2).getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    first = -1;
+                }
+                assertEquals(-1, first);
+            } finally {
+                for (java.net.Socket socket : held) {
+                    socket.close();
+                }
+            }
+            assertEquals(200, Scrape.get(running.healthPort(), "/readyz").status());
+        } finally {
+            running.close();
+        }
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> server(0, "127.0.0.1:0", Map.of("kms.ops-http.max-connections-per-uid", "0")).start());
+        assertTrue(error.getMessage().contains("--ops-max-conns-per-uid"), error.getMessage());
     }
 
     @Test
