@@ -46,6 +46,7 @@ final class Logging {
         handler.setLevel(ours);
         handler.setFilter(record -> !isWireDump(record));
         root.addHandler(handler);
+        root.addHandler(new FatalErrors(handler, code -> Runtime.getRuntime().halt(code)));
         root.setLevel(libraries);
         Logger.getLogger(OURS).setLevel(ours);
         kept = Logger.getLogger(OURS);

@@ -24,6 +24,8 @@ final class TransportSettings {
                 Map.entry("client.key-id", ""),
                 Map.entry("max-connections", 128),
                 Map.entry("max-connection-idle", Duration.ofMinutes(5)),
+                Map.entry("max-streams-per-connection", 16),
+                Map.entry("request-read-timeout", Duration.ofSeconds(5)),
                 Map.entry("allow-abstract-socket", false),
                 Map.entry("allowed-peer-uids", ""),
                 Map.entry("listen-addr", listenAddress)));

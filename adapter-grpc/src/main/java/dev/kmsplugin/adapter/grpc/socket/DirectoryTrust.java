@@ -9,12 +9,13 @@ import java.util.List;
 
 /**
  * Whether a socket's parent directory can be trusted: another user who can write to it could swap the private bind
- * directory before the socket is published. A parent must be owned by this process's user or root, and must not be
- * group- or world-writable unless it has the sticky bit (as /tmp has, where only owners may rename entries).
+ * directory before the socket is published, or squat the socket's path before the plugin starts and receive every
+ * data key kube-apiserver sends. A parent must be owned by this process's user or root, and must not be writable by
+ * group or others, sticky bit or not: in a sticky directory such as /tmp another user cannot rename this plugin's
+ * files, but can create the socket path first.
  */
 final class DirectoryTrust {
 
-    private static final int STICKY = 01000;
     private static final int GROUP_OR_OTHERS_WRITE = 0022;
 
     private DirectoryTrust() {
@@ -29,10 +30,11 @@ final class DirectoryTrust {
                     + ", not by this plugin's uid " + self + " or root; another user could replace the socket."
                     + " Use a directory owned by the plugin's user or root");
         }
-        if ((mode & GROUP_OR_OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
+        if ((mode & GROUP_OR_OTHERS_WRITE) != 0) {
             throw new KmsException.Misconfigured("the socket directory " + directory + " is writable by group or"
-                    + " others (mode " + String.format("%04o", mode & 07777) + ") without the sticky bit; another"
-                    + " user could replace the socket. Run chmod go-w " + directory + " (or chmod +t)");
+                    + " others (mode " + String.format("%04o", mode & 07777) + "); another user could create the"
+                    + " socket's path before this plugin and receive the apiserver's data keys. Use a directory only"
+                    + " the plugin's user (or root) can write to, e.g. /var/run/kmsplugin (mode 0700 or 0755)");
         }
     }
 

@@ -65,10 +65,11 @@ public final class SocketFile {
                 LOG.log(Level.INFO, "created socket directory {0} with mode {1}", parent,
                         PosixFilePermissions.toString(directoryMode(socketMode)));
             }
-            DirectoryTrust.requireTrusted(parent);
+            // A live socket of another user is an impostor whatever the directory: say so before anything else.
             if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                 removeIfStale(path);
             }
+            DirectoryTrust.requireTrusted(parent);
             Path bindDirectory = parent.resolve(".kms-" + HexFormat.of().formatHex(randomBytes(4)));
             Files.createDirectory(bindDirectory,
                     PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
@@ -161,8 +162,19 @@ public final class SocketFile {
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             probe.connect(UnixDomainSocketAddress.of(path));
-            throw new KmsException.Misconfigured("another process is serving on " + path
-                    + "; stop it first or choose another --listen-addr (its socket was left untouched)");
+            int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int self = DirectoryTrust.currentUid();
+            if (owner != self && owner != 0) {
+                String message = "IMPOSTOR on " + path + ": a process of another user (socket owned by uid " + owner
+                        + ") serves there, and kube-apiserver may be sending it data keys. Stop that"
+                        + " process and remove " + path + ", move the socket to a directory only the plugin's user"
+                        + " can write to, and rotate the key-encryption key if the apiserver used that socket";
+                LOG.log(Level.ERROR, message);
+                throw new KmsException.Misconfigured(message);
+            }
+            throw new KmsException.Misconfigured("another kms-plugin (or another process of this user) is serving"
+                    + " on " + path + "; stop it first or choose another --listen-addr (its socket was"
+                    + " left untouched)");
         } catch (ConnectException refused) {
             Files.delete(path);
             LOG.log(Level.INFO, "removed stale socket {0} left by a process that is gone", path);

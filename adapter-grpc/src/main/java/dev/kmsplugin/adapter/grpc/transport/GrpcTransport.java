@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcTransport implements Transport {
 
     private static final Logger LOG = System.getLogger(GrpcTransport.class.getName());
+    /** Requests of one connection read at once: bounds the request bytes a connection can make the plugin hold. */
+    static final int READS_PER_CONNECTION = 1;
 
     private final GrpcTransportSettings settings;
     private final ServerEndpoint endpoint;
@@ -37,6 +39,8 @@ public final class GrpcTransport implements Transport {
 
     private CallAdmission admission;
     private UnaryCalls calls;
+    private RequestReadLimit requestReadLimit;
+    private final ReadGates readGates = new ReadGates(READS_PER_CONNECTION);
     private Server server;
     private boolean stopped;
 
@@ -62,6 +66,7 @@ public final class GrpcTransport implements Transport {
             ServerBuilder<?> builder = endpoint.open();
             admission = new CallAdmission(settings.maxConcurrentCalls());
             calls = new UnaryCalls(admission, settings.defaultDeadline());
+            requestReadLimit = new RequestReadLimit(settings.peers().requestReadTimeout());
             server = configure(builder).build().start();
             endpoint.publish();
         } catch (IOException | RuntimeException e) {
@@ -73,9 +78,11 @@ public final class GrpcTransport implements Transport {
             throw (RuntimeException) explained;
         }
         LOG.log(Level.INFO, "gRPC KMS v1beta1 and v2 (Status version {0}) listening on {1}; at most {2} concurrent"
-                + " Encrypt/Decrypt calls, requests up to {3} bytes, at most {4} connections",
-                settings.statusVersion(), endpoint.describe(), settings.maxConcurrentCalls(),
-                String.valueOf(settings.maxMessageBytes()), settings.peers().maxConnections());
+                + " Encrypt/Decrypt calls, requests up to {3} bytes within {4} ms of a call''s start, at most {5}"
+                + " connections of {6} calls each", settings.statusVersion(), endpoint.describe(),
+                settings.maxConcurrentCalls(), String.valueOf(settings.maxMessageBytes()),
+                String.valueOf(settings.peers().requestReadTimeout().toMillis()), settings.peers().maxConnections(),
+                settings.peers().maxStreams());
     }
 
     /** Registers both services and the limits on the endpoint's builder. */
@@ -88,6 +95,10 @@ public final class GrpcTransport implements Transport {
                 .maxInboundMessageSize(settings.maxMessageBytes())
                 .maxInboundMetadataSize(16 * 1024)
                 .addStreamTracerFactory(new RequestTelemetry(telemetry))
+                // the last interceptor added runs first: the request timer starts before anything else
+                .intercept(readGates)
+                .intercept(requestReadLimit)
+                .addTransportFilter(readGates)
                 .addService(malformed.guard(new GrpcKmsV1beta1Service(envelopes, calls, runtime).bindService()))
                 .addService(malformed.guard(new GrpcKmsV2Service(envelopes, calls, settings.statusVersion())
                         .bindService()));
@@ -150,6 +161,9 @@ public final class GrpcTransport implements Transport {
         }
         if (admission != null) {
             admission.shutdown(grace);
+        }
+        if (requestReadLimit != null) {
+            requestReadLimit.close();
         }
         endpoint.release();
     }

@@ -15,11 +15,15 @@ import java.util.TreeSet;
  * @param maxConnectionIdle   a connection without a call for this long is closed (the apiserver reconnects)
  * @param allowAbstractSocket whether {@code unix:///@name} may be served (every local process can reach it)
  * @param allowedPeerUids     uids (SO_PEERCRED) that may connect; empty admits anyone the socket mode admits
+ * @param maxStreams          calls (HTTP/2 streams) open at once on one connection; the client waits for more
+ * @param requestReadTimeout  how long a call may take, from its first frame, to deliver its whole request; a call
+ *                            whose request is still incomplete then is ended with DEADLINE_EXCEEDED
  */
 public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean allowAbstractSocket,
-        Set<Integer> allowedPeerUids) {
+        Set<Integer> allowedPeerUids, int maxStreams, Duration requestReadTimeout) {
 
     static final int MAX_CONNECTIONS_CEILING = 65536;
+    static final int MAX_STREAMS_CEILING = 1024;
 
     public PeerPolicy {
         allowedPeerUids = Set.copyOf(allowedPeerUids);
@@ -27,7 +31,7 @@ public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean
 
     /** Anyone the socket admits, the default connection limits, no abstract socket. */
     public static PeerPolicy defaults() {
-        return new PeerPolicy(128, Duration.ofMinutes(5), false, Set.of());
+        return new PeerPolicy(128, Duration.ofMinutes(5), false, Set.of(), 16, Duration.ofSeconds(5));
     }
 
     static PeerPolicy from(Settings settings) {
@@ -45,10 +49,20 @@ public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean
                 () -> settings.bool("allow-abstract-socket"));
         Set<Integer> uids = GrpcTransportSettings.attempt(problems,
                 () -> parseUids(settings.strings("allowed-peer-uids")));
+        Integer streams = GrpcTransportSettings.attempt(problems, () -> settings.integer("max-streams-per-connection"));
+        if (streams != null && (streams < 1 || streams > MAX_STREAMS_CEILING)) {
+            problems.add("kms.grpc.max-streams-per-connection is " + streams + "; choose 1 to " + MAX_STREAMS_CEILING
+                    + " (set it with --max-streams-per-connection)");
+        }
+        Duration read = GrpcTransportSettings.attempt(problems, () -> settings.duration("request-read-timeout"));
+        if (read != null && (read.compareTo(Duration.ofMillis(100)) < 0 || read.compareTo(Duration.ofMinutes(5)) > 0)) {
+            problems.add("kms.grpc.request-read-timeout is " + read + "; choose 100ms to 5m (set it with"
+                    + " --request-read-timeout)");
+        }
         if (!problems.isEmpty()) {
             throw new KmsException.Misconfigured(String.join("; ", problems));
         }
-        return new PeerPolicy(max, idle, allowAbstract, uids);
+        return new PeerPolicy(max, idle, allowAbstract, uids, streams, read);
     }
 
     static Set<Integer> parseUids(List<String> values) {

@@ -29,8 +29,8 @@ public final class UnixSocketEndpoint implements ServerEndpoint {
     /** Clients may ping at most once a minute, and only while a call is open; more is a protocol violation. */
     static final long PERMIT_KEEPALIVE_SECONDS = 60;
     static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
-    /** Status and Version are answered inline and must never be stuck behind the Encrypt/Decrypt limit. */
-    static final int INLINE_CALLS_HEADROOM = 16;
+    /** HTTP/2 flow-control window per stream and per connection, in bytes. */
+    static final int FLOW_CONTROL_WINDOW = 8 * 1024;
 
     private final GrpcTransportSettings settings;
     private final ConnectionGate gate;
@@ -72,7 +72,10 @@ public final class UnixSocketEndpoint implements ServerEndpoint {
                 .workerEventLoopGroup(loops)
                 // TCP keep-alive means nothing on a unix socket; unset it so Netty does not warn per connection.
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
-                .maxConcurrentCallsPerConnection(settings.maxConcurrentCalls() + INLINE_CALLS_HEADROOM)
+                .maxConcurrentCallsPerConnection(peers.maxStreams())
+                // Small windows: a peer can push at most this much per stream (and per connection) before the
+                // plugin has read it; the apiserver's requests are a few KiB.
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .maxConnectionIdle(peers.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(false)
