@@ -246,7 +246,8 @@ class GrpcLauncherIT {
                             "max-message-bytes", 131072, "default-deadline", Duration.ofSeconds(5),
                             "event-loop-threads", 1));
                     values.putAll(Map.of("max-connections", 128, "max-connection-idle", Duration.ofMinutes(5),
-                            "allow-abstract-socket", false, "allowed-peer-uids", ""));
+                            "allow-abstract-socket", false, "allowed-peer-uids", "",
+                            "max-streams-per-connection", 16, "request-read-timeout", Duration.ofSeconds(5)));
                     Settings settings = new Settings() {
                         public boolean has(String p) { return values.containsKey(p); }
                         public String string(String p) { return values.get(p).toString(); }
