@@ -78,8 +78,9 @@ final class RetiredVersions {
 
     /** The refusal a Decrypt under a retired version gets (FAILED_PRECONDITION on the wire). */
     static KmsException refusal(SimSettings settings, String version) {
+        // The caller sees this message: it names the command, not the simulator's directory.
         return new KmsException.UnknownKeyVersion("key version " + settings.keyName() + "/" + version
                 + " is retired; if stored data still needs it, restore it with 'kms-plugin sim restore " + version
-                + " --sim-dir=" + settings.directory() + "'");
+                + "' and the serving plugin's --sim-dir");
     }
 }

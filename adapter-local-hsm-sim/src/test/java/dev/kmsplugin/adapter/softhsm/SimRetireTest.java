@@ -123,7 +123,8 @@ class SimRetireTest {
             KmsException refused = assertThrows(KmsException.UnknownKeyVersion.class,
                     () -> service.decrypt(oldRequest, call()));
             assertTrue(refused.getMessage().contains("key version kek/1 is retired")
-                    && refused.getMessage().contains("kms-plugin sim restore 1 --sim-dir="), refused.getMessage());
+                    && refused.getMessage().contains("kms-plugin sim restore 1")
+                    && !refused.getMessage().contains(SoftHsmFixture.SIM_DIR.toString()), refused.getMessage());
             assertEquals(dek, service.decrypt(DecryptRequest.of(service.encrypt(dek, call()).ciphertext()), call()),
                     "the current version is untouched");
 

@@ -167,6 +167,20 @@ final class OpsHttpServer implements AutoCloseable {
     }
 
     /** {@link #start(String, ListenAddress, String, Map)} within {@code limits}, finding users with {@code peerUids}. */
+    /**
+     * The warning for an address that is not loopback: the endpoint is then reachable from other hosts (the
+     * wildcard address listens on every interface, IPv6 included), which its operator should have chosen knowingly.
+     */
+    static java.util.Optional<String> exposure(String name, ListenAddress address, String setting) {
+        java.net.InetAddress bound = address.socketAddress().getAddress();
+        if (bound != null && bound.isLoopbackAddress()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(name + " endpoint listens on " + address + ", which is not loopback"
+                + (bound != null && bound.isAnyLocalAddress() ? " (every interface, IPv6 included)" : "")
+                + ": other hosts can reach it; unless that is intended, set " + setting + " to 127.0.0.1");
+    }
+
     static OpsHttpServer start(String name, ListenAddress address, String setting, Map<String, Route> routes,
                                OpsHttpLimits limits, PeerUids peerUids) {
         ServerSocketChannel listener = null;
@@ -183,6 +197,7 @@ final class OpsHttpServer implements AutoCloseable {
             server.loop.start();
             LOG.log(Level.INFO, "{0} endpoint listening on http://{1} (paths {2})", name, server.address(),
                     String.join(", ", routes.keySet()));
+            exposure(name, address, setting).ifPresent(warning -> LOG.log(Level.WARNING, warning));
             return server;
         } catch (BindException e) {
             closeQuietly(listener, selector);

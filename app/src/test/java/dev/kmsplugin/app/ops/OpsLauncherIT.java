@@ -226,6 +226,26 @@ class OpsLauncherIT {
     }
 
     @Test
+    void endpoints_on_every_interface_are_warned_about_naming_the_flag() throws Exception {
+        plugin = new ProcessBuilder(command("--backend=hsm-sim", "--sim-dir=" + dir, "--listen-addr=" + socket(),
+                "--healthz-addr=0.0.0.0", "--healthz-port=0", "--metrics-addr=:0"))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Pattern warned = Pattern.compile("(?m)^.* WARN .*metrics endpoint listens on .*which is not loopback \\(every"
+                + " interface, IPv6 included\\).* set --metrics-addr to 127\\.0\\.0\\.1$");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!warned.matcher(Files.readString(log)).find() && plugin.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        String output = Files.readString(log);
+        assertTrue(warned.matcher(output).find(), output);
+        assertTrue(output.lines().anyMatch(line -> line.contains(" WARN ") && line.contains("health endpoint listens"
+                + " on 0.0.0.0:") && line.contains("--healthz-addr/--healthz-port")), output);
+        assertFalse(output.lines().anyMatch(line -> line.contains("not loopback") && line.contains("127.0.0.1:")),
+                output);
+    }
+
+    @Test
     void version_names_the_build_with_a_git_commit() throws Exception {
         Run run = run(new byte[0], "--version");
         assertEquals(0, run.exitCode(), run.err());

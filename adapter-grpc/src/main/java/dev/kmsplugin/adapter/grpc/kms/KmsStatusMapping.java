@@ -6,7 +6,9 @@ import io.grpc.Status;
 /**
  * The one place where failures become gRPC status codes (docs/grpc.md has the table and the reasons): domain
  * failures, the adapter's own refusals ({@link CallRefusal}), and anything unexpected. Descriptions are the
- * messages, which name no secret and no plaintext; they are cut to one line. Nothing maps to UNKNOWN: failures
+ * messages about the request, which name no secret and no plaintext, cut to one line; failures of the backend or
+ * of the plugin's configuration tell the caller only their kind (the details, paths and library errors included,
+ * stay in the plugin's log). Nothing maps to UNKNOWN: failures
  * nobody anticipated become INTERNAL with a pointer to the log.
  */
 public final class KmsStatusMapping {
@@ -53,7 +55,26 @@ public final class KmsStatusMapping {
             case ACCESS_DENIED -> Status.PERMISSION_DENIED;
             case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
         };
-        return status.withDescription(oneLine(describe(failure)));
+        return status.withDescription(oneLine(forCaller(failure)));
+    }
+
+    /**
+     * What a caller is told. A failure of the backend or of the plugin's own configuration is the operator's to fix,
+     * and its message names paths, tokens and library errors that are none of the caller's business: the caller
+     * gets the kind, the plugin's log the message (under the call's uid). Everything else is about the request and
+     * its message is the answer.
+     */
+    static String forCaller(KmsException failure) {
+        return switch (failure.kind()) {
+            case BACKEND_UNAVAILABLE -> "the key-encryption-key backend is unavailable; the KMS plugin's log says why";
+            case MISCONFIGURED -> "the KMS plugin is misconfigured; its log says what to fix";
+            default -> describe(failure);
+        };
+    }
+
+    /** The whole message, for the plugin's own log. */
+    public static String forLog(Throwable failure) {
+        return oneLine(failure instanceof KmsException known ? describe(known) : failure.toString());
     }
 
     /** For a failure nobody anticipated: the details stay in the plugin's log, under the call's uid. */

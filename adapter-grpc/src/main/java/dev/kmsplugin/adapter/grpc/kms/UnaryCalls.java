@@ -32,6 +32,7 @@ public final class UnaryCalls {
     private final CallAdmission admission;
     private final Duration defaultDeadline;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG, TimeUnit.SECONDS.toNanos(10));
+    private final OutcomeSampler failures = new OutcomeSampler(10, TimeUnit.SECONDS);
     private volatile boolean draining;
 
     /**
@@ -114,22 +115,30 @@ public final class UnaryCalls {
             log(Level.DEBUG, method, context, "CANCELLED", "finished after the caller stopped waiting", start);
             return;
         }
+        log(Level.DEBUG, method, context, "OK", "", start);
         call.onNext(response);
         call.onCompleted();
-        log(Level.DEBUG, method, context, "OK", "", start);
     }
 
-    private static <T> void fail(String method, CallContext context, ServerCallStreamObserver<T> call,
+    private <T> void fail(String method, CallContext context, ServerCallStreamObserver<T> call,
             Throwable failure, long start) {
         Status status = KmsStatusMapping.toStatus(failure, context.uid());
         if (status.getCode() == Status.Code.INTERNAL) {
             LOG.log(Level.ERROR, "uid=" + CallOutcome.render("uid", String.valueOf(context.uid())) + " method="
                     + method + ": unexpected failure", failure);
         }
+        // Logged before the caller hears of it: a caller that then looks for its uid finds the line.
+        String detail = KmsStatusMapping.forLog(failure);
+        long left = status.getCode() == Status.Code.INTERNAL ? 0
+                : failures.admit(status.getCode().name(), detail, System.nanoTime());
+        if (left >= 0) {
+            log(levelOf(status.getCode()), method, context, status.getCode().name(),
+                    left == 0 ? detail : detail + " (" + left + " identical failure(s) not logged since the last)",
+                    start);
+        }
         if (!call.isCancelled()) {
             call.onError(status.asRuntimeException());
         }
-        log(levelOf(status.getCode()), method, context, status.getCode().name(), status.getDescription(), start);
     }
 
     private static Level levelOf(Status.Code code) {
