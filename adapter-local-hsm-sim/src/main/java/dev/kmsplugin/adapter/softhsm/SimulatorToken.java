@@ -38,7 +38,7 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
                 slot = installation.token(conf, settings.tokenLabel());
                 if (slot.isEmpty()) {
                     installation.initToken(conf, settings.tokenLabel(), directory.newSoPin(),
-                            directory.userPinCreatingIfAbsent());
+                            directory.userPinCreatingIfAbsent(), settings.allowPinsInArgv());
                     slot = installation.token(conf, settings.tokenLabel());
                     created = true;
                     LOG.log(Level.INFO, "initialised SoftHSM token ''{0}'' in {1} (user PIN in {2})",
