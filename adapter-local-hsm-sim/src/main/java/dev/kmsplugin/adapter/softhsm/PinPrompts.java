@@ -21,26 +21,27 @@ import java.util.concurrent.TimeUnit;
  */
 final class PinPrompts {
 
-    private static final Path SCRIPT = Path.of("/usr/bin/script");
+    /** Where util-linux installs {@code script}. */
+    static final Path SCRIPT = Path.of("/usr/bin/script");
     private static final String PROMPT = "PIN: ";
 
     private PinPrompts() {
     }
 
-    /** Whether this machine has util-linux {@code script}, which the dialogue needs. */
-    static boolean available() {
-        return Files.isExecutable(SCRIPT) && System.getProperty("os.name", "").toLowerCase().contains("linux");
+    /** Whether {@code script} is util-linux {@code script} on this machine, which the dialogue needs. */
+    static boolean available(Path script) {
+        return Files.isExecutable(script) && System.getProperty("os.name", "").toLowerCase().contains("linux");
     }
 
     /** The command that is run: the tool and the label, no PIN. */
-    static List<String> command(String tool, String label) {
-        return List.of(SCRIPT.toString(), "-qec", quote(tool) + " --init-token --free --label " + quote(label),
+    static List<String> command(Path script, String tool, String label) {
+        return List.of(script.toString(), "-qec", quote(tool) + " --init-token --free --label " + quote(label),
                 "/dev/null");
     }
 
     /** Initialises a free token labelled {@code label}, answering the four PIN prompts (SO twice, user twice). */
-    static void initToken(String tool, Path conf, String label, String soPin, String userPin) {
-        ProcessBuilder builder = new ProcessBuilder(command(tool, label)).redirectErrorStream(true);
+    static void initToken(Path script, String tool, Path conf, String label, String soPin, String userPin) {
+        ProcessBuilder builder = new ProcessBuilder(command(script, tool, label)).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.put("SOFTHSM2_CONF", conf.toString());
         Deque<String> answers = new ArrayDeque<>(List.of(soPin, soPin, userPin, userPin));

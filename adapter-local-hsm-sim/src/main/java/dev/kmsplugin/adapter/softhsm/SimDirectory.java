@@ -2,6 +2,7 @@ package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.SecretFiles;
+import dev.kmsplugin.ports.spi.TrustedDirectory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -9,6 +10,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -42,10 +44,32 @@ final class SimDirectory {
         return settings.directory();
     }
 
+    /**
+     * Fails unless only this process's user (or root) can change the directory and what the plugin reads in it:
+     * the directory and its {@code tokens/} must be real directories of that user or root that group and others
+     * cannot write to, and {@code softhsm2.conf}, the PIN files and {@code tokens/} must not be symbolic links.
+     * Another user who owns the directory, or can swap a file in it, could run a plugin on the same token, or make
+     * this one use their token and PIN. Runs on every open.
+     */
+    void requireTrusted() {
+        TrustedDirectory.requireTrusted(path(), "the simulator directory", "--sim-dir");
+        for (String name : new String[] {"softhsm2.conf", "user.pin", "so.pin", "tokens"}) {
+            TrustedDirectory.requireNotSymbolicLink(path().resolve(name), "the simulator's " + name, "--sim-dir");
+        }
+        if (isInDirectory(settings.pinPath(), path())) {
+            TrustedDirectory.requireNotSymbolicLink(settings.pinPath(), "the PIN file", "--sim-pin-file");
+        }
+        Path tokens = path().resolve("tokens");
+        if (Files.exists(tokens, LinkOption.NOFOLLOW_LINKS)) {
+            TrustedDirectory.requireTrusted(tokens, "the simulator's token directory", "--sim-dir");
+        }
+    }
+
     /** The SoftHSM configuration this process uses, created with the directory's defaults when missing. */
     Path prepareConf() {
         Path expected = path().resolve("softhsm2.conf");
         createPrivateDirectory(path());
+        requireTrusted();
         String fromEnv = env.get(CONF_ENV);
         if (fromEnv == null || fromEnv.isBlank()) {
             throw new KmsException.Misconfigured(CONF_ENV + " is not set. SoftHSM reads it when its library loads,"
@@ -70,9 +94,13 @@ final class SimDirectory {
 
     // The launcher spells the directory through `pwd -P`, Java through user.dir: compare the real directories.
     private static boolean isInside(Path conf, Path directory) {
+        return conf.getFileName().toString().equals("softhsm2.conf") && isInDirectory(conf, directory);
+    }
+
+    private static boolean isInDirectory(Path file, Path directory) {
         try {
-            return conf.getFileName().toString().equals("softhsm2.conf") && conf.getParent() != null
-                    && Files.isSameFile(conf.getParent(), directory);
+            Path parent = file.toAbsolutePath().getParent();
+            return parent != null && Files.isSameFile(parent, directory);
         } catch (IOException e) {
             return false;
         }
@@ -88,6 +116,9 @@ final class SimDirectory {
         if (!Files.exists(file)) {
             throw new KmsException.Misconfigured("no user PIN: " + file + " does not exist and " + PIN_ENV
                     + " is not set; run 'kms-plugin sim init --sim-dir=" + path() + "' to create a token and its PIN");
+        }
+        if (isInDirectory(file, path())) {
+            TrustedDirectory.requireNotSymbolicLink(file, "the PIN file", "--sim-pin-file");
         }
         SecretFiles.warnIfExposed(file, "the PIN file");
         SecretFiles.warnIfExposed(path(), "the simulator directory");
@@ -125,6 +156,7 @@ final class SimDirectory {
      */
     AdminLock lock() {
         createPrivateDirectory(path());
+        requireTrusted();
         Path lockFile = path().resolve(".lock");
         try {
             FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

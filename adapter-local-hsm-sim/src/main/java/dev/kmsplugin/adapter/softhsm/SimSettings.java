@@ -10,7 +10,13 @@ import java.util.Optional;
 
 /** The simulator's settings ({@code kms.hsm-sim}), read once and validated. */
 record SimSettings(Path directory, String tokenLabel, String keyName, Optional<Path> pinFile, Optional<String> library,
-        Duration refreshInterval, Duration probeInterval, Duration healthGrace) {
+        Duration refreshInterval, Duration probeInterval, Duration healthGrace, boolean allowPinsInArgv) {
+
+    /** Settings that keep PINs off command lines (the default). */
+    SimSettings(Path directory, String tokenLabel, String keyName, Optional<Path> pinFile, Optional<String> library,
+            Duration refreshInterval, Duration probeInterval, Duration healthGrace) {
+        this(directory, tokenLabel, keyName, pinFile, library, refreshInterval, probeInterval, healthGrace, false);
+    }
 
     static final Duration MAX_REFRESH_INTERVAL = Duration.ofSeconds(60);
 
@@ -28,6 +34,9 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
                         "how often a running server looks for a rotated key version (default 30s)"),
                 Flag.duration("sim-probe-interval", "kms.hsm-sim.probe-interval",
                         "how often the token is probed with a real wrap and unwrap (default 30s)"),
+                Flag.bool("allow-pins-in-argv", "kms.hsm-sim.allow-pins-in-argv",
+                        "without util-linux 'script', let a new token's PINs go on softhsm2-util's command line,"
+                        + " readable by every local user (default false: refuse)"),
                 Flag.bool("dry-run", "kms.hsm-sim.retire.dry-run",
                         "retire and restore commands: check and print what would happen, change nothing"),
                 Flag.duration("min-successor-age", "kms.hsm-sim.retire.min-successor-age",
@@ -57,7 +66,8 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
         }
         return new SimSettings(directory, label, keyName, settings.optionalString("pin-file").map(Path::of),
                 settings.optionalString("library"), refresh,
-                positive(settings, "probe-interval"), positive(settings, "health-grace"));
+                positive(settings, "probe-interval"), positive(settings, "health-grace"),
+                settings.has("allow-pins-in-argv") && settings.bool("allow-pins-in-argv"));
     }
 
     private static Duration positive(Settings settings, String path) {

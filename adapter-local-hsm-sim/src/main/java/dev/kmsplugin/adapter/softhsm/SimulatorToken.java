@@ -38,7 +38,7 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
                 slot = installation.token(conf, settings.tokenLabel());
                 if (slot.isEmpty()) {
                     installation.initToken(conf, settings.tokenLabel(), directory.newSoPin(),
-                            directory.userPinCreatingIfAbsent());
+                            directory.userPinCreatingIfAbsent(), settings.allowPinsInArgv());
                     slot = installation.token(conf, settings.tokenLabel());
                     created = true;
                     LOG.log(Level.INFO, "initialised SoftHSM token ''{0}'' in {1} (user PIN in {2})",
@@ -48,7 +48,7 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
         }
         SoftHsmInstallation.TokenSlot found = slot.orElseThrow(() -> new KmsException.Misconfigured(
                 "SoftHSM did not list token '" + settings.tokenLabel() + "' after initialising it; check " + conf));
-        SoftHsmToken token = SoftHsmToken.open(installation, found, directory.userPin());
+        SoftHsmToken token = SoftHsmToken.open(installation, conf, found, directory.userPin());
         try {
             if (token.versions(settings.keyName()).isEmpty()) {
                 try (SimDirectory.AdminLock lock = directory.lock()) {

@@ -39,9 +39,20 @@ final class SoftHsmInstallation {
     private static final Pattern SERIAL = Pattern.compile("^\\s+Serial number:\\s+(\\S*)\\s*$");
 
     private final Path library;
+    private final Path script;
 
     private SoftHsmInstallation(Path library) {
+        this(library, PinPrompts.SCRIPT);
+    }
+
+    private SoftHsmInstallation(Path library, Path script) {
         this.library = library;
+        this.script = script;
+    }
+
+    /** The same installation, with util-linux {@code script} looked for at {@code script}; for tests. */
+    SoftHsmInstallation withScript(Path script) {
+        return new SoftHsmInstallation(library, script);
     }
 
     static SoftHsmInstallation find(Optional<String> override) {
@@ -97,15 +108,26 @@ final class SoftHsmInstallation {
         return tokens(conf).stream().filter(t -> t.label().equals(label)).findFirst();
     }
 
-    void initToken(Path conf, String label, String soPin, String userPin) {
-        if (PinPrompts.available()) {
-            PinPrompts.initToken(tool(), conf, label, soPin, userPin);
+    /**
+     * Initialises a free token. The PINs are typed at softhsm2-util's prompts through util-linux {@code script};
+     * without it they could only go on the tool's command line, which every local user can read in
+     * {@code /proc/<pid>/cmdline}, so that happens only when {@code allowPinsInArgv} says the operator accepts it.
+     */
+    void initToken(Path conf, String label, String soPin, String userPin, boolean allowPinsInArgv) {
+        if (PinPrompts.available(script)) {
+            PinPrompts.initToken(script, tool(), conf, label, soPin, userPin);
             return;
         }
-        // Without a pseudo-terminal the PINs can only go on the command line, where other users can read them.
+        if (!allowPinsInArgv) {
+            throw new KmsException.Misconfigured("cannot initialise SoftHSM token '" + label + "' safely: util-linux"
+                    + " 'script' (" + script + ") is missing, and without it softhsm2-util would get the new PINs as"
+                    + " arguments, readable by every user of this machine in /proc/<pid>/cmdline. Install it"
+                    + " (Debian/Ubuntu: sudo apt-get install util-linux; Fedora/RHEL: sudo dnf install util-linux),"
+                    + " or pass --allow-pins-in-argv if no other user can run processes on this machine");
+        }
         System.getLogger(SoftHsmInstallation.class.getName()).log(System.Logger.Level.WARNING, "util-linux 'script' is "
-                + "missing: the new token's PINs are passed to softhsm2-util as arguments, which other users of this "
-                + "machine can read while it runs");
+                + "missing and --allow-pins-in-argv is set: the new token's PINs are passed to softhsm2-util as"
+                + " arguments, which other users of this machine can read while it runs");
         run(conf, List.of("--init-token", "--free", "--label", label, "--so-pin", soPin, "--pin", userPin));
     }
 

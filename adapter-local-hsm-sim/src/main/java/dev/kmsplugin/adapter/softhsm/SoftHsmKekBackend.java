@@ -20,6 +20,7 @@ import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +51,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     private static final int IV_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final long MIN_ON_DEMAND_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Duration MIN_REOPEN_INTERVAL = Duration.ofSeconds(1);
 
     /** One version as the token stores it, as the core sees it, and its key object. */
     private record Version(VersionLabel label, KeyVersion version, SecretKey key) {
@@ -71,11 +73,24 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     private final ScheduledExecutorService background;
     private volatile Index index;
     private volatile long lastRefreshNanos = System.nanoTime();
+    private final Clock clock;
+    // Serialises the index's replacement: a refresh that began before a re-open must not put dead keys back.
+    private final Object indexLock = new Object();
+    private Instant lastReopen;
+    // Set when the token's session was gone and opening it again failed; health is failed until a re-open works.
+    private volatile KmsException lost;
+
+    /** A token operation that may find the session gone. */
+    @FunctionalInterface
+    private interface TokenOperation<T> {
+        T run() throws GeneralSecurityException;
+    }
 
     SoftHsmKekBackend(SimSettings settings, SoftHsmToken token, Telemetry telemetry, Clock clock) {
         this.settings = settings;
         this.token = token;
         this.telemetry = telemetry;
+        this.clock = clock;
         this.health = new HealthTracker(settings.healthGrace(), clock);
         this.ciphers = ThreadLocal.withInitial(this::newCipher);
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -87,7 +102,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     /** Reads the token's versions, probes the current one, and schedules refresh and probe. */
     void start() {
-        this.index = load();
+        this.index = load(true);
         telemetry.currentKeyChanged(index.current().version().keyId());
         probe();
         long refresh = settings.refreshInterval().toMillis();
@@ -115,22 +130,21 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     @Override
     public byte[] wrap(KeyVersion key, Plaintext dataKey, byte[] aad, CallContext call) {
-        SecretKey secret = version(key.ref()).key();
+        version(key.ref());
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
         byte[] clear = dataKey.bytes();
         call.checkDeadline("before the token wrapped the data key");
         try {
-            Cipher cipher = ciphers.get();
-            cipher.init(Cipher.ENCRYPT_MODE, secret, new GCMParameterSpec(TAG_BITS, iv));
-            cipher.updateAAD(aad);
-            byte[] sealed = cipher.doFinal(clear);
-            byte[] wrapped = Arrays.copyOf(iv, IV_BYTES + sealed.length);
-            System.arraycopy(sealed, 0, wrapped, IV_BYTES, sealed.length);
-            return wrapped;
-        } catch (GeneralSecurityException | ProviderException e) {
-            ciphers.remove();
-            throw tokenFailure("wrap under " + key, e);
+            return againIfSessionGone("wrap under " + key, () -> {
+                Cipher cipher = cipher();
+                cipher.init(Cipher.ENCRYPT_MODE, version(key.ref()).key(), new GCMParameterSpec(TAG_BITS, iv));
+                cipher.updateAAD(aad);
+                byte[] sealed = cipher.doFinal(clear);
+                byte[] wrapped = Arrays.copyOf(iv, IV_BYTES + sealed.length);
+                System.arraycopy(sealed, 0, wrapped, IV_BYTES, sealed.length);
+                return wrapped;
+            });
         } finally {
             Arrays.fill(clear, (byte) 0);
         }
@@ -149,34 +163,91 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
                     + " bytes is too short for AES-256-GCM");
         }
         Version version = version(key);
-        if (index.retired().contains(key.version()) && version != index.current()) {
+        if (index.retired().contains(key.version()) && !version.label().equals(index.current().label())) {
             throw RetiredVersions.refusal(settings, key.version());
         }
-        SecretKey secret = version.key();
         call.checkDeadline("before the token unwrapped the data key");
-        try {
-            Cipher cipher = ciphers.get();
-            cipher.init(Cipher.DECRYPT_MODE, secret, new GCMParameterSpec(TAG_BITS, wrapped, 0, IV_BYTES));
+        return againIfSessionGone("unwrap under " + key, () -> {
+            Cipher cipher = cipher();
+            cipher.init(Cipher.DECRYPT_MODE, version(key).key(), new GCMParameterSpec(TAG_BITS, wrapped, 0, IV_BYTES));
             cipher.updateAAD(sealed.header());
-            byte[] clear = cipher.doFinal(wrapped, IV_BYTES, wrapped.length - IV_BYTES);
+            byte[] clear;
+            try {
+                clear = cipher.doFinal(wrapped, IV_BYTES, wrapped.length - IV_BYTES);
+            } catch (AEADBadTagException e) {
+                ciphers.remove();
+                throw new KmsException.IntegrityFailure("the wrapped key failed authentication under key version "
+                        + key + ": the ciphertext was altered, or was not produced with this token");
+            }
             try {
                 return new Plaintext(clear);
             } finally {
                 Arrays.fill(clear, (byte) 0);
             }
-        } catch (AEADBadTagException e) {
-            ciphers.remove();
-            throw new KmsException.IntegrityFailure("the wrapped key failed authentication under key version " + key
-                    + ": the ciphertext was altered, or was not produced with this token");
+        });
+    }
+
+    /**
+     * Runs {@code operation}; when the token says its session or key handles are gone (its files were moved away
+     * and back, say), opens the token again, reads the keys again and runs it once more. Re-opening happens at
+     * most once a second, so a token that stays gone costs one attempt a second, not one per call; when it fails,
+     * health fails at once, without the grace window, because waiting will not bring dead handles back.
+     */
+    private <T> T againIfSessionGone(String what, TokenOperation<T> operation) {
+        int generation = token.generation();
+        try {
+            return operation.run();
         } catch (GeneralSecurityException | ProviderException e) {
             ciphers.remove();
-            throw tokenFailure("unwrap under " + key, e);
+            if (!SoftHsmToken.sessionGone(e) || !reopened(generation, e)) {
+                throw tokenFailure(what, e);
+            }
+        }
+        try {
+            return operation.run();
+        } catch (GeneralSecurityException | ProviderException e) {
+            ciphers.remove();
+            throw tokenFailure(what, e);
+        }
+    }
+
+    /** Whether the token is now open under a newer generation than {@code generation}, re-opening it if due. */
+    private boolean reopened(int generation, Exception failure) {
+        synchronized (indexLock) {
+            if (token.generation() != generation) {
+                return true;
+            }
+            Instant now = clock.instant();
+            if (lastReopen != null && Duration.between(lastReopen, now).compareTo(MIN_REOPEN_INTERVAL) < 0) {
+                return false;
+            }
+            lastReopen = now;
+            LOG.log(Level.WARNING, "the session with " + describe() + " is gone ("
+                    + SoftHsmToken.rootMessage(failure) + "); opening the token again");
+            try {
+                token.reopen(settings.directory());
+                index = load(false);
+                lost = null;
+                LOG.log(Level.INFO, "opened " + describe() + " again");
+                return true;
+            } catch (KmsException e) {
+                lost = e;
+                health.failed(e);
+                LOG.log(Level.WARNING, "cannot open " + describe() + " again: " + e.getMessage());
+                return false;
+            }
         }
     }
 
     @Override
     public Health health() {
-        return health.current();
+        Health tracked = health.current();
+        KmsException gone = lost;
+        if (gone == null) {
+            return tracked;
+        }
+        return new Health(Health.State.UNHEALTHY, "the token's session is gone and opening it again failed: "
+                + gone.getMessage(), tracked.lastSuccess(), tracked.lastProbe());
     }
 
     @Override
@@ -194,9 +265,13 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     void refresh() {
         lastRefreshNanos = System.nanoTime();
         observed("refresh", () -> {
-            Index before = index;
-            Index after = load();
-            index = after;
+            Index before;
+            Index after;
+            synchronized (indexLock) {
+                before = index;
+                after = load(true);
+                index = after;
+            }
             if (!after.retired().equals(before.retired())) {
                 LOG.log(Level.INFO, "retired key versions of ''{0}'': {1}", settings.keyName(), after.retired());
             }
@@ -251,7 +326,8 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
         }
     }
 
-    private Index load() {
+    // Keys of versions known before are kept when reuseKeys holds; after a re-open they are dead and read again.
+    private Index load(boolean reuseKeys) {
         List<VersionLabel> labels = token.versions(settings.keyName());
         if (labels.isEmpty()) {
             throw new KmsException.UnknownKeyVersion("token '" + settings.tokenLabel() + "' holds no version of key '"
@@ -261,7 +337,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
         Index previous = index;
         for (VersionLabel label : labels) {
             String number = Integer.toString(label.number());
-            Version known = previous == null ? null : previous.versions().get(number);
+            Version known = previous == null || !reuseKeys ? null : previous.versions().get(number);
             byNumber.put(number, known != null && known.label().equals(label) ? known
                     : new Version(label, new KeyVersion(label.ref(), label.keyId(), Algorithm.AES_256_GCM),
                             token.key(label)));
@@ -287,6 +363,16 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
                     + settings.tokenLabel() + "'");
         }
         return version;
+    }
+
+    // A cipher of an older SunPKCS11 instance would use the dead session: make one of the current instance.
+    private Cipher cipher() {
+        Cipher cipher = ciphers.get();
+        if (cipher.getProvider() != token.provider()) {
+            cipher = newCipher();
+            ciphers.set(cipher);
+        }
+        return cipher;
     }
 
     private Cipher newCipher() {

@@ -2,6 +2,10 @@ package dev.kmsplugin.adapter.softhsm;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
@@ -23,39 +27,139 @@ import javax.crypto.SecretKey;
  */
 final class SoftHsmToken implements AutoCloseable {
 
-    private final Provider provider;
-    private final KeyStore keyStore;
+    // What SoftHSM answers once the token's files went away under a session (moved, restored, re-created): the
+    // session and every object handle are dead, and only a new session with a new login finds the keys again.
+    // SunPKCS11 reports these as a PKCS11Exception named after the code, or as "Token has been removed".
+    private static final List<String> SESSION_GONE = List.of("CKR_OBJECT_HANDLE_INVALID", "CKR_KEY_HANDLE_INVALID",
+            "CKR_SESSION_HANDLE_INVALID", "CKR_SESSION_CLOSED", "CKR_DEVICE_REMOVED", "CKR_TOKEN_NOT_PRESENT",
+            "CKR_USER_NOT_LOGGED_IN", "Token has been removed");
+
+    // Each fresh copy of the library stays mapped until the process ends: a few megabytes. Past this many, a
+    // restart is the cheaper cure.
+    private static final int MAX_FRESH_LIBRARIES = 8;
+
+    private final SoftHsmInstallation installation;
+    private final Path conf;
+    private final SoftHsmInstallation.TokenSlot slot;
+    private int freshLibraries;
     private final String label;
     private final char[] pin;
+    private volatile Provider provider;
+    private KeyStore keyStore;
+    private volatile int generation;
 
-    private SoftHsmToken(Provider provider, KeyStore keyStore, String label, char[] pin) {
+    private SoftHsmToken(SoftHsmInstallation installation, Path conf, SoftHsmInstallation.TokenSlot slot,
+            Provider provider, KeyStore keyStore, char[] pin) {
+        this.installation = installation;
+        this.conf = conf;
+        this.slot = slot;
         this.provider = provider;
         this.keyStore = keyStore;
-        this.label = label;
+        this.label = slot.label();
         this.pin = pin;
     }
 
-    static SoftHsmToken open(SoftHsmInstallation installation, SoftHsmInstallation.TokenSlot slot, String pin) {
+    static SoftHsmToken open(SoftHsmInstallation installation, Path conf, SoftHsmInstallation.TokenSlot slot,
+            String pin) {
+        char[] pinChars = pin.toCharArray();
+        Provider provider = provider(installation.library(), installation, slot);
+        return new SoftHsmToken(installation, conf, slot, provider, login(provider, slot, pinChars), pinChars);
+    }
+
+    /**
+     * Opens the token again: a new SunPKCS11 instance, a new session, a new login. Keys read before are dead
+     * afterwards; read them again with {@link #key}. {@link #generation()} counts the re-openings. When the loaded
+     * library has given the token up, a fresh copy of it is loaded, but only once {@code softhsm2-util} (a process
+     * of its own, which reads the token's files anew) lists the token again, and at most a few times per process.
+     */
+    synchronized void reopen(Path privateDirectory) {
+        Provider fresh;
+        try {
+            fresh = provider(installation.library(), installation, slot);
+        } catch (KmsException e) {
+            if (installation.token(conf, label).filter(t -> t.slot() == slot.slot()).isEmpty()) {
+                throw new KmsException.BackendUnavailable("SoftHSM token '" + label + "' is gone: softhsm2-util,"
+                        + " reading " + conf + ", does not list it; were its files under the token directory moved"
+                        + " or removed?");
+            }
+            if (freshLibraries >= MAX_FRESH_LIBRARIES) {
+                throw new KmsException.BackendUnavailable("SoftHSM token '" + label + "' is back, but this process"
+                        + " has loaded SoftHSM afresh " + MAX_FRESH_LIBRARIES + " times already; restart the plugin");
+            }
+            freshLibraries++;
+            fresh = providerOfFreshLibrary(privateDirectory);
+        }
+        keyStore = login(fresh, slot, pin);
+        provider = fresh;
+        generation++;
+    }
+
+    /** How often the token was re-opened; a key read under an older generation is dead. */
+    int generation() {
+        return generation;
+    }
+
+    /** Whether {@code failure} says the session or its object handles are gone, so re-opening may help. */
+    static boolean sessionGone(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (SESSION_GONE.stream().anyMatch(message::contains)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * SoftHSM marks a token whose files vanished as invalid for good, within the process that had it loaded, and
+     * SunPKCS11 initialises a library only once per path; so the token can only be seen again through a second copy
+     * of the library, which initialises afresh and reads the token's files anew. The copy is made in the
+     * simulator directory, which only this user (or root) can write to, and removed once loaded.
+     */
+    private Provider providerOfFreshLibrary(Path privateDirectory) {
+        Path copy = null;
+        try {
+            copy = Files.createTempFile(privateDirectory, ".libsofthsm2-", ".so",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.copy(installation.library(), copy, StandardCopyOption.REPLACE_EXISTING);
+            return provider(copy, installation, slot);
+        } catch (IOException e) {
+            throw new KmsException.BackendUnavailable("cannot copy " + installation.library() + " into "
+                    + privateDirectory + " to load SoftHSM afresh: " + e.getMessage(), e);
+        } finally {
+            if (copy != null) {
+                try {
+                    Files.deleteIfExists(copy);
+                } catch (IOException e) {
+                    // a leftover copy in a private directory harms nothing
+                }
+            }
+        }
+    }
+
+    private static Provider provider(Path library, SoftHsmInstallation installation,
+            SoftHsmInstallation.TokenSlot slot) {
         String config = "--name=kms-sim\n"
-                + "library=" + installation.library() + "\n"
+                + "library=" + library + "\n"
                 + "slot=" + slot.slot() + "\n"
                 // keys are sensitive and never extractable, whatever creates them
                 + "attributes(*,CKO_SECRET_KEY,*) = {\n"
                 + "  CKA_SENSITIVE = true\n"
                 + "  CKA_EXTRACTABLE = false\n"
                 + "}\n";
-        Provider provider;
         try {
-            provider = Security.getProvider("SunPKCS11").configure(config);
+            return Security.getProvider("SunPKCS11").configure(config);
         } catch (ProviderException e) {
             throw new KmsException.BackendUnavailable("cannot open SoftHSM token '" + slot.label() + "' in slot "
                     + slot.slot() + " through " + installation.library() + ": " + rootMessage(e), e);
         }
-        char[] pinChars = pin.toCharArray();
+    }
+
+    private static KeyStore login(Provider provider, SoftHsmInstallation.TokenSlot slot, char[] pin) {
         try {
             KeyStore keyStore = KeyStore.getInstance("PKCS11", provider);
-            keyStore.load(null, pinChars);
-            return new SoftHsmToken(provider, keyStore, slot.label(), pinChars);
+            keyStore.load(null, pin);
+            return keyStore;
         } catch (IOException | GeneralSecurityException | ProviderException e) {
             throw loginFailure(slot.label(), e);
         }

@@ -23,7 +23,7 @@ class SimErrorsTest {
         Path conf = directory.prepareConf();
         SoftHsmInstallation installation = SoftHsmInstallation.find(Optional.empty());
         // initialise through softhsm2-util only, so no login with the right PIN happened in this process
-        installation.initToken(conf, settings.tokenLabel(), "so-pin-1234", "right-pin-1234");
+        installation.initToken(conf, settings.tokenLabel(), "so-pin-1234", "right-pin-1234", false);
         Files.writeString(settings.pinPath(), "wrong-pin-9999\n");
         KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
                 () -> SimulatorToken.openExisting(settings, SoftHsmFixture.env(), Clock.systemUTC()));
@@ -65,7 +65,7 @@ class SimErrorsTest {
         });
         watcher.start();
         try {
-            installation.initToken(conf, "cmdline-check", soPin, userPin);
+            installation.initToken(conf, "cmdline-check", soPin, userPin, false);
         } finally {
             done.set(true);
             watcher.join();
@@ -73,6 +73,39 @@ class SimErrorsTest {
         assertTrue(installation.token(conf, "cmdline-check").isPresent(), "the token was not initialised");
         assertTrue(sweeps.get() > 1, "the watcher did not look while the tool ran");
         assertTrue(seen.isEmpty(), "a PIN was readable in /proc/<pid>/cmdline: " + seen.size() + " time(s)");
+    }
+
+    @Test
+    void without_script_the_pins_are_refused_a_command_line_unless_the_operator_allows_it() {
+        SimSettings settings = SoftHsmFixture.settings("kek");
+        Path conf = new SimDirectory(settings, SoftHsmFixture.env()).prepareConf();
+        SoftHsmInstallation withoutScript = SoftHsmInstallation.find(Optional.empty())
+                .withScript(Path.of("/nowhere/bin/script"));
+        String soPin = "so-" + java.util.UUID.randomUUID();
+        String userPin = "user-" + java.util.UUID.randomUUID();
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> withoutScript.initToken(conf, "argv-refused", soPin, userPin, false));
+        assertTrue(error.getMessage().contains("util-linux 'script' (/nowhere/bin/script) is missing"),
+                error.getMessage());
+        assertTrue(error.getMessage().contains("apt-get install util-linux"), error.getMessage());
+        assertTrue(error.getMessage().contains("--allow-pins-in-argv"), error.getMessage());
+        assertTrue(!error.getMessage().contains(soPin) && !error.getMessage().contains(userPin),
+                "a PIN never appears in a message");
+        assertTrue(withoutScript.token(conf, "argv-refused").isEmpty(), "no token was created");
+
+        withoutScript.initToken(conf, "argv-allowed", soPin, userPin, true);
+        assertTrue(withoutScript.token(conf, "argv-allowed").isPresent(), "with the flag the old path still works");
+    }
+
+    @Test
+    void allow_pins_in_argv_is_off_unless_set() {
+        Map<String, String> values = new java.util.HashMap<>(Map.of("dir", SoftHsmFixture.SIM_DIR.toString(),
+                "key-name", "kek", "token-label", "kms-plugin", "refresh-interval", "PT30S",
+                "probe-interval", "PT30S", "health-grace", "PT2M"));
+        assertTrue(!SimSettings.from(SoftHsmFixture.settingsView(values)).allowPinsInArgv());
+        values.put("allow-pins-in-argv", "true");
+        assertTrue(SimSettings.from(SoftHsmFixture.settingsView(values)).allowPinsInArgv());
+        assertTrue(SimSettings.flags().stream().anyMatch(f -> f.name().equals("allow-pins-in-argv")));
     }
 
     @Test

@@ -23,6 +23,8 @@ final class SoftHsmFixture {
 
     static final Path CONF;
     static final Path SIM_DIR;
+    /** The directory SoftHSM keeps this JVM's token in. */
+    static final Path TOKENS;
     static final String LABEL = "test-token";
 
     static {
@@ -34,6 +36,7 @@ final class SoftHsmFixture {
         try {
             String run = UUID.randomUUID().toString();
             Path tokens = CONF.getParent().resolve("tokens-" + run);
+            TOKENS = tokens;
             SIM_DIR = CONF.getParent().resolve("sim-" + run);
             Files.createDirectories(tokens);
             Files.writeString(CONF, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n"
