@@ -20,12 +20,14 @@ import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
  * Which key version wraps new data keys, and whether the backend is healthy: resolved at start, re-read every
  * refresh interval in versionless mode, and proven by a wrap+unwrap round trip at start, on every probe, and
- * before a new version becomes current.
+ * before a new version becomes current. With --wrap=local the round trip wraps with {@link LocalWrap} and unwraps
+ * in Key Vault.
  */
 final class CurrentVersion {
 
@@ -41,6 +43,8 @@ final class CurrentVersion {
     private final HealthTracker health;
     private final ScheduledExecutorService background;
     private final SecureRandom random = new SecureRandom();
+    private final LocalWrap local;
+    private final AtomicBoolean refreshPending = new AtomicBoolean();
     private volatile KeyVersion current;
 
     CurrentVersion(KeyVaultSettings settings, KeyVaultConnection connection, KeyVaultCrypto crypto,
@@ -51,6 +55,7 @@ final class CurrentVersion {
         this.crypto = crypto;
         this.retries = retries;
         this.checks = new KeyChecks(clock, address);
+        this.local = new LocalWrap(clock, address);
         this.telemetry = telemetry;
         this.health = new HealthTracker(settings.healthGrace(), clock);
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -99,11 +104,49 @@ final class CurrentVersion {
         background.shutdownNow();
     }
 
+    /**
+     * Wraps a data key with {@code key}: locally with its public key (--wrap=local, no Key Vault call) or by Key
+     * Vault's wrapKey (--wrap=remote). A local wrap refused because the version is no longer usable (expired, not
+     * yet valid, disabled) asks for a refresh at once, which in versionless mode moves to the newest usable version.
+     */
+    byte[] wrap(KeyRef key, byte[] clear, CallContext call) {
+        if (settings.wrap() == KeyVaultSettings.WrapMode.REMOTE) {
+            return watch(key, () -> crypto.wrap(key, clear, call));
+        }
+        try {
+            return watch(key, () -> local.wrap(key, clear));
+        } catch (KmsException.AccessDenied e) {
+            refreshSoon();
+            throw e;
+        }
+    }
+
+    // One refresh at a time in the background; pinned mode has no other version to move to.
+    private void refreshSoon() {
+        if (settings.versionless() && current != null && refreshPending.compareAndSet(false, true)) {
+            try {
+                background.execute(() -> {
+                    try {
+                        refresh();
+                    } finally {
+                        refreshPending.set(false);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                refreshPending.set(false);
+            }
+        }
+    }
+
     /** Runs a key operation; a revoked permission or a deleted current version turns Status now, not in a minute. */
     <T> T watch(KeyRef key, Supplier<T> work) {
         try {
             return work.get();
         } catch (KmsException.AccessDenied | KmsException.UnknownKeyVersion e) {
+            if (e.getMessage() != null && e.getMessage().contains("is disabled in Key Vault")) {
+                // Key Vault refused the version as disabled: never wrap with it locally until a read says otherwise.
+                local.disabled(key);
+            }
             KeyVersion now = current;
             if (now != null && key.equals(now.ref())) {
                 health.failed(e);
@@ -133,6 +176,8 @@ final class CurrentVersion {
             if (!resolved.equals(previous)) {
                 verifyRoundTrip(resolved, CallContext.internal("version-refresh", settings.startupTimeout()));
                 current = resolved;
+                // The round trip the probe makes has just passed with the new current version.
+                health.succeeded();
                 telemetry.currentKeyChanged(resolved.keyId());
                 LOG.log(Level.INFO, "current key version changed from {0} to {1}", previous, resolved);
             }
@@ -151,7 +196,7 @@ final class CurrentVersion {
         String name = settings.keyName();
         if (settings.keyVersion().isPresent()) {
             KeyRef pinned = new KeyRef(name, settings.keyVersion().get());
-            checks.verify(getKey(pinned, call), pinned);
+            remember(pinned, checks.verify(getKey(pinned, call), pinned));
             return pinned;
         }
         KeyVaultKey latest = retries.run(Operation.GET, "key " + name, call, timeout ->
@@ -161,8 +206,16 @@ final class CurrentVersion {
                 retries.run(Operation.LIST, "the versions of key " + name, call,
                         timeout -> keys.listPropertiesOfKeyVersions(name).collectList().timeout(timeout).block()));
         KeyRef ref = new KeyRef(name, chosen.getVersion());
-        checks.verify(ref.version().equals(latest.getProperties().getVersion()) ? latest : getKey(ref, call), ref);
+        remember(ref, checks.verify(ref.version().equals(latest.getProperties().getVersion()) ? latest
+                : getKey(ref, call), ref));
         return ref;
+    }
+
+    // Local wrap takes the public key and attributes from the bundle just read and checked.
+    private void remember(KeyRef ref, KeyVaultKey key) {
+        if (settings.wrap() == KeyVaultSettings.WrapMode.LOCAL) {
+            local.remember(ref, key);
+        }
     }
 
     private KeyVaultKey getKey(KeyRef ref, CallContext call) {
@@ -173,7 +226,8 @@ final class CurrentVersion {
     private void verifyRoundTrip(KeyVersion key, CallContext call) {
         byte[] sample = new byte[32];
         random.nextBytes(sample);
-        byte[] wrapped = watch(key.ref(), () -> crypto.wrap(key.ref(), sample, call));
+        // With --wrap=local: wrapped here, unwrapped by Key Vault, so every probe proves the two agree.
+        byte[] wrapped = wrap(key.ref(), sample, call);
         byte[] back = watch(key.ref(), () -> crypto.unwrap(key.ref(), wrapped, call));
         try {
             if (!Arrays.equals(back, sample)) {

@@ -52,7 +52,8 @@ final class KeyChecks {
                         + " has no enabled version; enable one or create a new version"));
     }
 
-    void verify(KeyVaultKey key, KeyRef ref) {
+    /** Returns {@code key} when it fits; throws Misconfigured otherwise. */
+    KeyVaultKey verify(KeyVaultKey key, KeyRef ref) {
         String what = "key " + ref + " in " + address.canonicalUrl();
         if (!Boolean.TRUE.equals(key.getProperties().isEnabled())) {
             throw new KmsException.Misconfigured(what + " is disabled; enable it or pick another version");
@@ -83,5 +84,6 @@ final class KeyChecks {
                         + "and unwrapKey");
             }
         }
+        return key;
     }
 }

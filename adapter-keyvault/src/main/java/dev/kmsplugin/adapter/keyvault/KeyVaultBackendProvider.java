@@ -45,6 +45,9 @@ public final class KeyVaultBackendProvider implements BackendProvider {
                 Flag.integer("proxy-port", NS + "proxy-port", "proxy port for --proxy-mode (default 7788)"),
                 Flag.bool("proxy-allow-remote", NS + "proxy-allow-remote",
                         "allow a --proxy-address that is not loopback (proxy traffic is clear text)"),
+                Flag.string("wrap", NS + "wrap",
+                        "local (default: wrap with the key version's public key, no Key Vault call per Encrypt) or "
+                                + "remote (Key Vault wrapKey per Encrypt, each in the vault's audit log)"),
                 Flag.string("key-type", NS + "create.key-type",
                         "keyvault create-key: RSA-HSM (default) or RSA (software-protected)"),
                 Flag.integer("key-size", NS + "create.key-size", "keyvault create-key: 2048, 3072 (default) or 4096"),

@@ -62,7 +62,11 @@ final class KeyVaultConnection {
     CryptographyAsyncClient crypto(KeyRef key) {
         CryptographyClientBuilder builder = new CryptographyClientBuilder().keyIdentifier(address.keyUrl(key))
                 .credential(credential).httpClient(http).retryOptions(noSdkRetries())
-                // Every operation must happen inside the vault: no local RSA with a downloaded public key.
+                // The SDK never does RSA itself: its clients only call the vault. Wrapping locally with the public
+                // key (the default, --wrap=local) is LocalWrap's, from a key bundle the backend read and checked
+                // (RSA of 2048 bits or more, enabled, within nbf/exp on every wrap): a public-key operation needs no
+                // secret, and this keeps Encrypt free of Key Vault calls. Unwrap, which needs the private key,
+                // always happens in the vault.
                 .disableKeyCaching();
         if (address.overridden()) {
             builder.disableChallengeResourceVerification();

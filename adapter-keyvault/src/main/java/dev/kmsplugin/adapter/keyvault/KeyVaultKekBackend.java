@@ -17,7 +17,9 @@ import java.time.Clock;
 import java.util.Arrays;
 
 /**
- * Data keys wrapped with RSA-OAEP-256 by an RSA key in Azure Key Vault or Managed HSM. Every version that ever
+ * Data keys wrapped with RSA-OAEP-256 by an RSA key in Azure Key Vault or Managed HSM: by default locally with the
+ * current version's public key (no Key Vault call per Encrypt), with --wrap=remote by Key Vault's wrapKey; unwrap is
+ * always Key Vault's. Every version that ever
  * wrapped stays usable, because each ciphertext names its version. Which version is current is
  * {@link CurrentVersion}'s job, the Key Vault calls {@link KeyVaultCrypto}'s; what the Go plugin
  * Azure/kubernetes-kms stored is read by {@link GoPluginCiphertexts}. The constructor builds; {@link #start()} does
@@ -91,7 +93,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         KeyRef key = version.ref();
         byte[] clear = dataKey.bytes();
         try {
-            return current.watch(key, () -> crypto.wrap(key, clear, call));
+            return current.wrap(key, clear, call);
         } finally {
             Arrays.fill(clear, (byte) 0);
         }

@@ -33,7 +33,8 @@ record KeyVaultSettings(
         Duration retryMaxDelay,
         Duration startupTimeout,
         GoPluginReading goPluginCiphertexts,
-        boolean proxyAllowRemote) {
+        boolean proxyAllowRemote,
+        WrapMode wrap) {
 
     // The Go plugin's rule for --keyvault-name; Key Vault itself allows the same set.
     private static final Pattern VAULT_NAME = Pattern.compile("^[-A-Za-z0-9]+$");
@@ -46,6 +47,24 @@ record KeyVaultSettings(
 
         static GoPluginReading parse(String text) {
             for (GoPluginReading value : values()) {
+                if (value.name().equalsIgnoreCase(text.trim())) {
+                    return value;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Where data keys are wrapped: {@code LOCAL} with the current version's public key in this process (RSA-OAEP-256
+     * is a public-key operation; Encrypt makes no Key Vault call), {@code REMOTE} by Key Vault's wrapKey (every wrap
+     * in the vault's audit log). Unwrap is always Key Vault's.
+     */
+    enum WrapMode {
+        LOCAL, REMOTE;
+
+        static WrapMode parse(String text) {
+            for (WrapMode value : values()) {
                 if (value.name().equalsIgnoreCase(text.trim())) {
                     return value;
                 }
@@ -139,13 +158,20 @@ record KeyVaultSettings(
         if (goPlugin == null) {
             problems.add("kms.keyvault.go-plugin-ciphertexts '" + goText + "' is not one of auto, on, off");
         }
+        String wrapText = settings.optionalString("wrap").orElse("local");
+        WrapMode wrap = WrapMode.parse(wrapText);
+        if (wrap == null) {
+            problems.add("--wrap '" + KeyVaultErrors.oneLine(wrapText) + "' (kms.keyvault.wrap) is not one of local "
+                    + "(wrap with the key version's public key in the plugin, no Key Vault call) or remote (Key "
+                    + "Vault wrapKey on every Encrypt)");
+        }
         KeyVaultSettings result = new KeyVaultSettings(vaultName, keyName, keyVersion, settings.bool("managed-hsm"),
                 Path.of(settings.string("config-file-path").trim()), proxyMode, proxyAddress, proxyPort, auth,
                 List.copyOf(legacy), endpoint, authority,
                 positive(settings, "refresh-interval", problems), positive(settings, "probe-interval", problems),
                 nonNegative(settings, "health-grace", problems), callTimeout, maxAttempts,
                 positive(settings, "retry-base-delay", problems), positive(settings, "retry-max-delay", problems),
-                positive(settings, "startup-timeout", problems), goPlugin, allowRemote);
+                positive(settings, "startup-timeout", problems), goPlugin, allowRemote, wrap);
         if (!problems.isEmpty()) {
             // The default backend is Key Vault: a newcomer who wanted the offline simulator lands here first.
             String hint = vaultName.isEmpty() && keyName.isEmpty() ? "; to run the local simulator instead, use "
@@ -160,7 +186,7 @@ record KeyVaultSettings(
         return new KeyVaultSettings(vaultName, keyName, keyVersion, managedHsm, configFile, proxyMode, proxyAddress,
                 proxyPort, auth, legacyKeyVersions, endpoint, authorityHost, refreshInterval, probeInterval,
                 healthGrace, timeout, maxAttempts, retryBaseDelay, retryMaxDelay, startupTimeout, goPluginCiphertexts,
-                proxyAllowRemote);
+                proxyAllowRemote, wrap);
     }
 
     /** Go-plugin ciphertexts are read only where a deployment migrates from it, unless the setting says otherwise. */

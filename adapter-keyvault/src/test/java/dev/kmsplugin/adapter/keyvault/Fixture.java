@@ -51,6 +51,7 @@ final class Fixture implements AutoCloseable {
         conf.put("retry-base-delay", Duration.ofMillis(20));
         conf.put("retry-max-delay", Duration.ofMillis(100));
         conf.put("startup-timeout", Duration.ofSeconds(10));
+        conf.put("wrap", "local");
         conf.put("create.key-type", "RSA-HSM");
         conf.put("create.key-size", 3072);
         conf.put("create.expires-in", Duration.ZERO);

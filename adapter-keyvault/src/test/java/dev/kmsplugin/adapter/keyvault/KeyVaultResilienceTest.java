@@ -38,7 +38,9 @@ class KeyVaultResilienceTest {
         fixture = Fixture.create(dir);
         vault = fixture.vault;
         vault.createVersion("kek", 2048);
-        fixture.set("call-timeout", Duration.ofMillis(400)).set("health-grace", Duration.ofSeconds(60));
+        // These tests inject faults into Key Vault's wrapKey: the remote wrap path (--wrap=remote).
+        fixture.set("call-timeout", Duration.ofMillis(400)).set("health-grace", Duration.ofSeconds(60))
+                .set("wrap", "remote");
         backend = fixture.open();
         version = backend.current();
         key = version.ref();

@@ -65,6 +65,8 @@ final class TestKeyVault implements AutoCloseable {
         volatile String kty = "RSA";
         // Key Vault's nbf attribute (seconds since the epoch): the version is not valid before it. Null: unset.
         volatile Long notBefore;
+        // Key Vault's exp attribute (seconds since the epoch): the version is not valid from then on. Null: unset.
+        volatile Long expires;
 
         Version(String id, KeyPair pair, long created) {
             this.id = id;
@@ -201,6 +203,14 @@ final class TestKeyVault implements AutoCloseable {
 
     void clearFaults() {
         faults.clear();
+    }
+
+    /** The version's private key as PKCS#8 PEM, for checking its ciphertexts with another RSA implementation. */
+    static String privateKeyPem(Version v) {
+        return "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(v.pair.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
     }
 
     long count(String operation) {
@@ -467,6 +477,9 @@ final class TestKeyVault implements AutoCloseable {
         attributes.put("created", v.created);
         if (v.notBefore != null) {
             attributes.put("nbf", v.notBefore);
+        }
+        if (v.expires != null) {
+            attributes.put("exp", v.expires);
         }
         attributes.put("updated", v.created);
         attributes.put("recoveryLevel", "Recoverable+Purgeable");
