@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.kmsplugin.adapter.grpc.kms.CallOutcome;
 import dev.kmsplugin.adapter.grpc.wire.v2.DecryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
@@ -15,11 +14,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,44 +29,22 @@ class CallerFacingFailuresTest {
     private static final String DETAIL = "SoftHSM failed to unwrap under kek/1 in /var/lib/kms-sim/tokens:"
             + " PKCS11Exception: CKR_OBJECT_HANDLE_INVALID";
 
-    private final Logger logger = Logger.getLogger("dev.kmsplugin.adapter.grpc.kms.UnaryCalls");
-    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private Level previous;
+    private CallLog log;
+    private java.util.List<java.util.logging.LogRecord> records;
 
     @BeforeEach
     void listen() {
-        previous = logger.getLevel();
-        logger.setLevel(Level.ALL);
-        logger.addHandler(capture);
+        log = new CallLog();
+        records = log.records;
     }
 
     @AfterEach
     void stopListening() {
-        logger.removeHandler(capture);
-        logger.setLevel(previous);
+        log.close();
     }
 
-    @SuppressWarnings("unchecked")
     private List<Map<String, String>> outcomes(String code) {
-        return records.stream()
-                .filter(r -> CallOutcome.MESSAGE.equals(r.getMessage()) && r.getParameters() != null
-                        && r.getParameters().length == 1 && r.getParameters()[0] instanceof Map)
-                .map(r -> (Map<String, String>) r.getParameters()[0])
-                .filter(o -> o.get("code").equals(code)).toList();
+        return log.outcomes().stream().filter(o -> o.get("code").equals(code)).toList();
     }
 
     private static DecryptRequest decrypt(EncryptResponse encrypted, String uid) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.kmsplugin.adapter.grpc.kms.CallOutcome;
 import dev.kmsplugin.adapter.grpc.wire.v2.DecryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
@@ -17,11 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -39,43 +34,22 @@ class RequestLogTest {
             "(?<=^|\\s)([a-z][a-z0-9_]{0,31})=(\"((?:[^\"\\\\]|\\\\.)*)\"|[^\\s\"]+)");
     private static final String INJECTION = "x\" user=system:admin";
 
-    private final Logger logger = Logger.getLogger("dev.kmsplugin.adapter.grpc.kms.UnaryCalls");
-    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private Level previous;
+    private CallLog log;
+    private java.util.List<java.util.logging.LogRecord> records;
 
     @BeforeEach
     void listen() {
-        previous = logger.getLevel();
-        logger.setLevel(Level.ALL);
-        logger.addHandler(capture);
+        log = new CallLog();
+        records = log.records;
     }
 
     @AfterEach
     void stopListening() {
-        logger.removeHandler(capture);
-        logger.setLevel(previous);
+        log.close();
     }
 
-    @SuppressWarnings("unchecked")
     private List<Map<String, String>> outcomes() {
-        return records.stream()
-                .filter(r -> CallOutcome.MESSAGE.equals(r.getMessage()) && r.getParameters() != null
-                        && r.getParameters().length == 1 && r.getParameters()[0] instanceof Map)
-                .map(r -> (Map<String, String>) r.getParameters()[0]).toList();
+        return log.outcomes();
     }
 
     private List<String> texts() {
