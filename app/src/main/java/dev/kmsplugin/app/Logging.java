@@ -44,7 +44,8 @@ final class Logging {
             throw new IllegalStateException("every JDK supports UTF-8", e);
         }
         handler.setLevel(ours);
-        handler.setFilter(record -> !isWireDump(record));
+        boolean debug = verbosity >= 4;
+        handler.setFilter(record -> !isWireDump(record) && (debug || !isLibraryNoise(record)));
         root.addHandler(handler);
         root.addHandler(new FatalErrors(handler, code -> Runtime.getRuntime().halt(code)));
         root.setLevel(libraries);
@@ -55,6 +56,25 @@ final class Logging {
     // java.util.logging holds loggers weakly: keep ours so its level survives garbage collection.
     @SuppressWarnings("unused")
     private static Logger kept;
+
+    /**
+     * Messages the Azure SDK and MSAL log on every healthy call, which tell an operator nothing: the JDK HTTP client
+     * ignoring a restricted header the SDK sets, a retry policy "exhausted" after zero retries of a call that
+     * succeeded, MSAL comparing correlation ids an endpoint did not echo. Written only at debug verbosity (-v 4);
+     * real failures are reported by the plugin's own lines.
+     */
+    static boolean isLibraryNoise(LogRecord record) {
+        String name = record.getLoggerName();
+        String message = record.getMessage();
+        if (name == null || message == null) {
+            return false;
+        }
+        return name.startsWith("com.azure.core.http.jdk.httpclient.") && message.contains("header is restricted")
+                || name.equals("com.azure.core.http.policy.RetryPolicy")
+                        && message.contains("Retry attempts have been exhausted")
+                || name.startsWith("com.microsoft.aad.msal4j.")
+                        && message.contains("Correlation Id is not same as received");
+    }
 
     static boolean isWireDump(LogRecord record) {
         String name = record.getLoggerName();

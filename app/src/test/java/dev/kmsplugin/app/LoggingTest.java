@@ -38,4 +38,40 @@ class LoggingTest {
         assertFalse(log.contains("3031323334"), "a frame dump reached the log:\n" + log);
         assertTrue(log.contains("library debug is still written"), log);
     }
+
+    private static String logAt(int verbosity, Runnable events) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            Logging.configure(Configuration.load(Map.of("kms.log.verbosity", String.valueOf(verbosity)), List.of(),
+                    Map.of()).settings("kms.log"));
+            events.run();
+            System.err.flush();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void the_azure_sdks_healthy_call_chatter_is_debug_but_real_library_failures_still_log() {
+        Runnable events = () -> {
+            Logger.getLogger("com.azure.core.http.jdk.httpclient.JdkHttpClient").log(Level.WARNING,
+                    "{\"az.sdk.message\":\"The header is restricted by 'java.net.http.HttpClient' and will be"
+                            + " ignored.\",\"header\":\"content-length\"}");
+            Logger.getLogger("com.azure.core.http.policy.RetryPolicy").log(Level.INFO,
+                    "{\"az.sdk.message\":\"Retry attempts have been exhausted.\",\"tryCount\":0}");
+            Logger.getLogger("com.microsoft.aad.msal4j.HttpHelper").log(Level.INFO, "[Correlation ID: x] Sent (x)"
+                    + " Correlation Id is not same as received (null).");
+            Logger.getLogger("com.azure.core.http.policy.RetryPolicy").log(Level.WARNING,
+                    "{\"az.sdk.message\":\"Service returned 503, retrying\"}");
+        };
+        String quiet = logAt(2, events);
+        assertFalse(quiet.contains("restricted") || quiet.contains("exhausted") || quiet.contains("Correlation"),
+                quiet);
+        assertTrue(quiet.contains("Service returned 503"), "a real library failure still logs:\n" + quiet);
+        String debug = logAt(4, events);
+        assertTrue(debug.contains("restricted") && debug.contains("exhausted") && debug.contains("Correlation"), debug);
+    }
 }

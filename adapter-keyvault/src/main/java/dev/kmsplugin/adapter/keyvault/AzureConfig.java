@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -44,7 +46,6 @@ record AzureConfig(
             throw new KmsException.Misconfigured("cannot read the config file " + file + " (--config-file-path): "
                     + e.getMessage(), e);
         }
-        SecretFiles.warnIfExposed(file, "the config file (--config-file-path)");
         Map<String, Object> fields;
         try {
             fields = text.stripLeading().startsWith("{") ? json(text) : yaml(text);
@@ -54,11 +55,29 @@ record AzureConfig(
                     + "JSON nor a flat YAML mapping: " + whereParsingFailed(text, e)
                     + "; fix the syntax there (the file's content is not shown because it holds credentials)");
         }
-        return new AzureConfig(
+        AzureConfig config = new AzureConfig(
                 string(fields, "cloud"), string(fields, "tenantId"), string(fields, "aadClientId"),
                 string(fields, "aadClientSecret"), bool(fields, "useManagedIdentityExtension"),
                 string(fields, "userAssignedIdentityID"), string(fields, "aadClientCertPath"),
                 string(fields, "aadClientCertPassword"), true);
+        // Its mode matters only when it holds a secret: a managed-identity file holds ids, which are not.
+        String secrets = config.secretFields();
+        if (!secrets.isEmpty()) {
+            SecretFiles.warnIfExposed(file, "the config file (--config-file-path), holding " + secrets + ",");
+        }
+        return config;
+    }
+
+    /** The fields of this file that hold a secret, e.g. {@code aadClientSecret}, or empty. */
+    String secretFields() {
+        List<String> held = new ArrayList<>();
+        if (!aadClientSecret.isEmpty()) {
+            held.add("aadClientSecret");
+        }
+        if (!aadClientCertPassword.isEmpty()) {
+            held.add("aadClientCertPassword");
+        }
+        return String.join(" and ", held);
     }
 
     private static Map<String, Object> json(String text) throws IOException {

@@ -18,6 +18,7 @@ import java.util.logging.Logger;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +60,26 @@ class MalformedConfigFileTest {
     void stop() {
         Logger.getLogger("").removeHandler(capture);
         fixture.close();
+    }
+
+    @Test
+    void a_readable_file_is_warned_about_only_when_it_holds_a_secret_and_the_warning_names_the_field()
+            throws Exception {
+        Path identity = dir.resolve("identity.json");
+        Files.writeString(identity, "{\"tenantId\":\"t\",\"useManagedIdentityExtension\":true,"
+                + "\"userAssignedIdentityID\":\"11111111-2222-3333-4444-555555555555\"}");
+        Files.setPosixFilePermissions(identity, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        AzureConfig.read(identity);
+        assertTrue(logged.stream().noneMatch(line -> line.contains("accessible to group or others")), logged.toString());
+
+        Path secret = dir.resolve("secret.json");
+        Files.writeString(secret, "{\"tenantId\":\"t\",\"aadClientId\":\"app-1\",\"aadClientSecret\":\""
+                + SECRET + "\"}");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        AzureConfig.read(secret);
+        assertTrue(logged.stream().anyMatch(line -> line.contains("holding aadClientSecret")
+                && line.contains("accessible to group or others")), logged.toString());
+        assertTrue(logged.stream().noneMatch(line -> line.contains(SECRET)), "the secret itself is never logged");
     }
 
     @ParameterizedTest

@@ -32,6 +32,9 @@ public final class TestKeyVaultMain {
             Files.writeString(dir.resolve("azure.json"), "{\"cloud\":\"AzurePublicCloud\",\"tenantId\":\""
                     + TestKeyVault.TENANT + "\",\"aadClientId\":\"it-client\",\"aadClientSecret\":\""
                     + vault.clientSecret + "\"}");
+            // it holds a client secret: owner-only, as an operator keeps it (a readable one draws a warning)
+            Files.setPosixFilePermissions(dir.resolve("azure.json"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             System.out.println("READY url=" + vault.url() + " truststore=" + TestTls.get().trustStore + " password="
                     + TestTls.PASSWORD + " version=" + version.id);
             System.out.flush();

@@ -257,6 +257,12 @@ class KeyVaultLauncherIT {
             assertEquals(0, old.exitCode(), old.err());
             assertEquals(new String(dek, StandardCharsets.ISO_8859_1), old.out());
 
+            // A healthy run is quiet: no library chatter (restricted headers, "retry attempts exhausted" after no
+            // retry, MSAL correlation ids) and no warning about an owner-only azure.json.
+            String healthy = plugin.output.toString();
+            assertTrue(healthy.lines().noneMatch(line -> line.contains(" com.azure.") || line.contains(" com.microsoft.")
+                    || line.contains("accessible to group or others")), healthy);
+
             plugin.process.destroy(); // SIGTERM: drain and exit 0
             assertEquals(0, plugin.exitCode(30), plugin.output.toString());
             assertTrue(!plugin.output.toString().contains(Files.readString(WORK.resolve("azure.json"))
