@@ -21,6 +21,9 @@ import reactor.core.publisher.Mono;
  * Key Vault challenge: with {@code kms.keyvault.endpoint} set the SDK's challenge resource check is off, so a host
  * answering there could otherwise name another audience (Azure Resource Manager, say) and receive the identity's
  * token for it. A request for any other scope is refused before Entra ID is asked.
+ *
+ * <p>{@link #forget()} drops the cached tokens after Key Vault rejected one (401), so the next request fetches a new
+ * token instead of presenting the rejected one again.
  */
 final class CachingTokenCredential implements TokenCredential {
 
@@ -38,13 +41,25 @@ final class CachingTokenCredential implements TokenCredential {
         this.scope = scope;
     }
 
+    /** Forgets every cached token: Key Vault rejected one, so the next request must fetch a new one. */
+    void forget() {
+        tokens.clear();
+    }
+
     @Override
     public Mono<AccessToken> getToken(TokenRequestContext request) {
         return Mono.fromCallable(() -> getTokenSync(request));
     }
 
+    // The SDK policy keeps the token it was given until shortly before it expires; handing it a copy that has
+    // already expired makes it ask here for every request, so that this cache (and forget()) is the only one.
     @Override
     public AccessToken getTokenSync(TokenRequestContext asked) {
+        AccessToken token = cachedToken(asked);
+        return new AccessToken(token.getToken(), OffsetDateTime.now().minusSeconds(1));
+    }
+
+    private AccessToken cachedToken(TokenRequestContext asked) {
         TokenRequestContext request = vaultOnly(asked);
         String key = String.join(" ", request.getScopes()) + "|" + request.getTenantId() + "|" + request.getClaims();
         AccessToken cached = tokens.get(key);

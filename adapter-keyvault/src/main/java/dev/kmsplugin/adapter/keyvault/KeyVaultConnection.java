@@ -48,6 +48,11 @@ final class KeyVaultConnection {
         return new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
     }
 
+    /** Key Vault rejected a token (401): the next request fetches a new one. */
+    void forgetTokens() {
+        credential.forget();
+    }
+
     KeyAsyncClient keys() {
         KeyClientBuilder builder = new KeyClientBuilder().vaultUrl(address.serviceUrl()).credential(credential)
                 .httpClient(http).retryOptions(noSdkRetries());

@@ -110,6 +110,8 @@ final class TestKeyVault implements AutoCloseable {
     // another resource (e.g. https://management.azure.com) and, optionally, a scope.
     volatile String challengeResource;
     volatile String challengeScope;
+    // Key Vault refuses every token, new ones included (the identity lost access at the tenant, say).
+    volatile boolean rejectAllTokens;
 
     /** @param canonicalHost the vault's real host name, e.g. {@code myvault.vault.azure.net}, used in kids */
     TestKeyVault(String canonicalHost, String audience) throws IOException {
@@ -205,6 +207,11 @@ final class TestKeyVault implements AutoCloseable {
         }
     }
 
+    /** Key Vault stops accepting every token issued so far (revoked, or a key rollover at Entra ID). */
+    void revokeTokens() {
+        tokens.clear();
+    }
+
     /** The scopes (or managed-identity resources) the token endpoints were asked for, in order. */
     List<String> tokenAudiences() {
         List<String> audiences = new ArrayList<>();
@@ -293,7 +300,8 @@ final class TestKeyVault implements AutoCloseable {
             }
             record(exchange, path, operation, target, prefix);
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
-            if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))) {
+            if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))
+                    || rejectAllTokens) {
                 // Key Vault's challenge: where to get a token and for which resource.
                 String resource = challengeResource == null ? audience : challengeResource;
                 String scope = challengeScope == null ? "" : ", scope=\"" + challengeScope + "\"";
