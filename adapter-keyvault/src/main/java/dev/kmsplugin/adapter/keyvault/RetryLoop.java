@@ -27,8 +27,9 @@ final class RetryLoop {
     private final Clock clock;
     private final Runnable tokenRejected;
 
+    /** Without a token to drop (unit tests): a 401 is not retried. */
     RetryLoop(KeyVaultSettings settings, Telemetry telemetry, Clock clock) {
-        this(settings, telemetry, clock, () -> { });
+        this(settings, telemetry, clock, null);
     }
 
     /** @param tokenRejected drops the cached token after Key Vault answered 401 (see {@link KeyVaultConnection}) */
@@ -59,7 +60,7 @@ final class RetryLoop {
             } catch (RuntimeException e) {
                 Throwable cause = Exceptions.unwrap(e);
                 KeyVaultErrors.Failure failure = KeyVaultErrors.classify(cause, operation, target, timeout, clock);
-                if (!freshToken && rejectedToken(cause)) {
+                if (tokenRejected != null && !freshToken && rejectedToken(cause)) {
                     // One rejected token is not an outage: fetch a new one and try again, once, without waiting.
                     freshToken = true;
                     tokenRejected.run();
