@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -28,8 +29,16 @@ import java.util.function.Supplier;
  * refresh interval in versionless mode, and proven by a wrap+unwrap round trip at start, on every probe, and
  * before a new version becomes current. With --wrap=local the round trip wraps with {@link LocalWrap} and unwraps
  * in Key Vault.
+ *
+ * <p>Health follows one rule: a failed probe (or version refresh refused for lack of access) makes it fail at once;
+ * live calls only after {@link #FAILED_CALLS} consecutive failures of the current version (access denied, version
+ * disabled or gone), so one rejected call never changes it; any successful Key Vault call with the current version,
+ * live or probe, makes it healthy again.
  */
 final class CurrentVersion {
+
+    /** Consecutive failed live calls of the current version that make the backend unhealthy. */
+    static final int FAILED_CALLS = 3;
 
     private static final Logger LOG = System.getLogger(CurrentVersion.class.getName());
 
@@ -45,6 +54,7 @@ final class CurrentVersion {
     private final SecureRandom random = new SecureRandom();
     private final LocalWrap local;
     private final AtomicBoolean refreshPending = new AtomicBoolean();
+    private final AtomicInteger failedCalls = new AtomicInteger();
     private volatile KeyVersion current;
 
     CurrentVersion(KeyVaultSettings settings, KeyVaultConnection connection, KeyVaultCrypto crypto,
@@ -114,7 +124,7 @@ final class CurrentVersion {
             return watch(key, () -> crypto.wrap(key, clear, call));
         }
         try {
-            return watch(key, () -> local.wrap(key, clear));
+            return watch(key, false, () -> local.wrap(key, clear));
         } catch (KmsException.AccessDenied e) {
             refreshSoon();
             throw e;
@@ -138,26 +148,45 @@ final class CurrentVersion {
         }
     }
 
-    /** Runs a key operation; a revoked permission or a deleted current version turns Status now, not in a minute. */
+    /** Runs a Key Vault operation with {@code key} and lets its outcome count for health. */
     <T> T watch(KeyRef key, Supplier<T> work) {
+        return watch(key, true, work);
+    }
+
+    /**
+     * Runs a key operation. With the current version, a success in Key Vault ({@code inVault}; a local wrap proves
+     * nothing about the vault) makes the backend healthy; {@link #FAILED_CALLS} consecutive hard failures (a revoked
+     * permission or token, a disabled or deleted version) make it unhealthy without waiting for the probe.
+     */
+    <T> T watch(KeyRef key, boolean inVault, Supplier<T> work) {
         try {
-            return work.get();
+            T result = work.get();
+            if (inVault && isCurrent(key)) {
+                failedCalls.set(0);
+                health.succeeded();
+            }
+            return result;
         } catch (KmsException.AccessDenied | KmsException.UnknownKeyVersion e) {
             if (e.getMessage() != null && e.getMessage().contains("is disabled in Key Vault")) {
                 // Key Vault refused the version as disabled: never wrap with it locally until a read says otherwise.
                 local.disabled(key);
             }
-            KeyVersion now = current;
-            if (now != null && key.equals(now.ref())) {
+            if (isCurrent(key) && failedCalls.incrementAndGet() >= FAILED_CALLS) {
                 health.failed(e);
             }
             throw e;
         }
     }
 
+    private boolean isCurrent(KeyRef key) {
+        KeyVersion now = current;
+        return now != null && key.equals(now.ref());
+    }
+
     void probe() {
         try {
             verifyRoundTrip(get(), CallContext.internal("health-probe", Duration.ofSeconds(10)));
+            failedCalls.set(0);
             health.succeeded();
         } catch (KmsException e) {
             health.failed(e);

@@ -146,7 +146,8 @@ final class KeyVaultCommand implements Command {
                 clock);
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
         Retirement.Switch vault = new KeyVaultVersionSwitch(settings, connection,
-                new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), clock));
+                new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), clock,
+                        connection::forgetTokens));
         if (!retire) {
             return Retirement.restore(version, inventory, vault, options.dryRun(), out);
         }
@@ -206,7 +207,8 @@ final class KeyVaultCommand implements Command {
 
     private int createKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
-        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), Clock.systemUTC());
+        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(),
+                Clock.systemUTC(), connection::forgetTokens);
         KeyAsyncClient keys = connection.keys();
         String name = settings.keyName();
         Optional<KeyVaultKey> existing = find(resilience, keys, name);
@@ -235,7 +237,8 @@ final class KeyVaultCommand implements Command {
 
     private int rotateKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
-        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), Clock.systemUTC());
+        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(),
+                Clock.systemUTC(), connection::forgetTokens);
         KeyAsyncClient keys = connection.keys();
         String name = settings.keyName();
         KeyVaultKey current = find(resilience, keys, name).orElseThrow(() -> new KmsException.UnknownKeyVersion(

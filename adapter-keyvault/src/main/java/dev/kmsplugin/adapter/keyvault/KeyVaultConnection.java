@@ -1,6 +1,5 @@
 package dev.kmsplugin.adapter.keyvault;
 
-import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.RetryOptions;
@@ -20,14 +19,14 @@ final class KeyVaultConnection {
 
     final VaultAddress address;
     final Credentials.Choice choice;
-    private final TokenCredential credential;
+    private final CachingTokenCredential credential;
     private final HttpClient http;
 
     private KeyVaultConnection(VaultAddress address, Credentials.Choice choice, HttpClient http) {
         this.address = address;
         this.choice = choice;
         this.http = http;
-        this.credential = new CachingTokenCredential(choice.build(http), choice);
+        this.credential = new CachingTokenCredential(choice.build(http), choice, address.scope());
     }
 
     static KeyVaultConnection open(KeyVaultSettings settings, Map<String, String> env, HttpClient http) {
@@ -49,11 +48,17 @@ final class KeyVaultConnection {
         return new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
     }
 
+    /** Key Vault rejected a token (401): the next request fetches a new one. */
+    void forgetTokens() {
+        credential.forget();
+    }
+
     KeyAsyncClient keys() {
         KeyClientBuilder builder = new KeyClientBuilder().vaultUrl(address.serviceUrl()).credential(credential)
                 .httpClient(http).retryOptions(noSdkRetries());
         if (address.overridden()) {
-            // The challenge names the real vault's audience, which cannot match a private or test host name.
+            // The challenge names the real vault's audience, which cannot match a private or test host name. The
+            // credential still gives out tokens for this vault's scope only (CachingTokenCredential).
             builder.disableChallengeResourceVerification();
         }
         return builder.buildAsyncClient();

@@ -39,7 +39,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         this.settings = settings;
         this.connection = connection;
         this.address = connection.address;
-        RetryLoop retries = new RetryLoop(settings, telemetry, clock);
+        RetryLoop retries = new RetryLoop(settings, telemetry, clock, connection::forgetTokens);
         this.crypto = new KeyVaultCrypto(connection, retries, this::target);
         this.current = new CurrentVersion(settings, connection, crypto, retries, telemetry, clock);
     }

@@ -44,7 +44,7 @@ final class KeyVaultKeyInventory implements KeyInventory {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http);
         VaultAddress address = connection.address;
         KeyAsyncClient keys = connection.keys();
-        RetryLoop retries = new RetryLoop(settings, telemetry, clock);
+        RetryLoop retries = new RetryLoop(settings, telemetry, clock, connection::forgetTokens);
         KeyChecks checks = new KeyChecks(clock, address);
         CallContext call = CallContext.internal("key-inventory", settings.startupTimeout());
         String name = settings.keyName();

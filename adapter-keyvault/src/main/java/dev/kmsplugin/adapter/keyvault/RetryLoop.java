@@ -1,5 +1,6 @@
 package dev.kmsplugin.adapter.keyvault;
 
+import com.azure.core.exception.HttpResponseException;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.Telemetry;
@@ -13,7 +14,8 @@ import reactor.core.Exceptions;
 /**
  * Runs one Key Vault operation with bounded retries, never past the caller's deadline: exponential backoff with
  * full jitter, at least what Retry-After asks. Each attempt is cut at {@code call-timeout} or the time left,
- * whichever is less. What is retryable is {@link KeyVaultErrors}' decision.
+ * whichever is less. What is retryable is {@link KeyVaultErrors}' decision. A 401 from Key Vault (a token it no
+ * longer accepts) is retried once, at once, after the cached token was dropped, so that a fresh token is fetched.
  */
 final class RetryLoop {
 
@@ -23,11 +25,19 @@ final class RetryLoop {
     private final KeyVaultSettings settings;
     private final Telemetry telemetry;
     private final Clock clock;
+    private final Runnable tokenRejected;
 
+    /** Without a token to drop (unit tests): a 401 is not retried. */
     RetryLoop(KeyVaultSettings settings, Telemetry telemetry, Clock clock) {
+        this(settings, telemetry, clock, null);
+    }
+
+    /** @param tokenRejected drops the cached token after Key Vault answered 401 (see {@link KeyVaultConnection}) */
+    RetryLoop(KeyVaultSettings settings, Telemetry telemetry, Clock clock, Runnable tokenRejected) {
         this.settings = settings;
         this.telemetry = telemetry;
         this.clock = clock;
+        this.tokenRejected = tokenRejected;
     }
 
     <T> T run(Operation operation, String target, CallContext call, Function<Duration, T> attempt) {
@@ -36,6 +46,7 @@ final class RetryLoop {
 
     <T> T run(Operation operation, KeyVaultErrors.Target target, CallContext call, Function<Duration, T> attempt) {
         int attempts = 0;
+        boolean freshToken = false;
         while (true) {
             Duration remaining = call.remaining();
             if (remaining.compareTo(MIN_ATTEMPT) < 0) {
@@ -47,8 +58,16 @@ final class RetryLoop {
             try {
                 return attempt.apply(timeout);
             } catch (RuntimeException e) {
-                KeyVaultErrors.Failure failure = KeyVaultErrors.classify(Exceptions.unwrap(e), operation, target,
-                        timeout, clock);
+                Throwable cause = Exceptions.unwrap(e);
+                KeyVaultErrors.Failure failure = KeyVaultErrors.classify(cause, operation, target, timeout, clock);
+                if (tokenRejected != null && !freshToken && rejectedToken(cause)) {
+                    // One rejected token is not an outage: fetch a new one and try again, once, without waiting.
+                    freshToken = true;
+                    tokenRejected.run();
+                    telemetry.backendRetried(operation.wireName(), "token_rejected");
+                    attempts--;
+                    continue;
+                }
                 if (!failure.retryable() || attempts >= settings.maxAttempts()) {
                     throw failure.exception();
                 }
@@ -60,6 +79,11 @@ final class RetryLoop {
                 sleep(delay);
             }
         }
+    }
+
+    private static boolean rejectedToken(Throwable error) {
+        return error instanceof HttpResponseException http && http.getResponse() != null
+                && http.getResponse().getStatusCode() == 401;
     }
 
     private Duration backoff(int attempt, Optional<Duration> retryAfter) {

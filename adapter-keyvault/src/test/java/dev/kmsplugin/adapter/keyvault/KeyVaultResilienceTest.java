@@ -151,18 +151,24 @@ class KeyVaultResilienceTest {
     }
 
     @Test
-    void a_live_call_hitting_a_disabled_current_version_turns_status_unhealthy_without_waiting_for_the_probe() {
+    void live_calls_hitting_a_disabled_current_version_turn_status_unhealthy_without_waiting_for_the_probe() {
         vault.version("kek", key.version()).enabled = false;
-        KmsException.AccessDenied e = assertThrows(KmsException.AccessDenied.class,
-                () -> wrap(within(Duration.ofSeconds(3))));
-        assertTrue(e.getMessage().contains("disabled"), e.getMessage());
-        assertEquals(Health.State.UNHEALTHY, backend.health().state());
+        for (int i = 1; i <= CurrentVersion.FAILED_CALLS; i++) {
+            KmsException.AccessDenied e = assertThrows(KmsException.AccessDenied.class,
+                    () -> wrap(within(Duration.ofSeconds(3))));
+            assertTrue(e.getMessage().contains("disabled"), e.getMessage());
+            // One failed call never changes health; FAILED_CALLS consecutive ones do.
+            assertEquals(i < CurrentVersion.FAILED_CALLS ? Health.State.HEALTHY : Health.State.UNHEALTHY,
+                    backend.health().state(), "after " + i + " failed calls");
+        }
     }
 
     @Test
     void a_deleted_key_is_an_unknown_key_version_and_unhealthy() {
         vault.delete("kek");
-        assertThrows(KmsException.UnknownKeyVersion.class, () -> wrap(within(Duration.ofSeconds(3))));
+        for (int i = 0; i < CurrentVersion.FAILED_CALLS; i++) {
+            assertThrows(KmsException.UnknownKeyVersion.class, () -> wrap(within(Duration.ofSeconds(3))));
+        }
         assertEquals(Health.State.UNHEALTHY, backend.health().state());
     }
 }

@@ -106,6 +106,12 @@ final class TestKeyVault implements AutoCloseable {
     volatile boolean wallClock;
     // Entra ID does not know the certificate that signed a client assertion (AADSTS700027).
     volatile boolean rejectAssertions;
+    // What the bearer challenge names: null is this vault's own audience; a host impersonating the vault names
+    // another resource (e.g. https://management.azure.com) and, optionally, a scope.
+    volatile String challengeResource;
+    volatile String challengeScope;
+    // Key Vault refuses every token, new ones included (the identity lost access at the tenant, say).
+    volatile boolean rejectAllTokens;
 
     /** @param canonicalHost the vault's real host name, e.g. {@code myvault.vault.azure.net}, used in kids */
     TestKeyVault(String canonicalHost, String audience) throws IOException {
@@ -201,6 +207,21 @@ final class TestKeyVault implements AutoCloseable {
         }
     }
 
+    /** Key Vault stops accepting every token issued so far (revoked, or a key rollover at Entra ID). */
+    void revokeTokens() {
+        tokens.clear();
+    }
+
+    /** The scopes (or managed-identity resources) the token endpoints were asked for, in order. */
+    List<String> tokenAudiences() {
+        List<String> audiences = new ArrayList<>();
+        // MSAL adds the OpenID Connect scopes to every request; they name no resource.
+        tokenRequests.forEach(r -> audiences.add(r.containsKey("scope")
+                ? r.get("scope").replaceAll("\\b(openid|profile|offline_access)\\s+", "").trim()
+                : r.get("resource")));
+        return audiences;
+    }
+
     void clearFaults() {
         faults.clear();
     }
@@ -279,11 +300,14 @@ final class TestKeyVault implements AutoCloseable {
             }
             record(exchange, path, operation, target, prefix);
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
-            if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))) {
+            if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))
+                    || rejectAllTokens) {
                 // Key Vault's challenge: where to get a token and for which resource.
+                String resource = challengeResource == null ? audience : challengeResource;
+                String scope = challengeScope == null ? "" : ", scope=\"" + challengeScope + "\"";
                 send(exchange, 401, error("Unauthorized", "AKV10000: Request is missing a Bearer or PoP token."),
                         Map.of("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/"
-                                + TENANT + "\", resource=\"" + audience + "\""));
+                                + TENANT + "\", resource=\"" + resource + "\"" + scope));
                 return;
             }
             if (applyFault(operation, exchange)) {
