@@ -16,7 +16,11 @@ import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -228,15 +232,30 @@ final class CurrentVersion {
             remember(pinned, checks.verify(getKey(pinned, call), pinned));
             return pinned;
         }
+        // The listing carries enabled, nbf and exp of every version, so the choice does not depend on how Key Vault
+        // answers a GET of a disabled newest version (200 with enabled=false, or 403 KeyDisabled).
+        List<KeyProperties> listed;
+        try {
+            listed = retries.run(Operation.LIST, "the versions of key " + name, call,
+                    timeout -> keys.listPropertiesOfKeyVersions(name).collectList().timeout(timeout).block());
+        } catch (KmsException.AccessDenied noList) {
+            listed = null; // an identity without 'list': the newest version, as the GET without a version names it
+        }
+        if (listed != null && !listed.isEmpty()) {
+            KeyProperties newest = listed.stream()
+                    .max(Comparator.comparing(p -> Optional.ofNullable(p.getCreatedOn()).orElse(OffsetDateTime.MIN)))
+                    .orElseThrow();
+            List<KeyProperties> all = listed;
+            KeyProperties chosen = checks.versionlessCurrent(name, newest, () -> all);
+            KeyRef ref = new KeyRef(name, chosen.getVersion());
+            remember(ref, checks.verify(getKey(ref, call), ref));
+            return ref;
+        }
         KeyVaultKey latest = retries.run(Operation.GET, "key " + name, call, timeout ->
                 keys.getKey(name).timeout(timeout).block());
-        // When the newest version is disabled or not yet/no longer valid, the rule lists the versions (needs 'list').
-        KeyProperties chosen = checks.versionlessCurrent(name, latest.getProperties(), () ->
-                retries.run(Operation.LIST, "the versions of key " + name, call,
-                        timeout -> keys.listPropertiesOfKeyVersions(name).collectList().timeout(timeout).block()));
+        KeyProperties chosen = checks.versionlessCurrent(name, latest.getProperties(), List::of);
         KeyRef ref = new KeyRef(name, chosen.getVersion());
-        remember(ref, checks.verify(ref.version().equals(latest.getProperties().getVersion()) ? latest
-                : getKey(ref, call), ref));
+        remember(ref, checks.verify(latest, ref));
         return ref;
     }
 

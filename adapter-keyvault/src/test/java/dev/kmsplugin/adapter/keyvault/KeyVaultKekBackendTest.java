@@ -129,6 +129,25 @@ class KeyVaultKekBackendTest extends VaultTest {
     }
 
     @Test
+    void a_disabled_newest_version_leads_to_the_same_fallback_whether_its_get_answers_200_or_403() {
+        vault.disabledGetRefused = true; // Key Vault answers the GET of a disabled version with 403 KeyDisabled
+        TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
+        TestKeyVault.Version v2 = vault.createVersion("kek", 2048);
+        v2.enabled = false;
+        try (var backend = fixture.open()) {
+            assertEquals(v1.id, backend.current().ref().version(), "the newest enabled version, from the listing");
+            assertTrue(backend.health().serving(), backend.health().toString());
+            TestKeyVault.Version v3 = vault.createVersion("kek", 2048);
+            v3.enabled = false;
+            backend.refresh();
+            assertEquals(v1.id, backend.current().ref().version());
+            assertTrue(backend.health().serving(), backend.health().toString());
+        } finally {
+            vault.disabledGetRefused = false;
+        }
+    }
+
+    @Test
     void a_disabled_current_version_stays_an_access_failure() {
         TestKeyVault.Version a = vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {

@@ -109,6 +109,8 @@ final class TestKeyVault implements AutoCloseable {
     // What the bearer challenge names: null is this vault's own audience; a host impersonating the vault names
     // another resource (e.g. https://management.azure.com) and, optionally, a scope.
     volatile String challengeResource;
+    /** When set, a GET of a disabled version answers 403 KeyDisabled instead of 200 with enabled=false. */
+    volatile boolean disabledGetRefused;
     volatile String challengeScope;
     // Key Vault refuses every token, new ones included (the identity lost access at the tenant, say).
     volatile boolean rejectAllTokens;
@@ -340,6 +342,13 @@ final class TestKeyVault implements AutoCloseable {
                     if (v == null) {
                         send(exchange, 404, error("KeyNotFound", "A key with (name/id) " + name + "/" + version
                                 + " was not found in this key vault."), Map.of());
+                        return;
+                    }
+                    if (!v.enabled && disabledGetRefused) {
+                        // what some Key Vault and Managed HSM answers give for a GET of a disabled version
+                        ObjectNode refused = error("Forbidden", "Operation get is not allowed on a disabled key.");
+                        ((ObjectNode) refused.path("error")).putObject("innererror").put("code", "KeyDisabled");
+                        send(exchange, 403, refused, Map.of());
                         return;
                     }
                     send(exchange, 200, keyBundle(name, v), Map.of());
