@@ -43,9 +43,17 @@ class SocketSquattingIT {
             impostor.destroyForcibly();
             impostor.waitFor(10, TimeUnit.SECONDS);
         }
-        try (var paths = Files.walk(shared)) {
-            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        for (Path dir : List.of(shared, simDir())) {
+            if (Files.exists(dir)) {
+                try (var paths = Files.walk(dir)) {
+                    paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+                }
+            }
         }
+    }
+
+    private Path simDir() {
+        return shared.getParent().resolve(shared.getFileName() + "-sim");
     }
 
     static void ensureUser(String user) throws Exception {
@@ -62,7 +70,7 @@ class SocketSquattingIT {
 
     private GrpcLauncherIT.Run serve(Path socket) throws Exception {
         return GrpcLauncherIT.run(List.of(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(),
-                "--backend=hsm-sim", "--sim-dir=" + shared.getParent().resolve(shared.getFileName() + "-sim"),
+                "--backend=hsm-sim", "--sim-dir=" + simDir(),
                 "--listen-addr=unix://" + socket), new byte[0]);
     }
 
