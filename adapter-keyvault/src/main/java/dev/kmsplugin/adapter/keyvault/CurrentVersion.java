@@ -16,11 +16,8 @@ import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -242,19 +239,13 @@ final class CurrentVersion {
             listed = null; // an identity without 'list': the newest version, as the GET without a version names it
         }
         if (listed != null && !listed.isEmpty()) {
-            KeyProperties newest = listed.stream()
-                    .max(Comparator.comparing(p -> Optional.ofNullable(p.getCreatedOn()).orElse(OffsetDateTime.MIN)))
-                    .orElseThrow();
-            List<KeyProperties> all = listed;
-            KeyProperties chosen = checks.versionlessCurrent(name, newest, () -> all);
-            KeyRef ref = new KeyRef(name, chosen.getVersion());
+            KeyRef ref = new KeyRef(name, checks.versionlessCurrent(name, listed).getVersion());
             remember(ref, checks.verify(getKey(ref, call), ref));
             return ref;
         }
         KeyVaultKey latest = retries.run(Operation.GET, "key " + name, call, timeout ->
                 keys.getKey(name).timeout(timeout).block());
-        KeyProperties chosen = checks.versionlessCurrent(name, latest.getProperties(), List::of);
-        KeyRef ref = new KeyRef(name, chosen.getVersion());
+        KeyRef ref = new KeyRef(name, checks.versionlessCurrent(name, latest.getProperties()).getVersion());
         remember(ref, checks.verify(latest, ref));
         return ref;
     }

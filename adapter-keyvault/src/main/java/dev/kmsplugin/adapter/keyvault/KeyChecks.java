@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /** What makes a key version fit to wrap data keys: enabled and valid now, RSA of 2048 bits or more, wrap+unwrap. */
 final class KeyChecks {
@@ -38,18 +37,23 @@ final class KeyChecks {
     }
 
     /**
-     * Versionless mode's rule for the version that wraps new data keys: the key's newest version (what a get without
-     * a version returns) when it is {@link #usable}, else the usable version created last among {@code versions},
-     * which is only listed when needed (it takes the {@code list} permission).
+     * Versionless mode's rule for the version that wraps new data keys: the usable version created last among the
+     * key's versions as the listing gives them (each with {@code enabled}, {@code nbf} and {@code exp}). When the
+     * newest version is usable that is the newest, what a get without a version returns.
      */
-    KeyProperties versionlessCurrent(String keyName, KeyProperties newest, Supplier<List<KeyProperties>> versions) {
-        if (usable(newest)) {
-            return newest;
-        }
-        return versions.get().stream().filter(this::usable)
+    KeyProperties versionlessCurrent(String keyName, List<KeyProperties> versions) {
+        return versions.stream().filter(this::usable)
                 .max(Comparator.comparing(p -> Optional.ofNullable(p.getCreatedOn()).orElse(OffsetDateTime.MIN)))
                 .orElseThrow(() -> new KmsException.Misconfigured("key " + keyName + " in " + address.canonicalUrl()
                         + " has no enabled version; enable one or create a new version"));
+    }
+
+    /**
+     * The same rule for an identity that may not list versions: the newest version (a get without a version) when
+     * it is usable; otherwise there is nothing to fall back to.
+     */
+    KeyProperties versionlessCurrent(String keyName, KeyProperties newest) {
+        return versionlessCurrent(keyName, List.of(newest));
     }
 
     /** Returns {@code key} when it fits; throws Misconfigured otherwise. */

@@ -3,7 +3,6 @@ package dev.kmsplugin.adapter.keyvault;
 import com.azure.core.http.HttpClient;
 import com.azure.security.keyvault.keys.KeyAsyncClient;
 import com.azure.security.keyvault.keys.models.KeyProperties;
-import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
@@ -36,8 +35,8 @@ final class KeyVaultKeyInventory implements KeyInventory {
     }
 
     /**
-     * Lists the key's versions (permission {@code list}) and, in versionless mode, reads its newest one
-     * ({@code get}).
+     * Lists the key's versions (permission {@code list}); the listing alone says which one is current, with the
+     * same rule serving uses.
      */
     static KeyVaultKeyInventory read(KeyVaultSettings settings, Map<String, String> env, HttpClient http,
                                      Telemetry telemetry, Clock clock) {
@@ -69,14 +68,7 @@ final class KeyVaultKeyInventory implements KeyInventory {
                         + "version serving uses, or leave it empty for versionless mode");
             }
         } else {
-            KeyVaultKey newest;
-            try {
-                newest = retries.run(Operation.GET, "key " + name, call, timeout ->
-                        keys.getKey(name).timeout(timeout).block());
-            } catch (KmsException.UnknownKeyVersion e) {
-                throw missing(name, address, e);
-            }
-            current = checks.versionlessCurrent(name, newest.getProperties(), () -> listed).getVersion();
+            current = checks.versionlessCurrent(name, listed).getVersion();
         }
 
         List<KnownVersion> versions = listed.stream()
