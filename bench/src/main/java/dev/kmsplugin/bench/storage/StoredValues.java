@@ -1,10 +1,10 @@
 package dev.kmsplugin.bench.storage;
 
+import dev.kmsplugin.adapter.etcd.testing.ApiserverValues;
 import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyRef;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -74,10 +74,12 @@ final class StoredValues {
         int size = 1024 + random.nextInt(2049);
         String version = (i / 20) % 2 == 0 ? "1" : "2";
         return switch (kind(i)) {
-            case KMS_V2 -> kmsV2(version, bytes(random, size), bytes(random, 60));
-            case KMS_V1 -> kmsV1(version, bytes(random, size), bytes(random, 60));
-            case IDENTITY -> identity(bytes(random, size));
-            case AESCBC -> aescbc(bytes(random, size));
+            case KMS_V2 -> ApiserverValues.kmsV2(PROVIDER, keyIdByVersion.get(version),
+                    ourCiphertext(version, bytes(random, 60)), bytes(random, size));
+            case KMS_V1 -> ApiserverValues.kmsV1(PROVIDER, ourCiphertext(version, bytes(random, 60)),
+                    bytes(random, size));
+            case IDENTITY -> ApiserverValues.identity(bytes(random, size));
+            case AESCBC -> ApiserverValues.other("aescbc", "key1", bytes(random, size));
         };
     }
 
@@ -85,44 +87,6 @@ final class StoredValues {
     private static byte[] ourCiphertext(String version, byte[] wrapped) {
         return CiphertextFormat.encode(new SealedDataKey(Algorithm.AES_256_GCM, new KeyRef(KEY_NAME, version),
                 wrapped)).bytes();
-    }
-
-    /** {@code k8s:enc:kms:v2:<provider>:} + EncryptedObject{encryptedData, keyID, encryptedDEKSource, type}. */
-    private byte[] kmsV2(String version, byte[] payload, byte[] wrapped) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 256);
-        out.writeBytes(ascii("k8s:enc:kms:v2:" + PROVIDER + ":"));
-        field(out, 1, payload);
-        field(out, 2, ascii(keyIdByVersion.get(version)));
-        field(out, 3, ourCiphertext(version, wrapped));
-        out.write(5 << 3);
-        out.write(1); // encryptedDEKSourceType: HKDF_SHA256_XNONCE_AES_GCM_SEED
-        return out.toByteArray();
-    }
-
-    /** {@code k8s:enc:kms:v1:<provider>:} + 2-byte DEK length + the encrypted DEK + the encrypted object. */
-    private static byte[] kmsV1(String version, byte[] payload, byte[] wrapped) {
-        byte[] dek = ourCiphertext(version, wrapped);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 256);
-        out.writeBytes(ascii("k8s:enc:kms:v1:" + PROVIDER + ":"));
-        out.write(dek.length >>> 8);
-        out.write(dek.length & 0xff);
-        out.writeBytes(dek);
-        out.writeBytes(payload);
-        return out.toByteArray();
-    }
-
-    private static byte[] identity(byte[] payload) {
-        byte[] value = payload.clone();
-        // The apiserver's protobuf serialisation starts with k8s\0.
-        System.arraycopy(new byte[] {'k', '8', 's', 0}, 0, value, 0, 4);
-        return value;
-    }
-
-    private static byte[] aescbc(byte[] payload) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 32);
-        out.writeBytes(ascii("k8s:enc:aescbc:v1:key1:"));
-        out.writeBytes(payload);
-        return out.toByteArray();
     }
 
     private static byte[] bytes(SplittableRandom random, int size) {
@@ -134,23 +98,5 @@ final class StoredValues {
             }
         }
         return bytes;
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static void field(ByteArrayOutputStream out, int number, byte[] payload) {
-        varint(out, (long) number << 3 | 2);
-        varint(out, payload.length);
-        out.writeBytes(payload);
-    }
-
-    private static void varint(ByteArrayOutputStream out, long value) {
-        while ((value & ~0x7fL) != 0) {
-            out.write((int) (value & 0x7f) | 0x80);
-            value >>>= 7;
-        }
-        out.write((int) value);
     }
 }

@@ -18,9 +18,14 @@ public final class ApiserverValues {
 
     /** {@code k8s:enc:kms:v2:<provider>:} + EncryptedObject{encryptedData, keyID, encryptedDEKSource, ...}. */
     public static byte[] kmsV2(String provider, String keyId, byte[] encryptedDekSource) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return kmsV2(provider, keyId, encryptedDekSource, random(64));
+    }
+
+    /** As {@link #kmsV2(String, String, byte[])}, with the given encrypted object. */
+    public static byte[] kmsV2(String provider, String keyId, byte[] encryptedDekSource, byte[] encryptedData) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(encryptedData.length + 256);
         out.writeBytes(ascii("k8s:enc:kms:v2:" + provider + ":"));
-        field(out, 1, random(64));
+        field(out, 1, encryptedData);
         field(out, 2, ascii(keyId));
         field(out, 3, encryptedDekSource);
         ByteArrayOutputStream annotation = new ByteArrayOutputStream();
@@ -34,29 +39,43 @@ public final class ApiserverValues {
 
     /** {@code k8s:enc:kms:v1:<provider>:} + 2-byte big-endian DEK length + the encrypted DEK + encrypted data. */
     public static byte[] kmsV1(String provider, byte[] encryptedDek) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return kmsV1(provider, encryptedDek, random(48));
+    }
+
+    /** As {@link #kmsV1(String, byte[])}, with the given encrypted object. */
+    public static byte[] kmsV1(String provider, byte[] encryptedDek, byte[] encryptedData) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(encryptedData.length + 256);
         out.writeBytes(ascii("k8s:enc:kms:v1:" + provider + ":"));
         out.write(encryptedDek.length >>> 8);
         out.write(encryptedDek.length & 0xff);
         out.writeBytes(encryptedDek);
-        out.writeBytes(random(48));
+        out.writeBytes(encryptedData);
         return out.toByteArray();
     }
 
     /** Another provider's value, e.g. {@code other("aescbc", "key1")}. */
     public static byte[] other(String type, String name) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return other(type, name, random(48));
+    }
+
+    /** As {@link #other(String, String)}, with the given encrypted object. */
+    public static byte[] other(String type, String name, byte[] encrypted) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(encrypted.length + 32);
         out.writeBytes(ascii("k8s:enc:" + type + ":v1:" + name + ":"));
-        out.writeBytes(random(48));
+        out.writeBytes(encrypted);
         return out.toByteArray();
     }
 
     /** An object stored in the clear, as the apiserver's protobuf encoding starts it. */
     public static byte[] identity(int size) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {'k', '8', 's', 0});
-        out.writeBytes(random(Math.max(0, size - 4)));
-        return out.toByteArray();
+        return identity(random(Math.max(4, size)));
+    }
+
+    /** {@code object} stored in the clear: its first four bytes become {@code k8s\0}, as the apiserver writes. */
+    public static byte[] identity(byte[] object) {
+        byte[] value = object.clone();
+        System.arraycopy(new byte[] {'k', '8', 's', 0}, 0, value, 0, 4);
+        return value;
     }
 
     /** A KMS v2 prefix followed by bytes that are not an EncryptedObject. */
