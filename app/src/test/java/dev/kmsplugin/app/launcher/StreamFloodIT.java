@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsplugin.app.ops.ListeningPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -52,19 +53,6 @@ class StreamFloodIT {
         return Files.readString(dir.resolve("plugin.log"));
     }
 
-    private int port(String name) throws Exception {
-        Pattern listening = Pattern.compile(name + " endpoint listening on http://127\\.0\\.0\\.1:(\\d+)");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            Matcher m = listening.matcher(log());
-            if (m.find()) {
-                return Integer.parseInt(m.group(1));
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no " + name + " endpoint in the log:\n" + log());
-    }
-
     private Path socket;
     private int health;
     private int metrics;
@@ -74,8 +62,9 @@ class StreamFloodIT {
         plugin = new ProcessBuilder(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(), "--backend=hsm-sim",
                 "--sim-dir=" + dir.resolve("sim"), "--listen-addr=unix://" + socket)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("plugin.log").toFile()).start();
-        health = port("health");
-        metrics = port("metrics");
+        ListeningPorts ports = ListeningPorts.await(plugin, dir.resolve("plugin.log"));
+        health = ports.health();
+        metrics = ports.metrics();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.exists(socket) && System.nanoTime() < deadline) {
             Thread.sleep(50);

@@ -35,7 +35,6 @@ class OpsLauncherIT {
 
     private static final Path DISTRIBUTION = Path.of(System.getProperty("kms.distribution", "target/kms-plugin"));
     private static final Path LAUNCHER = DISTRIBUTION.resolve("bin/kms-plugin");
-    private static final Pattern LISTENING = Pattern.compile("(health|metrics) endpoint listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final byte[] PLAINTEXT = "ops-it-secret-data-key-0123456789".getBytes(StandardCharsets.US_ASCII);
 
     private Path dir;
@@ -94,21 +93,10 @@ class OpsLauncherIT {
                 .redirectOutput(dir.resolve("plugin.out").toFile())
                 .redirectError(log.toFile())
                 .start();
+        ListeningPorts ports = ListeningPorts.await(plugin, log);
+        healthPort = ports.health();
+        metricsPort = ports.metrics();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (healthPort == 0 || metricsPort == 0) {
-            assertTrue(plugin.isAlive(), "plugin exited with " + (plugin.isAlive() ? "" : plugin.exitValue()) + ": "
-                    + Files.readString(log));
-            assertTrue(System.nanoTime() < deadline, "endpoints not bound within 60 s: " + Files.readString(log));
-            Matcher listening = LISTENING.matcher(Files.readString(log));
-            while (listening.find()) {
-                if (listening.group(1).equals("health")) {
-                    healthPort = Integer.parseInt(listening.group(2));
-                } else {
-                    metricsPort = Integer.parseInt(listening.group(2));
-                }
-            }
-            Thread.sleep(50);
-        }
         while (Scrape.get(healthPort, "/readyz").status() != 200) {
             assertTrue(System.nanoTime() < deadline, "not ready within 60 s: " + Files.readString(log));
             Thread.sleep(100);

@@ -39,7 +39,6 @@ class SlowClientsLauncherIT {
 
     private static final Path DISTRIBUTION = Path.of(System.getProperty("kms.distribution", "target/kms-plugin"));
     private static final Path LAUNCHER = DISTRIBUTION.resolve("bin/kms-plugin");
-    private static final Pattern LISTENING = Pattern.compile("(health|metrics) endpoint listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final String USER = "kms-slow-it";
     private static final int SLOW = 256;
     private static final int PROBES = 20;
@@ -100,20 +99,10 @@ class SlowClientsLauncherIT {
                 .redirectOutput(dir.resolve("plugin.out").toFile())
                 .redirectError(log.toFile())
                 .start();
+        ListeningPorts ports = ListeningPorts.await(plugin, log);
+        healthPort = ports.health();
+        metricsPort = ports.metrics();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (healthPort == 0 || metricsPort == 0) {
-            assertTrue(plugin.isAlive(), "plugin exited: " + Files.readString(log));
-            assertTrue(System.nanoTime() < deadline, "endpoints not bound within 60 s: " + Files.readString(log));
-            Matcher listening = LISTENING.matcher(Files.readString(log));
-            while (listening.find()) {
-                if (listening.group(1).equals("health")) {
-                    healthPort = Integer.parseInt(listening.group(2));
-                } else {
-                    metricsPort = Integer.parseInt(listening.group(2));
-                }
-            }
-            Thread.sleep(50);
-        }
         while (get(healthPort, "/readyz").status() != 200) {
             assertTrue(System.nanoTime() < deadline, "not ready within 60 s: " + Files.readString(log));
             Thread.sleep(100);
