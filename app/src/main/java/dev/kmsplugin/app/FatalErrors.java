@@ -1,5 +1,6 @@
 package dev.kmsplugin.app;
 
+import dev.kmsplugin.domain.failure.Messages;
 import java.util.function.IntConsumer;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -35,7 +36,7 @@ final class FatalErrors extends Handler {
             return;
         }
         fired = true;
-        LogRecord fatal = new LogRecord(Level.SEVERE, "out of memory (" + oneLine(record.getThrown())
+        LogRecord fatal = new LogRecord(Level.SEVERE, "out of memory (" + outOfMemoryMessage(record.getThrown())
                 + ", reported by " + record.getLoggerName() + "): exiting so that the supervisor restarts the plugin;"
                 + " see docs/operations.md, \"Security model\", for the memory limits");
         fatal.setLoggerName(FatalErrors.class.getName());
@@ -56,10 +57,11 @@ final class FatalErrors extends Handler {
         return false;
     }
 
-    private static String oneLine(Throwable thrown) {
+    /** The OutOfMemoryError's message as one printable line. */
+    private static String outOfMemoryMessage(Throwable thrown) {
         for (Throwable cause = thrown; cause != null; cause = cause.getCause()) {
             if (cause instanceof OutOfMemoryError) {
-                return String.valueOf(cause.getMessage()).replaceAll("\\s+", " ");
+                return Messages.oneLine(cause.getMessage());
             }
         }
         return "";
