@@ -16,6 +16,7 @@ import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -41,6 +42,13 @@ final class CurrentVersion {
     /** Consecutive failed live calls of the current version that make the backend unhealthy. */
     static final int FAILED_CALLS = 3;
 
+    /**
+     * How long a version's key bundle, once read and checked, stands for it while the listing keeps choosing it: a
+     * version's key material never changes, and the listing carries its enabled flag and validity window; the
+     * bundle is read again after this to see changed key operations.
+     */
+    static final Duration BUNDLE_REREAD = Duration.ofHours(1);
+
     private static final Logger LOG = System.getLogger(CurrentVersion.class.getName());
 
     private final KeyVaultSettings settings;
@@ -51,12 +59,18 @@ final class CurrentVersion {
     private final KeyChecks checks;
     private final Telemetry telemetry;
     private final HealthTracker health;
+    private final Clock clock;
     private final ScheduledExecutorService background;
     private final SecureRandom random = new SecureRandom();
     private final LocalWrap local;
     private final AtomicBoolean refreshPending = new AtomicBoolean();
     private final AtomicInteger failedCalls = new AtomicInteger();
     private volatile KeyVersion current;
+    private volatile Checked checked;
+
+    /** The version whose key bundle was read and checked last, and when. */
+    private record Checked(KeyRef ref, Instant at) {
+    }
 
     CurrentVersion(KeyVaultSettings settings, KeyVaultConnection connection, KeyVaultCrypto crypto,
                    RetryLoop retries, Telemetry telemetry, Clock clock) {
@@ -68,6 +82,7 @@ final class CurrentVersion {
         this.checks = new KeyChecks(clock, address);
         this.local = new LocalWrap(clock, address);
         this.telemetry = telemetry;
+        this.clock = clock;
         this.health = new HealthTracker(settings.healthGrace(), clock);
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "keyvault-background");
@@ -239,7 +254,17 @@ final class CurrentVersion {
             listed = null; // an identity without 'list': the newest version, as the GET without a version names it
         }
         if (listed != null && !listed.isEmpty()) {
-            KeyRef ref = new KeyRef(name, checks.versionlessCurrent(name, listed).getVersion());
+            KeyProperties chosen = checks.versionlessCurrent(name, listed);
+            KeyRef ref = new KeyRef(name, chosen.getVersion());
+            Checked last = checked;
+            if (ref.equals(ref()) && last != null && last.ref().equals(ref)
+                    && clock.instant().isBefore(last.at().plus(BUNDLE_REREAD))) {
+                // Still the current version: the listing's attributes are enough, one request per refresh.
+                if (settings.wrap() == KeyVaultSettings.WrapMode.LOCAL) {
+                    local.attributes(ref, chosen);
+                }
+                return ref;
+            }
             remember(ref, checks.verify(getKey(ref, call), ref));
             return ref;
         }
@@ -255,6 +280,7 @@ final class CurrentVersion {
         if (settings.wrap() == KeyVaultSettings.WrapMode.LOCAL) {
             local.remember(ref, key);
         }
+        checked = new Checked(ref, clock.instant());
     }
 
     private KeyVaultKey getKey(KeyRef ref, CallContext call) {

@@ -115,6 +115,20 @@ final class LocalWrap {
         }
     }
 
+    /**
+     * Takes a known version's enabled flag and validity window from the versions listing (the key material is the
+     * version's and does not change); an unknown version stays unknown until its bundle is read.
+     */
+    void attributes(KeyRef ref, KeyProperties properties) {
+        synchronized (versions) {
+            Known known = versions.get(ref.version());
+            if (known != null) {
+                versions.put(ref.version(), new Known(known.key(), Boolean.TRUE.equals(properties.isEnabled()),
+                        properties.getNotBefore(), properties.getExpiresOn()));
+            }
+        }
+    }
+
     /** Key Vault said the version is disabled: it is not wrapped with until a key bundle says it is enabled. */
     void disabled(KeyRef ref) {
         synchronized (versions) {

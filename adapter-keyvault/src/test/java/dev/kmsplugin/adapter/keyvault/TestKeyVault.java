@@ -91,6 +91,8 @@ final class TestKeyVault implements AutoCloseable {
     private final Set<String> tokens = ConcurrentHashMap.newKeySet();
     private final Set<String> denied = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+    /** Key Vault answers a listing in pages of at most this many items. */
+    static final int LIST_PAGE = 25;
     final List<Request> requests = new CopyOnWriteArrayList<>();
     final List<JsonNode> creates = new CopyOnWriteArrayList<>();
     final List<JsonNode> updates = new CopyOnWriteArrayList<>();
@@ -336,7 +338,7 @@ final class TestKeyVault implements AutoCloseable {
                 return;
             }
             switch (operation) {
-                case "versions" -> listVersions(exchange, name, versions);
+                case "versions" -> listVersions(exchange, name, versions, prefix);
                 case "get" -> {
                     Version v = version.isEmpty() ? versions.get(versions.size() - 1) : find(versions, version);
                     if (v == null) {
@@ -421,16 +423,45 @@ final class TestKeyVault implements AutoCloseable {
         send(exchange, 200, keyBundle(name, v), Map.of());
     }
 
-    private void listVersions(HttpExchange exchange, String name, List<Version> versions) throws IOException {
+    // Key Vault's listing pages: at most 25 items (maxresults may ask for fewer), then a nextLink to the rest. The
+    // link is absolute, to this server (or, in proxy mode, to the vault's own host, which the proxy client rewrites).
+    private void listVersions(HttpExchange exchange, String name, List<Version> versions, String prefix)
+            throws IOException {
+        Map<String, String> query = formFields(exchange.getRequestURI().getRawQuery());
+        int pageSize = Math.min(LIST_PAGE, Integer.parseInt(query.getOrDefault("maxresults", "" + LIST_PAGE)));
+        int from = Integer.parseInt(query.getOrDefault("$skiptoken", "0"));
         ObjectNode page = JSON.createObjectNode();
         ArrayNode value = page.putArray("value");
-        for (Version v : versions) {
+        List<Version> snapshot = List.copyOf(versions);
+        int to = Math.min(snapshot.size(), from + pageSize);
+        for (Version v : snapshot.subList(Math.min(from, to), to)) {
             ObjectNode item = value.addObject();
             item.put("kid", kid(name, v));
             item.set("attributes", attributes(v));
         }
-        page.putNull("nextLink");
+        if (to < snapshot.size()) {
+            String base = prefix.isEmpty() ? url() : "https://" + canonicalHost + "/";
+            page.put("nextLink", base + "keys/" + name + "/versions?api-version=" + query.get("api-version")
+                    + "&maxresults=" + pageSize + "&$skiptoken=" + to);
+        } else {
+            page.putNull("nextLink");
+        }
         send(exchange, 200, page, Map.of());
+    }
+
+    // application/x-www-form-urlencoded fields, as a query string or a token request's body carries them; in order.
+    private static Map<String, String> formFields(String raw) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return params;
     }
 
     private void crypto(HttpExchange exchange, String name, Version v, String operation, byte[] body)
@@ -529,14 +560,7 @@ final class TestKeyVault implements AutoCloseable {
     }
 
     private void token(HttpExchange exchange, String path, byte[] body) throws IOException {
-        Map<String, String> form = new LinkedHashMap<>();
-        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
+        Map<String, String> form = formFields(new String(body, StandardCharsets.UTF_8));
         form.put("path", path);
         tokenRequests.add(form);
         boolean secretOk = form.containsKey("client_secret") && form.get("client_secret").equals(clientSecret);
@@ -564,13 +588,7 @@ final class TestKeyVault implements AutoCloseable {
 
     // The instance metadata service's token endpoint, as managed identities reach it.
     private void imds(HttpExchange exchange) throws IOException {
-        Map<String, String> query = new LinkedHashMap<>();
-        for (String pair : String.valueOf(exchange.getRequestURI().getRawQuery()).split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                query.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
+        Map<String, String> query = formFields(exchange.getRequestURI().getRawQuery());
         query.put("path", "imds");
         query.put("metadata", String.valueOf(exchange.getRequestHeaders().getFirst("Metadata")));
         tokenRequests.add(query);
