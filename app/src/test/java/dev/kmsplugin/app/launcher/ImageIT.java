@@ -9,10 +9,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -131,9 +134,11 @@ class ImageIT {
     }
 
     @Test
-    void application_classes_load_from_the_build_time_cds_archive() throws Exception {
-        assertTrue(Files.isRegularFile(IMAGE.resolve("lib/kms-plugin.jsa")),
-                "no AppCDS archive: the build's training run needs softhsm2 installed");
+    void application_classes_load_from_the_build_time_cds_archive_of_the_backend_named() throws Exception {
+        for (String backend : BACKENDS) {
+            assertTrue(Files.isRegularFile(archive(backend)), "no AppCDS archive for " + backend + ": the build's "
+                    + "training runs need softhsm2 installed, and adapter-keyvault's test classes for keyvault");
+        }
         Run run = run(Map.of("PATH", SYSTEM_PATH, "KMS_PLUGIN_JAVA_OPTS", "-Xlog:class+load=info"), "--version");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("dev.kmsplugin.app.Main source: shared objects file (top)"),
@@ -142,17 +147,48 @@ class ImageIT {
     }
 
     @Test
-    void the_cds_archive_holds_what_serving_the_simulator_over_grpc_loads() throws Exception {
-        Run run = run(Map.of("PATH", SYSTEM_PATH, "KMS_PLUGIN_JAVA_OPTS", "-XX:+PrintSharedArchiveAndExit"),
-                "--version");
-        assertEquals(0, run.exitCode(), run.err());
-        // classes of the training run's serve, Status and Encrypt paths, not only of the launcher's own start
-        for (String trained : List.of("dev.kmsplugin.adapter.grpc.kms.GrpcKmsV2Service",
-                "dev.kmsplugin.adapter.softhsm.SoftHsmKekBackend",
-                "io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel")) {
-            assertTrue(run.out().lines().anyMatch(l -> l.endsWith(": " + trained + " app_loader")),
-                    trained + " is not in the archive");
+    void the_cds_archives_are_readable_by_the_user_the_container_runs_as() throws Exception {
+        // The image runs as 65532, not as the root that built it: an archive only its owner can read is silently
+        // ignored there (-Xshare:auto), and every start pays for loading classes from the jars.
+        for (String backend : BACKENDS) {
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(archive(backend));
+            assertTrue(mode.contains(PosixFilePermission.OTHERS_READ), archive(backend) + " is "
+                    + PosixFilePermissions.toString(mode) + "; the image's user could not read it");
+            assertFalse(mode.contains(PosixFilePermission.OTHERS_WRITE)
+                    || mode.contains(PosixFilePermission.GROUP_WRITE), PosixFilePermissions.toString(mode));
         }
+    }
+
+    @Test
+    void each_backend_starts_with_the_archive_trained_on_its_own_start_path() throws Exception {
+        // classes of the training runs' serve, Status and Encrypt paths, not only of the launcher's own start
+        Map<List<String>, List<String>> trained = Map.of(
+                List.of("--backend=hsm-sim", "--version"), List.of("dev.kmsplugin.adapter.softhsm.SoftHsmKekBackend"),
+                List.of("sim", "--help"), List.of("dev.kmsplugin.adapter.softhsm.SoftHsmKekBackend"),
+                // the default backend; the Azure SDK, Entra ID's client library
+                List.of("--version"), List.of("dev.kmsplugin.adapter.keyvault.KeyVaultKekBackend",
+                        "com.azure.security.keyvault.keys.KeyAsyncClient",
+                        "com.microsoft.aad.msal4j.ConfidentialClientApplication"),
+                List.of("--backend", "keyvault", "--version"), List.of(
+                        "dev.kmsplugin.adapter.keyvault.KeyVaultKekBackend"));
+        for (Map.Entry<List<String>, List<String>> command : trained.entrySet()) {
+            Run run = run(Map.of("PATH", SYSTEM_PATH, "KMS_PLUGIN_JAVA_OPTS", "-XX:+PrintSharedArchiveAndExit"),
+                    command.getKey().toArray(String[]::new));
+            assertEquals(0, run.exitCode(), run.err());
+            List<String> expected = new ArrayList<>(command.getValue());
+            expected.add("dev.kmsplugin.adapter.grpc.kms.GrpcKmsV2Service");
+            expected.add("io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel");
+            for (String name : expected) {
+                assertTrue(run.out().lines().anyMatch(l -> l.endsWith(": " + name + " app_loader")),
+                        name + " is not in the archive " + command.getKey() + " starts with");
+            }
+        }
+    }
+
+    private static final List<String> BACKENDS = List.of("hsm-sim", "keyvault");
+
+    private static Path archive(String backend) {
+        return IMAGE.resolve("lib/kms-plugin-" + backend + ".jsa");
     }
 
     @Test
