@@ -31,7 +31,7 @@ import org.yaml.snakeyaml.Yaml;
  * their own unit tests, every alert is complete and has a runbook section, and every dashboard query parses as
  * PromQL. promtool is required: without it this test fails and says how to install it.
  */
-class MonitoringRulesTest {
+public class MonitoringRulesTest {
 
     static final Path ROOT = Path.of(System.getProperty("maven.multiModuleProjectDirectory",
             Path.of("").toAbsolutePath().getParent().toString()));
@@ -70,7 +70,7 @@ class MonitoringRulesTest {
     }
 
     @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> alerts() throws IOException {
+    public static List<Map<String, Object>> alerts() throws IOException {
         Map<String, Object> file = new Yaml().load(Files.readString(ALERTS));
         List<Map<String, Object>> alerts = new ArrayList<>();
         for (Map<String, Object> group : (List<Map<String, Object>>) file.get("groups")) {
@@ -83,7 +83,7 @@ class MonitoringRulesTest {
 
     /** Every target's expr in the dashboard, by "panel title / refId". */
     @SuppressWarnings("unchecked")
-    static Map<String, String> dashboardQueries() throws IOException {
+    public static Map<String, String> dashboardQueries() throws IOException {
         Map<String, Object> dashboard = new Yaml().load(Files.readString(DASHBOARD));
         Map<String, String> queries = new LinkedHashMap<>();
         for (Map<String, Object> panel : (List<Map<String, Object>>) dashboard.get("panels")) {
