@@ -162,6 +162,10 @@ class MonitoringMetricsIT {
             missing.removeAll(KEY_VAULT_ONLY);
             missing.removeAll(names(samples));
             assertEquals(Set.of(), missing, "used by deploy/monitoring but not exported by the simulator plugin");
+            // the transport declares its request series: a Decrypt failure code no call has met yet is there at 0
+            assertEquals(List.of(0.0), samples.stream().filter(s -> s.name().equals("kms_request_duration_seconds_count")
+                    && s.labels().contains("api=\"v2\"") && s.labels().contains("method=\"Decrypt\"")
+                    && s.labels().contains("code=\"FAILED_PRECONDITION\"")).map(Sample::value).toList());
             assertKeyCreated(samples, beforeInit);
         } finally {
             if (plugin != null) {
