@@ -185,6 +185,20 @@ public class MonitoringRulesTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void the_rule_file_indented_under_spec_is_a_prometheus_rule_with_the_same_groups() throws Exception {
+        // what docs/operations.md ("Loading the rules") does with printf and sed
+        String text = Files.readString(ALERTS);
+        String wrapped = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: kms-plugin\n"
+                + "spec:\n" + text.lines().map(line -> "  " + line).reduce("", (a, b) -> a + b + "\n");
+        Map<String, Object> rule = new Yaml().load(wrapped);
+        Map<String, Object> plain = new Yaml().load(text);
+        assertEquals("PrometheusRule", rule.get("kind"));
+        assertEquals(plain.get("groups"), ((Map<String, Object>) rule.get("spec")).get("groups"));
+        assertEquals(2, ((List<Object>) plain.get("groups")).size());
+    }
+
+    @Test
     void every_dashboard_query_parses_as_promql(@TempDir Path dir) throws Exception {
         Map<String, String> queries = dashboardQueries();
         assertTrue(queries.size() >= 10, "too few dashboard queries: " + queries.keySet());
