@@ -98,7 +98,7 @@ final class CurrentVersion {
         verifyRoundTrip(resolved, call);
         current = resolved;
         health.succeeded();
-        telemetry.currentKeyChanged(resolved.keyId());
+        telemetry.currentKeyChanged(resolved.keyId(), createdOn(resolved));
         LOG.log(Level.INFO, "current key version {0}", resolved);
         long probe = settings.probeInterval().toMillis();
         background.scheduleWithFixedDelay(this::probe, probe, probe, TimeUnit.MILLISECONDS);
@@ -223,7 +223,7 @@ final class CurrentVersion {
                 current = resolved;
                 // The round trip the probe makes has just passed with the new current version.
                 health.succeeded();
-                telemetry.currentKeyChanged(resolved.keyId());
+                telemetry.currentKeyChanged(resolved.keyId(), createdOn(resolved));
                 LOG.log(Level.INFO, "current key version changed from {0} to {1}", previous, resolved);
             }
         } catch (KmsException e) {
@@ -277,6 +277,7 @@ final class CurrentVersion {
 
     // Local wrap takes the public key and attributes from the bundle just read and checked.
     private void remember(KeyRef ref, KeyVaultKey key) {
+        noteCreated(ref, key);
         if (settings.wrap() == KeyVaultSettings.WrapMode.LOCAL) {
             local.remember(ref, key);
         }
@@ -307,5 +308,26 @@ final class CurrentVersion {
 
     private KeyVersion version(KeyRef ref) {
         return new KeyVersion(ref, address.keyId(ref), Algorithm.RSA_OAEP_256);
+    }
+
+    // ----- When the resolved version was created, for the key age metric -----
+
+    /** The creation time Key Vault gave for a version just resolved, or null. */
+    private record Created(KeyRef ref, java.time.Instant at) {
+    }
+
+    private volatile Created created;
+
+    // Every resolution reads the version's bundle, whose attributes carry its creation time.
+    private void noteCreated(KeyRef ref, KeyVaultKey key) {
+        java.time.OffsetDateTime on = key == null || key.getProperties() == null ? null
+                : key.getProperties().getCreatedOn();
+        created = new Created(ref, on == null ? null : on.toInstant());
+    }
+
+    /** When {@code version} was created, if it is the version resolved last and Key Vault said; else null. */
+    private java.time.Instant createdOn(KeyVersion version) {
+        Created last = created;
+        return last != null && last.ref().equals(version.ref()) ? last.at() : null;
     }
 }

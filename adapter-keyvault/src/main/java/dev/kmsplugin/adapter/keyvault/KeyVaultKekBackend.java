@@ -40,6 +40,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         this.connection = connection;
         this.address = connection.address;
         RetryLoop retries = new RetryLoop(settings, telemetry, clock, connection::forgetTokens);
+        RetryLoop.expectRetries(telemetry);
         this.crypto = new KeyVaultCrypto(connection, retries, this::target);
         this.current = new CurrentVersion(settings, connection, crypto, retries, telemetry, clock);
     }

@@ -6,6 +6,7 @@ import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -26,6 +27,21 @@ final class RetryLoop {
     private final Telemetry telemetry;
     private final Clock clock;
     private final Runnable tokenRejected;
+
+    /** The operations a serving plugin runs through this loop. */
+    static final List<Operation> SERVING = List.of(Operation.GET, Operation.LIST, Operation.WRAP_KEY,
+            Operation.UNWRAP_KEY, Operation.DECRYPT);
+
+    /** Every reason a retry is counted under: {@link KeyVaultErrors}' retryable failures and a rejected token. */
+    static final List<String> REASONS = List.of("throttled", "server_error", "timeout", "unreachable",
+            "token_rejected");
+
+    /** Declares the retry series of a serving plugin at zero, so a rate over them exists before the first retry. */
+    static void expectRetries(Telemetry telemetry) {
+        for (Operation operation : SERVING) {
+            REASONS.forEach(reason -> telemetry.retriesExpected(operation.wireName(), reason));
+        }
+    }
 
     /** Without a token to drop (unit tests): a 401 is not retried. */
     RetryLoop(KeyVaultSettings settings, Telemetry telemetry, Clock clock) {

@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +94,9 @@ class KeyVaultKekBackendTest extends VaultTest {
             backend.refresh();
             assertEquals(v2.id, backend.current().ref().version());
             assertEquals(2, fixture.telemetry.currentKeys.size());
+            // each with the creation time Key Vault gives the version (its "created" attribute)
+            assertEquals(List.of(Instant.ofEpochSecond(v1.created), Instant.ofEpochSecond(v2.created)),
+                    fixture.telemetry.currentKeysCreated);
             assertEquals(backend.keyId(new KeyRef("kek", v2.id)), service.status().keyId().orElseThrow());
 
             // A disabled newest version is skipped; the newest enabled one is current.

@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * Each stdin line {@code rotate} adds a key version and answers {@code ROTATED version=<id>};
  * {@code go-v1 <base64 plaintext>} answers {@code GO-V1 <ciphertext>} with what the Go plugin stored for KMS v1 (the
  * base64url text of a Key Vault RSA1_5 encrypt under the first version), base64-encoded once more for transport;
- * {@code enabled <key> <version>} answers {@code ENABLED true|false}. Versions carry wall-clock creation times.
+ * {@code enabled <key> <version>} answers {@code ENABLED true|false}; {@code throttle <operation>} answers the next
+ * request of that operation (e.g. {@code unwrapkey}) with 429 and prints {@code THROTTLING <operation>}. Versions carry wall-clock creation times.
  */
 public final class TestKeyVaultMain {
 
@@ -54,6 +55,11 @@ public final class TestKeyVaultMain {
                 } else if (line.startsWith("enabled ")) {
                     String[] words = line.trim().split("\\s+");
                     System.out.println("ENABLED " + vault.version(words[1], words[2]).enabled);
+                } else if (line.startsWith("throttle ")) {
+                    // the next request of this operation (wrapkey, unwrapkey, get, ...) is answered 429 once
+                    String operation = line.substring(9).trim();
+                    vault.failNext(operation, 429, java.util.Map.of(), 1);
+                    System.out.println("THROTTLING " + operation);
                 } else if (line.trim().equals("requests")) {
                     System.out.println("REQUESTS " + vault.paths());
                 }

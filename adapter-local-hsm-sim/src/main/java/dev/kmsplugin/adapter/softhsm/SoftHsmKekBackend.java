@@ -103,7 +103,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     /** Reads the token's versions, probes the current one, and schedules refresh and probe. */
     void start() {
         this.index = load(true);
-        telemetry.currentKeyChanged(index.current().version().keyId());
+        telemetry.currentKeyChanged(index.current().version().keyId(), index.current().label().created());
         probe();
         long refresh = settings.refreshInterval().toMillis();
         long probe = settings.probeInterval().toMillis();
@@ -277,7 +277,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
             }
             if (after.current().label().number() != before.current().label().number()) {
                 LOG.log(Level.INFO, "key version {0} is now current", after.current().version());
-                telemetry.currentKeyChanged(after.current().version().keyId());
+                telemetry.currentKeyChanged(after.current().version().keyId(), after.current().label().created());
             }
         }, failure -> LOG.log(Level.WARNING, "cannot refresh the key versions of " + describe() + ": " + failure));
     }

@@ -60,8 +60,12 @@ final class SoftHsmFixture {
     }
 
     static SoftHsmKekBackend backend(SimSettings settings) {
+        return backend(settings, Telemetry.none());
+    }
+
+    static SoftHsmKekBackend backend(SimSettings settings, Telemetry telemetry) {
         SimulatorToken opened = SimulatorToken.openOrCreate(settings, env(), java.time.Clock.systemUTC());
-        SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, opened.token(), Telemetry.none(),
+        SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, opened.token(), telemetry,
                 java.time.Clock.systemUTC());
         backend.start();
         return backend;

@@ -20,6 +20,7 @@ import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Backend;
+import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,7 +100,8 @@ class SoftHsmKekBackendTest {
     @Test
     void decrypts_data_written_under_an_earlier_key_version_after_rotation() {
         SimSettings own = SoftHsmFixture.settings("rotation");
-        SoftHsmKekBackend rotating = SoftHsmFixture.backend(own);
+        RecordingTelemetry telemetry = new RecordingTelemetry();
+        SoftHsmKekBackend rotating = SoftHsmFixture.backend(own, telemetry);
         try {
             EnvelopeService envelope = new EnvelopeService(Backend.of(rotating), Telemetry.none());
             Plaintext dek = randomKey();
@@ -107,14 +109,19 @@ class SoftHsmKekBackendTest {
             assertEquals(new KeyRef("rotation", "1"), rotating.current().ref());
 
             // another "process" rotates: the token is the shared truth
+            VersionLabel first;
             VersionLabel second;
             try (SoftHsmToken admin = SimulatorToken.openExisting(own, SoftHsmFixture.env(), Clock.systemUTC())
                     .token()) {
+                first = admin.versions(own.keyName()).get(0);
                 second = admin.generate(own.keyName(), Instant.now());
             }
             assertEquals(new KeyRef("rotation", "1"), rotating.current().ref(), "picked up at the next refresh, not before");
             rotating.refresh();
             assertEquals(second.ref(), rotating.current().ref());
+            // the metrics hear each current version with its creation time in the token
+            assertEquals(List.of(first.keyId(), second.keyId()), telemetry.currentKeys);
+            assertEquals(List.of(first.created(), second.created()), telemetry.currentKeysCreated);
 
             EncryptResult after = envelope.encrypt(dek, call());
             assertNotEquals(before.keyId(), after.keyId(), "a new version gets a new key_id");

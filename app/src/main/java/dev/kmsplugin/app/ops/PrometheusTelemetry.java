@@ -49,6 +49,8 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     private final JvmGcMetrics gc;
     private final Clock clock;
     private Gauge currentKey;
+    private Gauge currentKeyCreated;
+    private KeyId currentKeyId;
     private volatile Supplier<Health> health = Health::unknown;
 
     public PrometheusTelemetry(Clock clock) {
@@ -85,43 +87,90 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
 
     @Override
     public void requestCompleted(String api, String method, String code, Duration elapsed) {
-        Timer.builder("kms.request.duration")
+        requests(api, method, code).record(elapsed);
+    }
+
+    @Override
+    public void requestsExpected(String api, String method, String code) {
+        requests(api, method, code);
+    }
+
+    private Timer requests(String api, String method, String code) {
+        return Timer.builder("kms.request.duration")
                 .description("Requests from kube-apiserver by API version, method and gRPC status code")
                 .tags("api", bounded(api), "method", bounded(method), "code", bounded(code))
                 .serviceLevelObjectives(BUCKETS)
-                .register(registry)
-                .record(elapsed);
+                .register(registry);
     }
 
     @Override
     public void backendCallCompleted(String operation, String outcome, Duration elapsed) {
-        Timer.builder("kms.backend.operation.duration")
+        backendCalls(operation, outcome).record(elapsed);
+    }
+
+    @Override
+    public void backendCallsExpected(String operation, String outcome) {
+        backendCalls(operation, outcome);
+    }
+
+    private Timer backendCalls(String operation, String outcome) {
+        return Timer.builder("kms.backend.operation.duration")
                 .description("Backend operations (wrap, unwrap, probe, ...) by outcome, after all retries")
                 .tags("operation", bounded(operation), "outcome", bounded(outcome))
                 .serviceLevelObjectives(BUCKETS)
-                .register(registry)
-                .record(elapsed);
+                .register(registry);
     }
 
     @Override
     public void backendRetried(String operation, String reason) {
-        Counter.builder("kms.backend.retries")
-                .description("Backend operations retried, by reason (throttled, server_error, ...)")
-                .tags("operation", bounded(operation), "reason", bounded(reason))
-                .register(registry)
-                .increment();
+        retries(operation, reason).increment();
     }
 
     @Override
+    public void retriesExpected(String operation, String reason) {
+        retries(operation, reason);
+    }
+
+    private Counter retries(String operation, String reason) {
+        return Counter.builder("kms.backend.retries")
+                .description("Backend operations retried, by reason (throttled, server_error, ...)")
+                .tags("operation", bounded(operation), "reason", bounded(reason))
+                .register(registry);
+    }
+
+    /** Keeps the creation time already recorded when the key id is the current one; otherwise it is unknown. */
+    @Override
     public synchronized void currentKeyChanged(KeyId keyId) {
+        if (keyId.equals(currentKeyId)) {
+            return;
+        }
+        currentKeyChanged(keyId, null);
+    }
+
+    @Override
+    public synchronized void currentKeyChanged(KeyId keyId, Instant created) {
         if (currentKey != null) {
             registry.remove(currentKey);
         }
+        if (currentKeyCreated != null) {
+            registry.remove(currentKeyCreated);
+            currentKeyCreated = null;
+        }
+        currentKeyId = keyId;
         // key_id is a SHA-256 hex digest or similar opaque name; one series exists at a time.
         currentKey = Gauge.builder("kms.current.key", () -> 1)
                 .description("Always 1; the key_id label names the key version new data keys are wrapped with")
                 .tag("key_id", keyId.value())
                 .register(registry);
+        if (created != null) {
+            double seconds = created.toEpochMilli() / 1000.0;
+            currentKeyCreated = Gauge.builder("kms.current.key.created.timestamp", () -> seconds)
+                    .description("Unix time in seconds at which the current key version was created; absent when"
+                            + " the backend does not know")
+                    .tag("key_id", keyId.value())
+                    .baseUnit("seconds")
+                    .register(registry);
+        }
     }
 
     /** The registry's content in the Prometheus text exposition format 0.0.4. */

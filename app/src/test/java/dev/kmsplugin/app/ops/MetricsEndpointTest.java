@@ -13,6 +13,7 @@ import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -123,6 +124,55 @@ class MetricsEndpointTest {
                 Map.of("operation", "wrap", "reason", "throttled")));
         assertEquals(1, Scrape.value(samples, "kms_backend_retries_total",
                 Map.of("operation", "unwrap", "reason", "server_error")));
+    }
+
+    @Test
+    void the_current_keys_creation_time_is_one_series_labelled_with_its_key_id() throws Exception {
+        KeyId first = new KeyId("first-key-id");
+        KeyId second = new KeyId("second-key-id");
+        telemetry.currentKeyChanged(first, Instant.ofEpochSecond(1_700_000_000L, 500_000_000));
+        // The start-up path names the key again without a time: the recorded time stays.
+        telemetry.currentKeyChanged(first);
+        assertEquals(List.of(Map.of("key_id", "first-key-id")), labelsOf(scrape(), CREATED));
+        assertEquals(1_700_000_000.5, Scrape.value(scrape(), CREATED, Map.of()));
+
+        telemetry.currentKeyChanged(second, Instant.ofEpochSecond(1_800_000_000L));
+        assertEquals(List.of(Map.of("key_id", "second-key-id")), labelsOf(scrape(), CREATED));
+        assertEquals(1_800_000_000.0, Scrape.value(scrape(), CREATED, Map.of()));
+
+        // A version whose creation time the backend does not know: no series rather than a stale one.
+        telemetry.currentKeyChanged(first);
+        assertEquals(List.of(), labelsOf(scrape(), CREATED));
+        assertEquals(List.of("first-key-id"), keyIds(scrape()));
+    }
+
+    @Test
+    void expected_series_exist_at_zero_before_their_first_event() throws Exception {
+        telemetry.retriesExpected("wrapKey", "throttled");
+        telemetry.requestsExpected("v2", "Decrypt", "FAILED_PRECONDITION");
+        List<Scrape.Sample> samples = scrape();
+        assertEquals(List.of(0.0), valuesOf(samples, "kms_backend_retries_total",
+                Map.of("operation", "wrapKey", "reason", "throttled")));
+        assertEquals(List.of(0.0), valuesOf(samples, "kms_request_duration_seconds_count",
+                Map.of("api", "v2", "method", "Decrypt", "code", "FAILED_PRECONDITION")));
+        // the envelope service declares the unwraps that meet an unknown or retired key version
+        assertEquals(List.of(0.0), valuesOf(samples, "kms_backend_operation_duration_seconds_count",
+                Map.of("operation", "unwrap", "outcome", "unknown_key_version")));
+
+        telemetry.backendRetried("wrapKey", "throttled");
+        assertEquals(List.of(1.0), valuesOf(scrape(), "kms_backend_retries_total",
+                Map.of("operation", "wrapKey", "reason", "throttled")));
+    }
+
+    private static final String CREATED = "kms_current_key_created_timestamp_seconds";
+
+    private static List<Map<String, String>> labelsOf(List<Scrape.Sample> samples, String name) {
+        return samples.stream().filter(s -> s.name().equals(name)).map(Scrape.Sample::labels).toList();
+    }
+
+    private static List<Double> valuesOf(List<Scrape.Sample> samples, String name, Map<String, String> labels) {
+        return samples.stream().filter(s -> s.name().equals(name) && s.labels().equals(labels))
+                .map(Scrape.Sample::value).toList();
     }
 
     @Test

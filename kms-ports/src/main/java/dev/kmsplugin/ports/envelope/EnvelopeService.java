@@ -39,6 +39,11 @@ public final class EnvelopeService implements EnvelopeEncryption {
         this.keys = backend.keys();
         this.foreign = backend.foreignCiphertexts();
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        // Series the shipped alerts read exist before the first call: wraps and unwraps, and an unwrap that meets an
+        // unknown or retired key version (stored data that no longer decrypts).
+        telemetry.backendCallsExpected("wrap", "ok");
+        telemetry.backendCallsExpected("unwrap", "ok");
+        telemetry.backendCallsExpected("unwrap", KmsException.Kind.UNKNOWN_KEY_VERSION.name().toLowerCase(Locale.ROOT));
     }
 
     @Override

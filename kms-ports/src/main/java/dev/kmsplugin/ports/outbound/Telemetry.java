@@ -2,6 +2,7 @@ package dev.kmsplugin.ports.outbound;
 
 import dev.kmsplugin.domain.key.KeyId;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * Where adapters report what they did, for metrics. Every argument is drawn from a small fixed set (API and method
@@ -21,6 +22,29 @@ public interface Telemetry {
 
     /** The current key version changed (or was first resolved). */
     void currentKeyChanged(KeyId keyId);
+
+    /**
+     * The current key version changed (or was first resolved), with when that version was created, or null when the
+     * backend does not know. Telemetry that does not record the creation time hears {@link #currentKeyChanged(KeyId)}.
+     */
+    default void currentKeyChanged(KeyId keyId, Instant created) {
+        currentKeyChanged(keyId);
+    }
+
+    /**
+     * Requests with these labels will happen: their series exist, at zero, before the first one, so that a rate over
+     * them and an absence check behave from the start. Same label rules as {@link #requestCompleted}.
+     */
+    default void requestsExpected(String api, String method, String code) {
+    }
+
+    /** Backend operations with this outcome may happen: their series exist, at zero, before the first one. */
+    default void backendCallsExpected(String operation, String outcome) {
+    }
+
+    /** Retries of this operation for this reason may happen: their series exist, at zero, before the first one. */
+    default void retriesExpected(String operation, String reason) {
+    }
 
     /** Telemetry that records nothing, for tests and commands. */
     static Telemetry none() {

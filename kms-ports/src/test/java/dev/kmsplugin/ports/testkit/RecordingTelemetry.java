@@ -3,6 +3,7 @@ package dev.kmsplugin.ports.testkit;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,8 @@ public final class RecordingTelemetry implements Telemetry {
     /** {@code operation:reason} per retry. */
     public final List<String> retries = new CopyOnWriteArrayList<>();
     public final List<KeyId> currentKeys = new CopyOnWriteArrayList<>();
+    /** The creation time told with each of {@link #currentKeys}, in the same order; null when not told. */
+    public final List<Instant> currentKeysCreated = new CopyOnWriteArrayList<>();
 
     /** Streams close just after the client has its answer: waits up to two seconds for {@code request}. */
     public boolean awaits(String request) {
@@ -44,6 +47,12 @@ public final class RecordingTelemetry implements Telemetry {
 
     @Override
     public void currentKeyChanged(KeyId keyId) {
+        currentKeyChanged(keyId, null);
+    }
+
+    @Override
+    public void currentKeyChanged(KeyId keyId, Instant created) {
         currentKeys.add(keyId);
+        currentKeysCreated.add(created);
     }
 }
