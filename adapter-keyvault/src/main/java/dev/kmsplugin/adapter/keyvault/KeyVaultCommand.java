@@ -59,7 +59,7 @@ final class KeyVaultCommand implements Command {
             + "'Key Vault Crypto Service Encryption User' lacks 'update')";
     private static final String GRANT = "grant the identity the RBAC role 'Key Vault Crypto Service Encryption User' "
             + "on the key (Managed HSM: 'Managed HSM Crypto Service Encryption User'), or the access policy key "
-            + "permissions get, wrapKey, unwrapKey";
+            + "permissions " + KeyVaultErrors.SERVING_PERMISSIONS;
     private static final Duration BUDGET = Duration.ofSeconds(30);
     // Creating an HSM-protected key takes Key Vault seconds, not the milliseconds a wrap does.
     private static final Duration COMMAND_ATTEMPT = Duration.ofSeconds(10);
@@ -264,8 +264,11 @@ final class KeyVaultCommand implements Command {
                 Telemetry.none(), Clock.systemUTC())) {
             KeyVersion key = backend.current();
             out.println("OK: " + backend.describe() + ", version " + key.ref().version());
-            out.println("  enabled, RSA of 2048 bits or more, wrapKey and unwrapKey permitted, and a wrap/unwrap "
-                    + "round trip succeeded");
+            out.println("  enabled, RSA of 2048 bits or more, its operations include wrapKey and unwrapKey");
+            out.println(settings.wrap() == KeyVaultSettings.WrapMode.LOCAL
+                    ? "  a round trip succeeded: wrapped here with the version's public key (--wrap=local), unwrapped "
+                    + "by Key Vault; the identity's wrapKey permission was not used (only --wrap=remote needs it)"
+                    : "  a round trip succeeded: wrapped and unwrapped by Key Vault (--wrap=remote)");
             out.println("key_id " + key.keyId());
             return OK;
         } catch (KmsException e) {

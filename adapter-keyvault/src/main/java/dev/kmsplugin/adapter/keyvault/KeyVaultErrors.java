@@ -19,6 +19,12 @@ import java.util.concurrent.TimeoutException;
  */
 final class KeyVaultErrors {
 
+    /**
+     * The access-policy key permissions serving needs: list for versionless mode and the key inventory, wrapKey
+     * only where Key Vault wraps (--wrap=remote).
+     */
+    static final String SERVING_PERMISSIONS = "get, list, unwrapKey (and wrapKey with --wrap=remote)";
+
     private KeyVaultErrors() {
     }
 
@@ -137,11 +143,9 @@ final class KeyVaultErrors {
                     + " (403): grant the key permission '" + op.permission() + "' (RBAC role 'Key Vault Crypto "
                     + "Officer', or access policy key permissions create, update, setrotationpolicy)", cause);
         }
-        // The serving access policy lacks 'list' unless versionless mode or the inventory asked for it.
-        String policy = op == Operation.LIST ? "get, list, wrapKey, unwrapKey" : "get, wrapKey, unwrapKey";
         return new KmsException.AccessDenied("the plugin's identity may not " + op.permission() + " " + target
                 + " (403): grant the key permission '" + op.permission() + "' (RBAC role 'Key Vault Crypto Service "
-                + "Encryption User', or access policy key permissions " + policy + ")", cause);
+                + "Encryption User', or access policy key permissions " + SERVING_PERMISSIONS + ")", cause);
     }
 
     private static Failure hard(KmsException e) {

@@ -133,8 +133,20 @@ class KeyVaultCommandTest extends VaultTest {
         Result result = run("check");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().startsWith("OK: ") && result.out().contains("round trip succeeded"), result.out());
-        // --wrap=local (the default): the check wraps with the public key and unwraps in Key Vault.
+        // --wrap=local (the default): the check wraps with the public key and unwraps in Key Vault, and says that
+        // the identity's wrapKey permission was not exercised.
         assertTrue(vault.count("wrapkey") == 0 && vault.count("unwrapkey") >= 1, vault.paths().toString());
+        assertTrue(result.out().contains("wrapKey permission was not used"), result.out());
+    }
+
+    @Test
+    void check_with_remote_wrap_says_key_vault_wrapped() {
+        vault.createVersion("kek", 3072);
+        fixture.set("wrap", "remote");
+        Result result = run("check");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("wrapped and unwrapped by Key Vault"), result.out());
+        assertTrue(vault.count("wrapkey") >= 1, vault.paths().toString());
     }
 
     @Test
@@ -176,7 +188,7 @@ class KeyVaultCommandTest extends VaultTest {
         assertEquals(5, result.exitCode(), result.err());
         assertTrue(result.err().contains("'wrapKey'"), result.err());
         assertTrue(result.err().contains("to fix: grant the identity the RBAC role 'Key Vault Crypto Service "
-                + "Encryption User'") && result.err().contains("get, wrapKey, unwrapKey"), result.err());
+                + "Encryption User'") && result.err().contains("get, list, unwrapKey (and wrapKey with --wrap=remote)"), result.err());
     }
 
     @Test

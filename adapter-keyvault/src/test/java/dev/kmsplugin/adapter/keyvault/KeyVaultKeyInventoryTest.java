@@ -113,7 +113,7 @@ class KeyVaultKeyInventoryTest extends VaultTest {
         vault.deny("versions");
         KmsException e = assertThrows(KmsException.AccessDenied.class, this::inventory);
         assertTrue(e.getMessage().contains("may not list") && e.getMessage().contains("'list'")
-                && e.getMessage().contains("access policy key permissions get, list, wrapKey"), e.getMessage());
+                && e.getMessage().contains("access policy key permissions get, list, unwrapKey"), e.getMessage());
         assertEquals(KeyVaultCommand.FORBIDDEN, KeyVaultCommand.exitCode(e));
     }
 

@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * {@code go-v1 <base64 plaintext>} answers {@code GO-V1 <ciphertext>} with what the Go plugin stored for KMS v1 (the
  * base64url text of a Key Vault RSA1_5 encrypt under the first version), base64-encoded once more for transport;
  * {@code enabled <key> <version>} answers {@code ENABLED true|false}; {@code throttle <operation>} answers the next
- * request of that operation (e.g. {@code unwrapkey}) with 429 and prints {@code THROTTLING <operation>}. Versions carry wall-clock creation times.
+ * request of that operation (e.g. {@code unwrapkey}) with 429 and prints {@code THROTTLING <operation>};
+ * {@code counts} answers {@code COUNTS <operation>=<n> ...}, the requests so far by operation. Versions carry
+ * wall-clock creation times.
  */
 public final class TestKeyVaultMain {
 
@@ -62,6 +64,13 @@ public final class TestKeyVaultMain {
                     System.out.println("THROTTLING " + operation);
                 } else if (line.trim().equals("requests")) {
                     System.out.println("REQUESTS " + vault.paths());
+                } else if (line.trim().equals("counts")) {
+                    // requests so far by operation (wrapkey, unwrapkey, get, versions, token, ...), for benchmarks
+                    java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+                    vault.requests.forEach(r -> counts.merge(r.operation(), 1L, Long::sum));
+                    StringBuilder answer = new StringBuilder("COUNTS");
+                    counts.forEach((operation, n) -> answer.append(' ').append(operation).append('=').append(n));
+                    System.out.println(answer);
                 }
                 System.out.flush();
             }

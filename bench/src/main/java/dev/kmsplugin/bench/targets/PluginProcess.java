@@ -11,8 +11,9 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real plugin, started from the packaged distribution as an operator starts it, with the SoftHSM simulator
- * backend and a fresh simulator directory. Its output goes to a log file beside the socket.
+ * The real plugin, started from the packaged distribution as an operator starts it: by default with the SoftHSM
+ * simulator backend and a fresh simulator directory, or with the backend flags given. Its output goes to a log file
+ * beside the socket.
  */
 public final class PluginProcess implements AutoCloseable {
 
@@ -44,16 +45,26 @@ public final class PluginProcess implements AutoCloseable {
      * @param javaOptions extra JVM options (KMS_PLUGIN_JAVA_OPTS), e.g. a flight recording; empty for none
      */
     public static PluginProcess start(Path launcher, Path workDir, String javaOptions) throws IOException {
+        return start(launcher, workDir, javaOptions, List.of("--backend=hsm-sim",
+                "--sim-dir=" + workDir.resolve("plugin-sim")));
+    }
+
+    /**
+     * @param backendArguments the launcher's backend flags, e.g. {@code --backend=keyvault --key-name=kek ...}
+     */
+    public static PluginProcess start(Path launcher, Path workDir, String javaOptions, List<String> backendArguments)
+            throws IOException {
         if (!Files.isExecutable(launcher)) {
             throw new IllegalStateException(launcher + " is missing: build it with ./mvnw -q -DskipTests package");
         }
-        Path simDir = workDir.resolve("plugin-sim");
         Path socket = workDir.resolve("kms.sock");
         Path log = workDir.resolve("plugin.log");
         Files.createDirectories(workDir);
+        Files.deleteIfExists(socket);
         int metricsPort = freePort();
-        List<String> command = new ArrayList<>(List.of(launcher.toString(), "--backend=hsm-sim",
-                "--sim-dir=" + simDir, "--listen-addr=unix://" + socket, "--metrics-addr=127.0.0.1:" + metricsPort,
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(backendArguments);
+        command.addAll(List.of("--listen-addr=unix://" + socket, "--metrics-addr=127.0.0.1:" + metricsPort,
                 "--healthz-port=" + freePort()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
