@@ -60,6 +60,24 @@ class KeyVaultLocalWrapTest extends VaultTest {
     }
 
     @Test
+    void encrypt_succeeds_while_every_key_vault_request_fails() {
+        vault.createVersion("kek", 2048);
+        try (var backend = fixture.open()) {
+            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            vault.down = true;
+            int before = vault.requests.size();
+            byte[] dek = dek();
+            EncryptResult sealed = service.encrypt(new Plaintext(dek), v2());
+            assertEquals(before, vault.requests.size(), "Encrypt reached the vault");
+            // Unwrap needs the vault: Decrypt fails as an outage, and succeeds once the vault is back.
+            assertThrows(KmsException.BackendUnavailable.class, () -> service.decrypt(decryptOf(sealed), v2()));
+            assertTrue(vault.requests.size() > before, "the Decrypt did not try the vault");
+            vault.down = false;
+            assertArrayEquals(dek, service.decrypt(decryptOf(sealed), v2()).bytes());
+        }
+    }
+
+    @Test
     void data_wrapped_locally_decrypts_with_remote_wrap_and_the_other_way_round() {
         TestKeyVault.Version v = vault.createVersion("kek", 2048);
         fixture.set("key-version", v.id);

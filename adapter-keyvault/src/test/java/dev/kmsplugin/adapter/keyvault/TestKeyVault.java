@@ -114,6 +114,8 @@ final class TestKeyVault implements AutoCloseable {
     /** When set, a GET of a disabled version answers 403 KeyDisabled instead of 200 with enabled=false. */
     volatile boolean disabledGetRefused;
     volatile String challengeScope;
+    /** An outage: every request, Entra ID's included, answers 503. */
+    volatile boolean down;
     // Key Vault refuses every token, new ones included (the identity lost access at the tenant, say).
     volatile boolean rejectAllTokens;
 
@@ -261,6 +263,11 @@ final class TestKeyVault implements AutoCloseable {
             }
             String target = exchange.getRequestHeaders().getFirst("x-azure-proxy-target");
             byte[] body = exchange.getRequestBody().readAllBytes();
+            if (down) {
+                record(exchange, path, "down", target, prefix);
+                send(exchange, 503, error("ServiceUnavailable", "the vault is down (test outage)"), Map.of());
+                return;
+            }
             if (path.endsWith("/oauth2/v2.0/token")) {
                 record(exchange, path, "token", target, prefix);
                 if (applyFault("token", exchange)) {
