@@ -3,16 +3,22 @@ package dev.kmsplugin.app.architecture;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import dev.kmsplugin.adapter.etcd.client.EtcdClient;
 import dev.kmsplugin.adapter.etcd.fixture.EtcdAdapterReachingIntoTheSimulator;
 import dev.kmsplugin.adapter.etcd.fixture.EtcdAdapterServing;
+import dev.kmsplugin.adapter.etcd.fixture.EtcdAdapterUsingTheAzureSdk;
 import dev.kmsplugin.adapter.etcd.fixture.MessageInTheEtcdAdapterOutsideItsWirePackage;
 import dev.kmsplugin.adapter.grpc.GrpcTransportProvider;
 import dev.kmsplugin.adapter.keyvault.fixture.KeyVaultSpeakingGrpc;
+import dev.kmsplugin.adapter.keyvault.fixture.KeyVaultOpeningPkcs11;
 import dev.kmsplugin.adapter.keyvault.fixture.LeakyBackendProvider;
 import dev.kmsplugin.adapter.keyvault.fixture.ReachingIntoTheGrpcAdapter;
 import dev.kmsplugin.adapter.softhsm.SoftHsmBackendProvider;
@@ -26,6 +32,11 @@ import dev.kmsplugin.domain.fixture.cycle.a.CycleA;
 import dev.kmsplugin.domain.fixture.cycle.b.CycleB;
 import dev.kmsplugin.ports.fixture.PortNamingTheApp;
 import dev.kmsplugin.stray.OutsideEveryRing;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -127,6 +138,68 @@ class RulesCanFailTest {
         assertReports(ArchitectureRules.THE_DESIGN_IS_AN_ONION,
                 EtcdAdapterReachingIntoTheSimulator.class.getName(), EtcdAdapterReachingIntoTheSimulator.class,
                 Launcher.class, SoftHsmBackendProvider.class);
+    }
+
+    @Test
+    void azure_rule_reports_another_adapter_using_the_azure_sdk() {
+        assertReports(ArchitectureRules.THE_AZURE_SDK_STAYS_IN_THE_KEYVAULT_ADAPTER,
+                EtcdAdapterUsingTheAzureSdk.class.getName(), EtcdAdapterUsingTheAzureSdk.class);
+    }
+
+    @Test
+    void pkcs11_rule_reports_another_adapter_opening_a_pkcs11_provider_by_name() {
+        assertReports(ArchitectureRules.PKCS11_STAYS_IN_THE_SIMULATOR_ADAPTER,
+                KeyVaultOpeningPkcs11.class.getName(), KeyVaultOpeningPkcs11.class);
+        // the simulator itself may (it opens its token this way), beside app code that does not
+        EvaluationResult simulator = ArchitectureRules.PKCS11_STAYS_IN_THE_SIMULATOR_ADAPTER.evaluate(
+                new ClassFileImporter().importPackages("dev.kmsplugin.adapter.softhsm", "dev.kmsplugin.app"));
+        assertFalse(simulator.hasViolation(), String.join("\n", simulator.getFailureReport().getDetails()));
+    }
+
+    /**
+     * Every rule in {@link ArchitectureRules} is fed a violation by a test here, and every suite's {@code @ArchTest}
+     * field is one of those rules: a rule added without a failing case, or checked without being shared, fails this.
+     */
+    @Test
+    void every_rule_has_a_failing_case_here_and_every_archtest_field_is_a_shared_rule() throws Exception {
+        JavaClasses tests = new ClassFileImporter().importClasses(RulesCanFailTest.class, ArchitectureRules.class);
+        JavaClass rules = tests.get(ArchitectureRules.class);
+        Map<Object, String> shared = new IdentityHashMap<>();
+        for (JavaField field : rules.getFields()) {
+            if (!field.getRawType().isAssignableTo(ArchRule.class)) {
+                continue;
+            }
+            boolean exercised = field.getAccessesToSelf().stream()
+                    .anyMatch(access -> access.getOriginOwner().isEquivalentTo(RulesCanFailTest.class));
+            assertTrue(exercised, "ArchitectureRules." + field.getName() + " has no case in RulesCanFailTest");
+            java.lang.reflect.Field reflected = ArchitectureRules.class.getDeclaredField(field.getName());
+            reflected.setAccessible(true);
+            shared.put(reflected.get(null), field.getName());
+        }
+        assertTrue(shared.size() >= 13, "suspiciously few rules found: " + shared.values());
+        Set<String> checked = new HashSet<>();
+        for (Class<?> suite : List.of(ModuleBoundariesTest.class, PackageStructureTest.class,
+                TechnologyContainmentTest.class)) {
+            assertTrue(suite.isAnnotationPresent(AnalyzeClasses.class), suite.getName());
+            for (java.lang.reflect.Field field : suite.getDeclaredFields()) {
+                if (field.isAnnotationPresent(ArchTest.class)) {
+                    field.setAccessible(true);
+                    String name = shared.get(field.get(null));
+                    assertTrue(name != null, suite.getSimpleName() + "." + field.getName()
+                            + " is not a rule of ArchitectureRules, so RulesCanFailTest cannot prove it can fail");
+                    checked.add(name);
+                }
+            }
+        }
+        Set<String> unchecked = new HashSet<>(shared.values());
+        unchecked.removeAll(checked);
+        assertTrue(unchecked.isEmpty(), "rules no suite checks against the product: " + unchecked);
+        // every class in this package that analyses classes is one of the suites above
+        new ClassFileImporter().importPackages(getClass().getPackageName()).stream()
+                .filter(c -> c.isAnnotatedWith(AnalyzeClasses.class))
+                .forEach(c -> assertTrue(List.of("ModuleBoundariesTest", "PackageStructureTest",
+                        "TechnologyContainmentTest").contains(c.getSimpleName()), c.getName()
+                        + " analyses classes but is not checked here"));
     }
 
     @Test
