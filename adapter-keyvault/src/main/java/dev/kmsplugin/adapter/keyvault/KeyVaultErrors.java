@@ -5,6 +5,7 @@ import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpResponse;
 import com.azure.identity.CredentialUnavailableException;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -181,12 +182,11 @@ final class KeyVaultErrors {
         }
     }
 
-    // SDK messages span lines and may quote the response body (never a token or secret); keep logs one line.
+    /**
+     * Key Vault's and Entra ID's messages, and names read from them, as one printable line of at most 300
+     * characters: SDK messages span lines and may quote the response body (never a token or secret).
+     */
     static String oneLine(String text) {
-        if (text == null) {
-            return "";
-        }
-        String flat = text.replaceAll("\\s+", " ").trim();
-        return flat.length() > 300 ? flat.substring(0, 300) + "..." : flat;
+        return Messages.oneLine(text, 300);
     }
 }

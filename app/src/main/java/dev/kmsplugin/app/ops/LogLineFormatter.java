@@ -136,20 +136,7 @@ public final class LogLineFormatter extends Formatter {
 
     // Plain text stays on one line too: line breaks and other control characters become visible escapes.
     private static String flatten(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\n') {
-                out.append("\\n");
-            } else if (c == '\r') {
-                out.append("\\r");
-            } else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+        return Messages.appendEscaped(new StringBuilder(text.length()), text, false).toString();
     }
 
     private static String stack(Throwable thrown) {

@@ -611,11 +611,7 @@ final class OpsHttpServer implements AutoCloseable {
     /** The first line of an exception's message, or its simple class name when it has none. */
     static String oneLine(Throwable e) {
         String message = e.getMessage();
-        if (message == null || message.isBlank()) {
-            return e.getClass().getSimpleName();
-        }
-        int newline = message.indexOf('\n');
-        return (newline < 0 ? message : message.substring(0, newline)).strip();
+        return Messages.oneLine(message == null || message.isBlank() ? e.getClass().getSimpleName() : message);
     }
 
     private static void closeQuietly(java.io.Closeable first, java.io.Closeable second) {

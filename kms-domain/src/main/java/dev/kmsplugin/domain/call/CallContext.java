@@ -1,8 +1,8 @@
 package dev.kmsplugin.domain.call;
 
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import java.time.Duration;
-import java.util.regex.Pattern;
 
 /**
  * Who asked and until when the answer is useful. Backends bound their retries by
@@ -14,11 +14,9 @@ import java.util.regex.Pattern;
 public record CallContext(String uid, long deadlineNanos) {
 
     private static final int MAX_UID_LENGTH = 128;
-    // Compiled once: every request builds a CallContext.
-    private static final Pattern UNSAFE_UID_CHARACTERS = Pattern.compile("[^A-Za-z0-9._:/-]");
 
     public CallContext {
-        uid = sanitize(uid);
+        uid = Messages.identifier(uid, MAX_UID_LENGTH);
     }
 
     /** A context whose deadline is {@code timeout} from now. */
@@ -48,11 +46,4 @@ public record CallContext(String uid, long deadlineNanos) {
     }
 
     // A uid is logged; keep it short and printable whatever the client sent.
-    private static String sanitize(String uid) {
-        if (uid == null || uid.isEmpty()) {
-            return "-";
-        }
-        String cut = uid.length() > MAX_UID_LENGTH ? uid.substring(0, MAX_UID_LENGTH) : uid;
-        return UNSAFE_UID_CHARACTERS.matcher(cut).replaceAll("_");
-    }
 }

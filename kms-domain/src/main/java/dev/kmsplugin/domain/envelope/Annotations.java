@@ -1,6 +1,7 @@
 package dev.kmsplugin.domain.envelope;
 
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -42,7 +43,7 @@ public final class Annotations {
         for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
             String key = entry.getKey();
             if (key == null || key.length() > MAX_KEY_LENGTH || !FQDN.matcher(key).matches()) {
-                throw new KmsException.InvalidInput("annotation key '" + printable(key)
+                throw new KmsException.InvalidInput("annotation key '" + (key == null ? "null" : Messages.oneLine(key, 64))
                         + "' is not a fully qualified domain name (lowercase, at least two labels, e.g. version.example.com)");
             }
             byte[] value = entry.getValue() == null ? new byte[0] : entry.getValue().clone();
@@ -75,14 +76,6 @@ public final class Annotations {
         TreeMap<String, byte[]> copy = new TreeMap<>();
         entries.forEach((key, value) -> copy.put(key, value.clone()));
         return copy;
-    }
-
-    private static String printable(String key) {
-        if (key == null) {
-            return "null";
-        }
-        String shortened = key.length() > 64 ? key.substring(0, 64) + "..." : key;
-        return shortened.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     @Override

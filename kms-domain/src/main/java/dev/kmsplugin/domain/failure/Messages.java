@@ -1,9 +1,16 @@
 package dev.kmsplugin.domain.failure;
 
-/** Makes text safe to print as one line of a log, a status message or a command's output. */
+import java.util.regex.Pattern;
+
+/**
+ * Makes text safe to print as one line of a log, a status message or a command's output: the one sanitiser
+ * ({@link #oneLine}), the one rule for identifiers ({@link #identifier}) and the one escaper ({@link #appendEscaped}),
+ * which the JSON form ({@link #appendJsonString}) and the log formats share.
+ */
 public final class Messages {
 
     private static final int MAX_CHARS = 1024;
+    private static final Pattern UNSAFE_IDENTIFIER_CHARACTERS = Pattern.compile("[^A-Za-z0-9._:/-]");
 
     private Messages() {
     }
@@ -26,28 +33,48 @@ public final class Messages {
     }
 
     /**
-     * Appends {@code text} as a JSON string literal (RFC 8259): quotes, backslashes, every control character, DEL,
-     * U+2028 and U+2029 escaped, so the result is one line that any JSON reader and any log viewer takes as is.
+     * {@code text} as an identifier that is safe as a bare log field or label value: cut after {@code maxChars}
+     * characters, every character but letters, digits and {@code . _ : / -} replaced by {@code _}; {@code null} or
+     * empty becomes {@code -}.
+     */
+    public static String identifier(String text, int maxChars) {
+        if (text == null || text.isEmpty()) {
+            return "-";
+        }
+        String cut = text.length() > maxChars ? text.substring(0, maxChars) : text;
+        return UNSAFE_IDENTIFIER_CHARACTERS.matcher(cut).replaceAll("_");
+    }
+
+    /**
+     * Appends {@code text} as a JSON string literal (RFC 8259): {@link #appendEscaped} with quotes and backslashes,
+     * between quotes, so the result is one line that any JSON reader and any log viewer takes as is.
      */
     public static StringBuilder appendJsonString(StringBuilder out, String text) {
-        out.append('"');
+        return appendEscaped(out.append('"'), text, true).append('"');
+    }
+
+    /**
+     * Appends {@code text} with every control character, DEL, U+2028 and U+2029 escaped as JSON escapes it
+     * (backslash-n, -r, -t, otherwise a six-character unicode escape), so it stays on one line; with
+     * {@code quotesToo}, quotes and backslashes are escaped as well (a quoted value).
+     */
+    public static StringBuilder appendEscaped(StringBuilder out, String text, boolean quotesToo) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+            if (quotesToo && (c == '"' || c == '\\')) {
+                out.append('\\').append(c);
+            } else if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
             }
         }
-        return out.append('"');
+        return out;
     }
 }

@@ -1,5 +1,6 @@
 package dev.kmsplugin.adapter.grpc.kms;
 
+import dev.kmsplugin.domain.failure.Messages;
 import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,23 +54,11 @@ public record CallOutcome(String uid, String method, String code, long micros, S
     /** A value as it appears in the text form: bare when harmless, otherwise quoted with escapes. */
     static String render(String key, String value) {
         boolean bare = !value.isEmpty() && !key.equals("detail");
-        StringBuilder quoted = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++) {
+        for (int i = 0; bare && i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c == '"' || c == '\\') {
-                quoted.append('\\').append(c);
-                bare = false;
-            } else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
-                quoted.append(String.format("\\u%04x", (int) c));
-                bare = false;
-            } else {
-                if (c == ' ' || c == '=') {
-                    bare = false;
-                }
-                quoted.append(c);
-            }
+            bare = c > ' ' && c != 0x7f && c != 0x2028 && c != 0x2029 && c != '"' && c != '\\' && c != '=';
         }
-        return bare ? value : quoted.append('"').toString();
+        return bare ? value : Messages.appendJsonString(new StringBuilder(value.length() + 2), value).toString();
     }
 
     private static final class Fields extends AbstractMap<String, String> {

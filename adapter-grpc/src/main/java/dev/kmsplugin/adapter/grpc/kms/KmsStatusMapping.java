@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.grpc.kms;
 
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import io.grpc.Status;
 
 /**
@@ -90,8 +91,8 @@ public final class KmsStatusMapping {
         return failure.getMessage();
     }
 
+    /** A message as one printable line of at most {@link #MAX_DESCRIPTION} characters. */
     static String oneLine(String message) {
-        String flat = message == null ? "" : message.replaceAll("[\\r\\n\\t]+", " ").replaceAll("[^\\x20-\\x7e]", "?");
-        return flat.length() > MAX_DESCRIPTION ? flat.substring(0, MAX_DESCRIPTION - 3) + "..." : flat;
+        return Messages.oneLine(message, MAX_DESCRIPTION - 3);
     }
 }
