@@ -611,7 +611,12 @@ final class OpsHttpServer implements AutoCloseable {
     /** The first line of an exception's message, or its simple class name when it has none. */
     static String oneLine(Throwable e) {
         String message = e.getMessage();
-        return Messages.oneLine(message == null || message.isBlank() ? e.getClass().getSimpleName() : message);
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        // the first line says what failed; the rest is detail for the plugin's own log
+        int newline = message.indexOf('\n');
+        return Messages.oneLine(newline < 0 ? message : message.substring(0, newline));
     }
 
     private static void closeQuietly(java.io.Closeable first, java.io.Closeable second) {
