@@ -1,8 +1,5 @@
 package dev.kmsplugin.adapter.keyvault;
 
-import com.azure.security.keyvault.keys.KeyAsyncClient;
-import com.azure.security.keyvault.keys.models.KeyProperties;
-import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
@@ -10,19 +7,14 @@ import dev.kmsplugin.domain.health.HealthTracker;
 import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.domain.key.KeyVersion;
+import dev.kmsplugin.ports.outbound.BackgroundWork;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -42,69 +34,45 @@ final class CurrentVersion {
     /** Consecutive failed live calls of the current version that make the backend unhealthy. */
     static final int FAILED_CALLS = 3;
 
-    /**
-     * How long a version's key bundle, once read and checked, stands for it while the listing keeps choosing it: a
-     * version's key material never changes, and the listing carries its enabled flag and validity window; the
-     * bundle is read again after this to see changed key operations.
-     */
-    static final Duration BUNDLE_REREAD = Duration.ofHours(1);
-
     private static final Logger LOG = System.getLogger(CurrentVersion.class.getName());
 
     private final KeyVaultSettings settings;
     private final VaultAddress address;
-    private final KeyAsyncClient keys;
     private final KeyVaultCrypto crypto;
-    private final RetryLoop retries;
-    private final KeyChecks checks;
+    private final VersionResolver resolver;
     private final Telemetry telemetry;
     private final HealthTracker health;
-    private final Clock clock;
-    private final ScheduledExecutorService background;
+    private final BackgroundWork background;
     private final SecureRandom random = new SecureRandom();
     private final LocalWrap local;
-    private final AtomicBoolean refreshPending = new AtomicBoolean();
     private final AtomicInteger failedCalls = new AtomicInteger();
     private volatile KeyVersion current;
-    private volatile Checked checked;
-
-    /** The version whose key bundle was read and checked last, and when. */
-    private record Checked(KeyRef ref, Instant at) {
-    }
 
     CurrentVersion(KeyVaultSettings settings, KeyVaultConnection connection, KeyVaultCrypto crypto,
                    RetryLoop retries, Telemetry telemetry, Clock clock) {
         this.settings = settings;
         this.address = connection.address;
-        this.keys = connection.keys();
         this.crypto = crypto;
-        this.retries = retries;
-        this.checks = new KeyChecks(clock, address);
         this.local = new LocalWrap(clock, address);
+        this.resolver = new VersionResolver(settings, connection.keys(), retries, new KeyChecks(clock, address),
+                local, clock);
         this.telemetry = telemetry;
-        this.clock = clock;
         this.health = new HealthTracker(settings.healthGrace(), clock);
-        this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "keyvault-background");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.background = new BackgroundWork("keyvault-background", telemetry);
     }
 
     /** Resolves and verifies the current version, then schedules the probe and (versionless) the refresh. */
     void start() {
         CallContext call = CallContext.internal("startup-verification", settings.startupTimeout());
-        KeyVersion resolved = version(resolve(call));
+        KeyVersion resolved = version(resolver.resolve(call, null));
         verifyRoundTrip(resolved, call);
         current = resolved;
         health.succeeded();
-        telemetry.currentKeyChanged(resolved.keyId(), createdOn(resolved));
+        telemetry.currentKeyChanged(resolved.keyId(), resolver.createdOn(resolved.ref()));
         LOG.log(Level.INFO, "current key version {0}", resolved);
-        long probe = settings.probeInterval().toMillis();
-        background.scheduleWithFixedDelay(this::probe, probe, probe, TimeUnit.MILLISECONDS);
+        background.every(settings.probeInterval(), "probe", this::roundTrip, this::probeFailed);
         if (settings.versionless()) {
-            long refresh = settings.refreshInterval().toMillis();
-            background.scheduleWithFixedDelay(this::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
+            background.every(settings.refreshInterval(), "refresh", this::reread, this::refreshFailed);
         }
     }
 
@@ -127,7 +95,7 @@ final class CurrentVersion {
     }
 
     void stop() {
-        background.shutdownNow();
+        background.close();
     }
 
     /**
@@ -149,18 +117,8 @@ final class CurrentVersion {
 
     // One refresh at a time in the background; pinned mode has no other version to move to.
     private void refreshSoon() {
-        if (settings.versionless() && current != null && refreshPending.compareAndSet(false, true)) {
-            try {
-                background.execute(() -> {
-                    try {
-                        refresh();
-                    } finally {
-                        refreshPending.set(false);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                refreshPending.set(false);
-            }
+        if (settings.versionless() && current != null) {
+            background.soon("refresh", this::reread, this::refreshFailed);
         }
     }
 
@@ -199,94 +157,47 @@ final class CurrentVersion {
         return now != null && key.equals(now.ref());
     }
 
+    /** The wrap (local or remote) and unwrap round trip that feeds health; the background runs it every interval. */
     void probe() {
-        try {
-            verifyRoundTrip(get(), CallContext.internal("health-probe", Duration.ofSeconds(10)));
-            failedCalls.set(0);
-            health.succeeded();
-        } catch (KmsException e) {
-            health.failed(e);
-            LOG.log(Level.WARNING, "Key Vault health probe failed: {0}", e.getMessage());
-        } catch (RuntimeException e) {
-            health.failed(new KmsException.BackendUnavailable("health probe failed: " + e));
-            LOG.log(Level.WARNING, "Key Vault health probe failed", e);
-        }
+        background.run("probe", this::roundTrip, this::probeFailed);
     }
 
+    /** Re-reads which version is current (versionless mode); the background runs it every refresh interval. */
     void refresh() {
-        try {
-            KeyVersion resolved = version(resolve(CallContext.internal("version-refresh",
-                    settings.startupTimeout())));
-            KeyVersion previous = current;
-            if (!resolved.equals(previous)) {
-                verifyRoundTrip(resolved, CallContext.internal("version-refresh", settings.startupTimeout()));
-                current = resolved;
-                // The round trip the probe makes has just passed with the new current version.
-                health.succeeded();
-                telemetry.currentKeyChanged(resolved.keyId(), createdOn(resolved));
-                LOG.log(Level.INFO, "current key version changed from {0} to {1}", previous, resolved);
-            }
-        } catch (KmsException e) {
-            LOG.log(Level.WARNING, "could not re-read the current key version, keeping {0}: {1}", current,
-                    e.getMessage());
-            if (e instanceof KmsException.AccessDenied) {
-                health.failed(e);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not re-read the current key version", e);
+        background.run("refresh", this::reread, this::refreshFailed);
+    }
+
+    private void roundTrip() {
+        verifyRoundTrip(get(), CallContext.internal("health-probe", Duration.ofSeconds(10)));
+        failedCalls.set(0);
+        health.succeeded();
+    }
+
+    private void probeFailed(KmsException e) {
+        health.failed(e);
+        LOG.log(Level.WARNING, "Key Vault health probe failed: {0}", e.getMessage());
+    }
+
+    private void reread() {
+        KeyVersion resolved = version(resolver.resolve(
+                CallContext.internal("version-refresh", settings.startupTimeout()), ref()));
+        KeyVersion previous = current;
+        if (!resolved.equals(previous)) {
+            verifyRoundTrip(resolved, CallContext.internal("version-refresh", settings.startupTimeout()));
+            current = resolved;
+            // The round trip the probe makes has just passed with the new current version.
+            health.succeeded();
+            telemetry.currentKeyChanged(resolved.keyId(), resolver.createdOn(resolved.ref()));
+            LOG.log(Level.INFO, "current key version changed from {0} to {1}", previous, resolved);
         }
     }
 
-    private KeyRef resolve(CallContext call) {
-        String name = settings.keyName();
-        if (settings.keyVersion().isPresent()) {
-            KeyRef pinned = new KeyRef(name, settings.keyVersion().get());
-            remember(pinned, checks.verify(getKey(pinned, call), pinned));
-            return pinned;
+    private void refreshFailed(KmsException e) {
+        LOG.log(Level.WARNING, "could not re-read the current key version, keeping {0}: {1}", current,
+                e.getMessage());
+        if (e instanceof KmsException.AccessDenied) {
+            health.failed(e);
         }
-        // The listing carries enabled, nbf and exp of every version, so the choice does not depend on how Key Vault
-        // answers a GET of a disabled newest version (200 with enabled=false, or 403 KeyDisabled).
-        List<KeyProperties> listed;
-        try {
-            listed = retries.run(Operation.LIST, "the versions of key " + name, call,
-                    timeout -> keys.listPropertiesOfKeyVersions(name).collectList().timeout(timeout).block());
-        } catch (KmsException.AccessDenied noList) {
-            listed = null; // an identity without 'list': the newest version, as the GET without a version names it
-        }
-        if (listed != null && !listed.isEmpty()) {
-            KeyProperties chosen = checks.versionlessCurrent(name, listed);
-            KeyRef ref = new KeyRef(name, chosen.getVersion());
-            Checked last = checked;
-            if (ref.equals(ref()) && last != null && last.ref().equals(ref)
-                    && clock.instant().isBefore(last.at().plus(BUNDLE_REREAD))) {
-                // Still the current version: the listing's attributes are enough, one request per refresh.
-                if (settings.wrap() == KeyVaultSettings.WrapMode.LOCAL) {
-                    local.attributes(ref, chosen);
-                }
-                return ref;
-            }
-            remember(ref, checks.verify(getKey(ref, call), ref));
-            return ref;
-        }
-        KeyVaultKey latest = retries.run(Operation.GET, "key " + name, call, timeout ->
-                keys.getKey(name).timeout(timeout).block());
-        KeyRef ref = new KeyRef(name, checks.versionlessCurrent(name, latest.getProperties()).getVersion());
-        remember(ref, checks.verify(latest, ref));
-        return ref;
-    }
-
-    // Local wrap takes the public key and attributes from the bundle just read and checked.
-    private void remember(KeyRef ref, KeyVaultKey key) {
-        noteCreated(ref, key);
-        if (settings.wrap() == KeyVaultSettings.WrapMode.LOCAL) {
-            local.remember(ref, key);
-        }
-        checked = new Checked(ref, clock.instant());
-    }
-
-    private KeyVaultKey getKey(KeyRef ref, CallContext call) {
-        return retries.run(Operation.GET, "key " + ref, call, timeout ->
-                keys.getKey(ref.name(), ref.version()).timeout(timeout).block());
     }
 
     private void verifyRoundTrip(KeyVersion key, CallContext call) {
@@ -308,26 +219,5 @@ final class CurrentVersion {
 
     private KeyVersion version(KeyRef ref) {
         return new KeyVersion(ref, address.keyId(ref), Algorithm.RSA_OAEP_256);
-    }
-
-    // ----- When the resolved version was created, for the key age metric -----
-
-    /** The creation time Key Vault gave for a version just resolved, or null. */
-    private record Created(KeyRef ref, java.time.Instant at) {
-    }
-
-    private volatile Created created;
-
-    // Every resolution reads the version's bundle, whose attributes carry its creation time.
-    private void noteCreated(KeyRef ref, KeyVaultKey key) {
-        java.time.OffsetDateTime on = key == null || key.getProperties() == null ? null
-                : key.getProperties().getCreatedOn();
-        created = new Created(ref, on == null ? null : on.toInstant());
-    }
-
-    /** When {@code version} was created, if it is the version resolved last and Key Vault said; else null. */
-    private java.time.Instant createdOn(KeyVersion version) {
-        Created last = created;
-        return last != null && last.ref().equals(version.ref()) ? last.at() : null;
     }
 }

@@ -48,14 +48,14 @@ class KeyVaultIdleRequestsTest extends VaultTest {
                     + "versions, one page, and reads nothing else");
 
             // Once an hour the current version's bundle is read again (key operations may have changed).
-            fixture.clock.advance(CurrentVersion.BUNDLE_REREAD);
+            fixture.clock.advance(VersionResolver.BUNDLE_REREAD);
             List<String> reread = requestsDuring(backend::refresh);
             assertEquals(List.of("versions", "get"), reread);
 
             Duration hour = Duration.ofHours(1);
             long perHour = hour.dividedBy(probeInterval) * probe.size()
                     + hour.dividedBy(refreshInterval) * refresh.size()
-                    + hour.dividedBy(CurrentVersion.BUNDLE_REREAD) * (reread.size() - refresh.size());
+                    + hour.dividedBy(VersionResolver.BUNDLE_REREAD) * (reread.size() - refresh.size());
             assertTrue(perHour <= HOURLY_GOAL, "an idle hour costs " + perHour + " Key Vault requests at the "
                     + "defaults (probe every " + probeInterval + ", refresh every " + refreshInterval + "); the goal "
                     + "is at most " + HOURLY_GOAL);
