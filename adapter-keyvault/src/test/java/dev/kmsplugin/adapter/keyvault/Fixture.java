@@ -4,6 +4,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.testkit.ManualClock;
 import dev.kmsplugin.ports.testkit.MapSettings;
 import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import java.io.IOException;
@@ -11,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,7 @@ final class Fixture implements AutoCloseable {
     final Map<String, Object> conf = new HashMap<>();
     final Map<String, String> env = new HashMap<>();
     final RecordingTelemetry telemetry = new RecordingTelemetry();
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock();
 
     Fixture(TestKeyVault vault, Path dir) {
         this.vault = vault;
@@ -137,29 +136,5 @@ final class Fixture implements AutoCloseable {
     @Override
     public void close() {
         vault.close();
-    }
-
-    /** A clock the test moves forward, for grace windows. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
