@@ -1,5 +1,6 @@
 package dev.kmsplugin.app.ops;
 
+import dev.kmsplugin.adapter.grpc.kms.KmsStatusMapping;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
@@ -12,7 +13,6 @@ import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -76,11 +76,8 @@ final class InProcessTransport implements Transport {
         try {
             return work.apply(context);
         } catch (KmsException e) {
-            code = switch (e.kind()) {
-                case INVALID_INPUT -> "INVALID_ARGUMENT";
-                case INTEGRITY_FAILURE, UNKNOWN_KEY_VERSION -> "FAILED_PRECONDITION";
-                default -> e.kind().name().toUpperCase(Locale.ROOT);
-            };
+            // the gRPC transport's own mapping, so the codes these tests see are the ones the apiserver gets
+            code = KmsStatusMapping.toStatus(e).getCode().name();
             throw e;
         } finally {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);

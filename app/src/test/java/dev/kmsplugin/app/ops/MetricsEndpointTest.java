@@ -85,8 +85,9 @@ class MetricsEndpointTest {
                 good.annotations());
         assertThrows(KmsException.IntegrityFailure.class, () -> transport.decrypt(bad));
         List<Scrape.Sample> samples = scrape();
+        // an altered ciphertext is the caller's bad input: INVALID_ARGUMENT, as the gRPC transport maps it
         assertEquals(1, Scrape.value(samples, "kms_request_duration_seconds_count",
-                Map.of("api", "v2", "method", "Decrypt", "code", "FAILED_PRECONDITION")));
+                Map.of("api", "v2", "method", "Decrypt", "code", "INVALID_ARGUMENT")));
         assertEquals(1, Scrape.value(samples, "kms_backend_operation_duration_seconds_count",
                 Map.of("operation", "unwrap", "outcome", "integrity_failure")));
         Set<String> labelNames = samples.stream().filter(s -> s.name().startsWith("kms_"))
