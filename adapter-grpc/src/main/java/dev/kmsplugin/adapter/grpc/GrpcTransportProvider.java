@@ -65,6 +65,11 @@ public final class GrpcTransportProvider implements TransportProvider {
     }
 
     @Override
+    public void validate(PluginContext context) {
+        GrpcTransportSettings.from(context.settings());
+    }
+
+    @Override
     public Transport create(PluginContext context, EnvelopeEncryption service) {
         return new GrpcTransport(GrpcTransportSettings.from(context.settings()), service, context.telemetry());
     }

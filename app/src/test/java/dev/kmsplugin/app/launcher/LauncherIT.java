@@ -62,4 +62,34 @@ class LauncherIT {
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("no backend named 'nope'; available: hsm-sim, keyvault"), run.err());
     }
+
+    @Test
+    void no_flags_prints_only_the_configuration_error_and_exits_2() throws Exception {
+        Run run = launch();
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("", run.out());
+        // Nothing is opened (and so nothing logged) before the settings are checked: the error is all there is.
+        assertEquals("kms-plugin: Key Vault backend: kms.keyvault.vault-name is not set (set it with --keyvault-name);"
+                + " kms.keyvault.key-name is not set (set it with --key-name); to run the local simulator instead,"
+                + " use --backend=hsm-sim --sim-dir=DIR (see kms-plugin --help)\n", run.err());
+    }
+
+    @Test
+    void a_bad_transport_setting_stops_start_up_before_any_endpoint_or_token_exists() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "launcher-it-");
+        try {
+            Path simDir = dir.resolve("sim");
+            Run run = launch("--backend=hsm-sim", "--sim-dir=" + simDir, "--socket-mode=0000",
+                    "--listen-addr=unix://" + dir.resolve("kms.sock"));
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals("", run.out());
+            assertEquals(1, run.err().lines().count(), run.err());
+            assertTrue(run.err().startsWith("kms-plugin: gRPC transport settings are invalid: "), run.err());
+            assertTrue(!Files.exists(simDir), "a simulator token was created before the settings were checked");
+        } finally {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 }
