@@ -92,4 +92,34 @@ class LauncherIT {
             }
         }
     }
+
+    @Test
+    void each_command_help_shows_its_usage_line_and_its_own_flags() throws Exception {
+        Object[][] cases = {
+            {new String[] {"client", "encrypt", "--help"}, "usage: kms-plugin client ",
+                new String[] {"--listen-addr", "--client-api", "--client-output"}, "--client-key-id"},
+            {new String[] {"sim", "rotate", "--help"}, "usage: kms-plugin sim ",
+                new String[] {"--sim-dir", "--sim-key-name"}, "--etcd-endpoints"},
+            {new String[] {"storage", "audit", "--help"}, "usage: kms-plugin storage audit ",
+                new String[] {"--etcd-endpoints", "--etcd-cacert", "--require-none-under", "--output"},
+                "--listen-addr"},
+            {new String[] {"keyvault", "check", "--help"}, "usage: kms-plugin keyvault ",
+                new String[] {"--keyvault-name", "--key-name", "--managed-hsm"}, "--key-size"},
+        };
+        for (Object[] c : cases) {
+            String[] args = (String[]) c[0];
+            Run run = launch(args);
+            String what = String.join(" ", args) + ":\n" + run.out() + run.err();
+            assertEquals(0, run.exitCode(), what);
+            assertTrue(run.out().startsWith((String) c[1]), what);
+            assertTrue(run.out().contains("\nFlags:\n"), what);
+            for (String flag : (String[]) c[2]) {
+                assertTrue(run.out().contains("  " + flag + " "), flag + " missing from " + what);
+            }
+            assertTrue(!run.out().contains("  " + c[3] + " "), c[3] + " is not a flag of " + what);
+            // Not the global help: no backend list, no serving flags.
+            assertTrue(!run.out().contains("Backends (--backend)") && !run.out().contains("--max-concurrent-calls"),
+                    what);
+        }
+    }
 }

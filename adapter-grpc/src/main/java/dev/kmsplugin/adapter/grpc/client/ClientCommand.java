@@ -229,13 +229,31 @@ public final class ClientCommand implements Command {
     }
 
     static void usage(PrintStream err) {
-        err.println("usage: kms-plugin client status|version|encrypt|decrypt [--listen-addr=unix:///path]"
-                + " [--client-api=v2|v1] [--client-timeout=10s] [--client-output=json|base64]"
-                + " [--client-key-id=ID]");
-        err.println("  encrypt reads a data key on stdin and prints one line of JSON: the ciphertext (base64), the"
-                + " key_id and annotations a later decrypt needs (--client-output=base64: the bare ciphertext);");
-        err.println("  decrypt reads that JSON, or bare base64 (then it sends --client-key-id, or the current"
-                + " key_id), on stdin and writes the data key");
+        err.println(USAGE_TEXT);
+    }
+
+    private static final String USAGE_TEXT = "usage: kms-plugin client status|version|encrypt|decrypt"
+            + " [--listen-addr=unix:///path] [--client-api=v2|v1] [--client-timeout=10s]"
+            + " [--client-output=json|base64] [--client-key-id=ID]\n"
+            + "  encrypt reads a data key on stdin and prints one line of JSON: the ciphertext (base64), the"
+            + " key_id and annotations a later decrypt needs (--client-output=base64: the bare ciphertext);\n"
+            + "  decrypt reads that JSON, or bare base64 (then it sends --client-key-id, or the current"
+            + " key_id), on stdin and writes the data key";
+
+    @Override
+    public String usage() {
+        return USAGE_TEXT;
+    }
+
+    @Override
+    public List<String> flagNames(List<String> arguments) {
+        String word = arguments.isEmpty() ? "" : arguments.get(0);
+        return switch (word) {
+            case "status", "version" -> List.of("listen-addr", "client-api", "client-timeout");
+            case "encrypt" -> List.of("listen-addr", "client-api", "client-timeout", "client-output");
+            case "decrypt" -> List.of("listen-addr", "client-api", "client-timeout", "client-key-id");
+            default -> List.of("listen-addr", "client-api", "client-timeout", "client-output", "client-key-id");
+        };
     }
 
     private static byte[] readStdin(InputStream in) {
