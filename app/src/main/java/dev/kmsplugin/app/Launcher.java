@@ -103,7 +103,11 @@ public final class Launcher {
             return USAGE;
         }
         if (line.help()) {
-            out.print(Usage.text(plugins, flags));
+            List<String> words = line.words();
+            Optional<Plugins.OwnedCommand> command = words.isEmpty() ? Optional.empty()
+                    : plugins.command(words.get(0));
+            out.print(command.map(owned -> Usage.command(owned.command(), words.subList(1, words.size()), flags))
+                    .orElseGet(() -> Usage.text(plugins, flags)));
             return OK;
         }
         if (line.version()) {

@@ -1,6 +1,7 @@
 package dev.kmsplugin.app;
 
 import dev.kmsplugin.app.plugins.Plugins;
+import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,17 +29,36 @@ final class Usage {
         Set<String> seen = new LinkedHashSet<>();
         for (Flag flag : flags) {
             if (seen.add(flag.name())) {
-                String value = switch (flag.kind()) {
-                    case STRING -> " string";
-                    case INT -> " int";
-                    case DURATION -> " duration";
-                    case BOOLEAN -> "";
-                };
-                text.append(String.format("  --%-28s %s%n", flag.name() + value, flag.help()));
+                describe(text, flag);
             }
         }
         text.append("\nEvery flag sets a configuration path; a settings file (--config) and CONFIG_FORCE_* environment"
                 + " variables can set the same paths. Precedence: flags, environment, file, defaults.\n");
         return text.toString();
+    }
+
+    /** The text of {@code kms-plugin COMMAND [WORD] --help}: the command's usage and the flags it reads. */
+    static String command(Command command, List<String> arguments, List<Flag> flags) {
+        StringBuilder text = new StringBuilder(command.usage()).append("\n");
+        List<String> names = command.flagNames(arguments);
+        if (!names.isEmpty()) {
+            text.append("\nFlags:\n");
+            for (String name : names) {
+                flags.stream().filter(flag -> flag.name().equals(name)).findFirst()
+                        .ifPresent(flag -> describe(text, flag));
+            }
+        }
+        text.append("\nAlso: --config FILE, --v N, --log-format-json; 'kms-plugin --help' lists every flag.\n");
+        return text.toString();
+    }
+
+    private static void describe(StringBuilder text, Flag flag) {
+        String value = switch (flag.kind()) {
+            case STRING -> " string";
+            case INT -> " int";
+            case DURATION -> " duration";
+            case BOOLEAN -> "";
+        };
+        text.append(String.format("  --%-28s %s%n", flag.name() + value, flag.help()));
     }
 }

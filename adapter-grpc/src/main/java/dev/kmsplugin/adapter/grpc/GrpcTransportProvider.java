@@ -52,12 +52,21 @@ public final class GrpcTransportProvider implements TransportProvider {
                 Flag.duration("client-timeout", "kms.grpc.client.timeout",
                         "client command: deadline of each call (default 10s)"),
                 Flag.string("client-key-id", "kms.grpc.client.key-id",
-                        "client decrypt (v2): key_id the ciphertext was written under (default: Status's key_id)"));
+                        "client decrypt (v2) of bare base64: key_id the ciphertext was written under"
+                                + " (default: the JSON's key_id, else Status's key_id)"),
+                Flag.string("client-output", "kms.grpc.client.output",
+                        "client encrypt: json (ciphertext, key_id, annotations) or base64 (the bare ciphertext)"
+                                + " (default json)"));
     }
 
     @Override
     public List<Command> commands() {
         return List.of(new ClientCommand());
+    }
+
+    @Override
+    public void validate(PluginContext context) {
+        GrpcTransportSettings.from(context.settings());
     }
 
     @Override

@@ -79,41 +79,89 @@ class ClientCommandTest {
     }
 
     @Test
-    void encrypt_prints_base64_and_decrypt_reverses_it_over_v2_and_v1() throws Exception {
+    void encrypt_prints_a_json_envelope_and_decrypt_reverses_it_over_v2_and_v1() throws Exception {
         for (String api : List.of("v2", "v1")) {
             byte[] dek = KmsRoundTripTest.dataKey();
             Result encrypted = run("encrypt", dek, s -> s.with("client.api", api));
             assertEquals(ClientCommand.OK, encrypted.code(), encrypted.err());
-            String base64 = encrypted.text().trim();
-            assertTrue(base64.matches("[A-Za-z0-9+/]+=*"), base64);
+            String json = encrypted.text().trim();
+            String expected = api.equals("v2")
+                    ? "\\{\"api\":\"v2\",\"ciphertext\":\"[A-Za-z0-9+/]+=*\",\"key_id\":\""
+                            + java.util.regex.Pattern.quote(plugin.currentKeyId().value()) + "\",\"annotations\":\\{}}"
+                    : "\\{\"api\":\"v1\",\"ciphertext\":\"[A-Za-z0-9+/]+=*\"}";
+            assertTrue(json.matches(expected), json);
+            assertEquals(1, encrypted.text().lines().count(), encrypted.text());
             if (api.equals("v2")) {
                 assertTrue(encrypted.err().contains("key_id: " + plugin.currentKeyId().value()), encrypted.err());
             }
-            Result decrypted = run("decrypt", encrypted.out(), s -> s.with("client.api", api));
+            // The envelope names its API: decrypt needs no --client-api to read a v1 one.
+            Result decrypted = run("decrypt", encrypted.out(), s -> { });
             assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
             assertArrayEquals(dek, decrypted.out(), "round trip over " + api);
         }
     }
 
     @Test
-    void decrypt_of_data_written_under_an_earlier_key_version_takes_its_key_id() throws Exception {
+    void client_output_base64_prints_the_bare_ciphertext_and_decrypt_still_reads_it() throws Exception {
+        for (String api : List.of("v2", "v1")) {
+            byte[] dek = KmsRoundTripTest.dataKey();
+            Result encrypted = run("encrypt", dek, s -> s.with("client.api", api).with("client.output", "base64"));
+            assertEquals(ClientCommand.OK, encrypted.code(), encrypted.err());
+            String base64 = encrypted.text().trim();
+            assertTrue(base64.matches("[A-Za-z0-9+/]+=*"), base64);
+            Result decrypted = run("decrypt", encrypted.out(), s -> s.with("client.api", api));
+            assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+            assertArrayEquals(dek, decrypted.out(), "round trip over " + api);
+        }
+        Result bad = run("encrypt", KmsRoundTripTest.dataKey(), s -> s.with("client.output", "yaml"));
+        assertEquals(ClientCommand.USAGE, bad.code());
+        assertTrue(bad.err().contains("--client-output is 'yaml'; use json or base64"), bad.err());
+    }
+
+    @Test
+    void the_json_envelope_decrypts_after_a_rotation_with_no_flags() throws Exception {
+        byte[] dek = KmsRoundTripTest.dataKey();
+        Result encrypted = run("encrypt", dek, s -> { });
+        plugin.keys.rotate();
+        Result decrypted = run("decrypt", encrypted.out(), s -> { });
+        assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+        assertArrayEquals(dek, decrypted.out());
+    }
+
+    @Test
+    void bare_base64_written_under_an_earlier_key_version_needs_its_key_id_and_the_error_says_so()
+            throws Exception {
         byte[] dek = KmsRoundTripTest.dataKey();
         String oldKeyId = plugin.currentKeyId().value();
-        Result encrypted = run("encrypt", dek, s -> { });
+        Result encrypted = run("encrypt", dek, s -> s.with("client.output", "base64"));
         plugin.keys.rotate();
         Result withoutKeyId = run("decrypt", encrypted.out(), s -> { });
         assertEquals(ClientCommand.FAILED, withoutKeyId.code());
         assertTrue(withoutKeyId.err().contains("INVALID_ARGUMENT"), withoutKeyId.err());
+        assertTrue(withoutKeyId.err().contains("--client-key-id=<the key_id printed by encrypt>"),
+                withoutKeyId.err());
+        assertTrue(withoutKeyId.err().contains("JSON that 'client encrypt' printed"), withoutKeyId.err());
         Result decrypted = run("decrypt", encrypted.out(), s -> s.with("client.key-id", oldKeyId));
         assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
         assertArrayEquals(dek, decrypted.out());
     }
 
     @Test
+    void an_envelope_that_is_not_what_encrypt_prints_is_a_usage_error_naming_the_problem() throws Exception {
+        Result noCiphertext = run("decrypt", "{\"api\":\"v2\"}".getBytes(StandardCharsets.UTF_8), s -> { });
+        assertEquals(ClientCommand.USAGE, noCiphertext.code());
+        assertTrue(noCiphertext.err().contains("no \"ciphertext\" member"), noCiphertext.err());
+        Result truncated = run("decrypt", "{\"api\":\"v2\",\"ciphertext\":\"Z2Fy".getBytes(StandardCharsets.UTF_8),
+                s -> { });
+        assertEquals(ClientCommand.USAGE, truncated.code());
+        assertTrue(truncated.err().contains("not the JSON that 'client encrypt' prints"), truncated.err());
+    }
+
+    @Test
     void input_that_is_not_base64_is_a_usage_error() throws Exception {
         Result result = run("decrypt", "not base64!!".getBytes(StandardCharsets.US_ASCII), s -> { });
         assertEquals(ClientCommand.USAGE, result.code());
-        assertTrue(result.err().contains("not base64"), result.err());
+        assertTrue(result.err().contains("neither the JSON that 'client encrypt' prints nor base64"), result.err());
     }
 
     @Test

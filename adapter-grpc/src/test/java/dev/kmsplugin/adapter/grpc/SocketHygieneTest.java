@@ -85,6 +85,43 @@ class SocketHygieneTest {
     }
 
     @Test
+    void creating_the_socket_directory_is_logged_in_one_info_line_naming_what_and_where() throws Exception {
+        Path socket = directory.resolve("a/b/kms.sock");
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(
+                "dev.kmsplugin.adapter.grpc.socket.SocketFile");
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+                    lines.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try (RunningPlugin plugin = RunningPlugin.startAt(directory, socket, s -> { })) {
+            assertEquals(java.util.List.of("the socket directory " + directory.resolve("a/b") + " did not exist:"
+                    + " created it (and the missing directories from " + directory.resolve("a") + " down) with mode"
+                    + " rwx------"), lines);
+        }
+        lines.clear();
+        Path existing = RunningPlugin.newDirectory();
+        try (RunningPlugin plugin = RunningPlugin.startAt(existing, existing.resolve("kms.sock"), s -> { })) {
+            assertTrue(lines.stream().noneMatch(l -> l.contains("did not exist")), lines.toString());
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
+    @Test
     void a_stale_socket_left_by_a_dead_process_is_replaced() throws Exception {
         Path socket = directory.resolve("kms.sock");
         try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -22,6 +22,7 @@ final class TransportSettings {
                 Map.entry("client.api", "v2"),
                 Map.entry("client.timeout", Duration.ofSeconds(5)),
                 Map.entry("client.key-id", ""),
+                Map.entry("client.output", "json"),
                 Map.entry("max-connections", 128),
                 Map.entry("max-connection-idle", Duration.ofMinutes(5)),
                 Map.entry("max-streams-per-connection", 16),

@@ -72,6 +72,11 @@ public final class KeyVaultBackendProvider implements BackendProvider {
     }
 
     @Override
+    public void validate(PluginContext context) {
+        KeyVaultSettings.read(context.settings());
+    }
+
+    @Override
     public Backend create(PluginContext context) {
         KeyVaultSettings settings = KeyVaultSettings.read(context.settings());
         KeyVaultKekBackend keys = open(settings, System.getenv(), defaultHttpClient(settings), context.telemetry(),

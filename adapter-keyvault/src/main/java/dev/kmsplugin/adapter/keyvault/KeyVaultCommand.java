@@ -80,6 +80,27 @@ final class KeyVaultCommand implements Command {
     }
 
     @Override
+    public String usage() {
+        return USAGE;
+    }
+
+    @Override
+    public List<String> flagNames(List<String> arguments) {
+        List<String> names = new java.util.ArrayList<>(List.of("keyvault-name", "key-name", "managed-hsm",
+                "config-file-path", "proxy-mode", "proxy-address", "proxy-port"));
+        String word = arguments.isEmpty() ? "" : arguments.get(0);
+        if (!word.equals("check") && !word.startsWith("retire") && !word.startsWith("restore")) {
+            names.addAll(List.of("key-type", "key-size", "key-expires-in", "rotate-every", "notify-before-expiry",
+                    "add-version"));
+        }
+        if (!word.equals("check") && !word.equals("create-key") && !word.equals("rotate-key")) {
+            names.addAll(List.of("dry-run", "min-successor-age", "etcd-endpoints", "etcd-cacert", "etcd-cert",
+                    "etcd-key", "etcd-prefix"));
+        }
+        return names;
+    }
+
+    @Override
     public String name() {
         return "keyvault";
     }

@@ -32,6 +32,26 @@ final class SimCommand implements Command {
     }
 
     @Override
+    public String usage() {
+        return USAGE;
+    }
+
+    @Override
+    public List<String> flagNames(List<String> arguments) {
+        List<String> names = new java.util.ArrayList<>(List.of("sim-dir", "sim-token-label", "sim-key-name",
+                "sim-pin-file", "sim-library"));
+        String word = arguments.isEmpty() ? "" : ALIASES.getOrDefault(arguments.get(0), arguments.get(0));
+        if (!word.equals("list") && !word.equals("check") && !word.equals("retire") && !word.equals("restore")) {
+            names.add("allow-pins-in-argv");
+        }
+        if (!word.equals("init") && !word.equals("rotate") && !word.equals("list") && !word.equals("check")) {
+            names.addAll(List.of("dry-run", "min-successor-age", "etcd-endpoints", "etcd-cacert", "etcd-cert",
+                    "etcd-key", "etcd-prefix"));
+        }
+        return names;
+    }
+
+    @Override
     public String name() {
         return "sim";
     }

@@ -34,6 +34,7 @@ final class SimDirectory {
 
     private final SimSettings settings;
     private final Map<String, String> env;
+    private boolean created;
 
     SimDirectory(SimSettings settings, Map<String, String> env) {
         this.settings = settings;
@@ -65,9 +66,15 @@ final class SimDirectory {
         }
     }
 
+    /** True when {@link #prepareConf} made the directory because it did not exist. */
+    boolean created() {
+        return created;
+    }
+
     /** The SoftHSM configuration this process uses, created with the directory's defaults when missing. */
     Path prepareConf() {
         Path expected = path().resolve("softhsm2.conf");
+        created = !Files.exists(path(), LinkOption.NOFOLLOW_LINKS);
         createPrivateDirectory(path());
         requireTrusted();
         String fromEnv = env.get(CONF_ENV);

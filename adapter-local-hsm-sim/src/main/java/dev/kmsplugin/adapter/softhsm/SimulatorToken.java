@@ -24,6 +24,12 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
 
     private static SimulatorToken open(SimSettings settings, Map<String, String> env, Clock clock, boolean create) {
         SimDirectory directory = new SimDirectory(settings, env);
+        if (!create && !java.nio.file.Files.isDirectory(settings.directory())) {
+            // Commands that only read a token leave a mistyped --sim-dir as they found it.
+            throw new KmsException.Misconfigured("there is no SoftHSM token '" + settings.tokenLabel() + "' in "
+                    + settings.directory() + " (the directory does not exist); run 'kms-plugin sim init --sim-dir="
+                    + settings.directory() + "', or fix the path");
+        }
         Path conf = directory.prepareConf();
         SoftHsmInstallation installation = SoftHsmInstallation.find(settings.library());
         Optional<SoftHsmInstallation.TokenSlot> slot = installation.token(conf, settings.tokenLabel());
@@ -41,10 +47,20 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
                             directory.userPinCreatingIfAbsent(), settings.allowPinsInArgv());
                     slot = installation.token(conf, settings.tokenLabel());
                     created = true;
-                    LOG.log(Level.INFO, "initialised SoftHSM token ''{0}'' in {1} (user PIN in {2})",
-                            settings.tokenLabel(), settings.directory(), settings.pinPath());
+                    if (directory.created()) {
+                        LOG.log(Level.INFO, "--sim-dir {1} did not exist: created it (mode 0700) with a new SoftHSM"
+                                + " token ''{0}'' (user PIN in {2})", settings.tokenLabel(), settings.directory(),
+                                settings.pinPath());
+                    } else {
+                        LOG.log(Level.INFO, "initialised SoftHSM token ''{0}'' in {1} (user PIN in {2})",
+                                settings.tokenLabel(), settings.directory(), settings.pinPath());
+                    }
                 }
             }
+        }
+        if (directory.created() && !created) {
+            LOG.log(Level.INFO, "--sim-dir {0} did not exist: created it (mode 0700); SoftHSM keeps the token"
+                    + " ''{1}'' where {2} says", settings.directory(), settings.tokenLabel(), conf);
         }
         SoftHsmInstallation.TokenSlot found = slot.orElseThrow(() -> new KmsException.Misconfigured(
                 "SoftHSM did not list token '" + settings.tokenLabel() + "' after initialising it; check " + conf));

@@ -37,6 +37,11 @@ public final class SoftHsmBackendProvider implements BackendProvider {
     }
 
     @Override
+    public void validate(PluginContext context) {
+        SimSettings.from(context.settings());
+    }
+
+    @Override
     public Backend create(PluginContext context) {
         SimSettings settings = SimSettings.from(context.settings());
         SimulatorToken opened = SimulatorToken.openOrCreate(settings, System.getenv(), context.clock());

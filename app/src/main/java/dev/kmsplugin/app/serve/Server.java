@@ -26,9 +26,10 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Serving: binds the health and metrics endpoints, builds the backend, the envelope use cases and the transport,
- * then runs until told to stop. The endpoints are bound first, so a port clash fails start-up before a socket file
- * or a backend session exists.
+ * Serving: checks every setting, binds the health and metrics endpoints, builds the backend, the envelope use cases
+ * and the transport, then runs until told to stop. Settings are checked before anything opens, so a configuration
+ * error is all a failed start prints; the endpoints are bound next, so a port clash fails start-up before a socket
+ * file or a backend session exists.
  */
 public final class Server {
 
@@ -85,6 +86,9 @@ public final class Server {
                 "--healthz-addr/--healthz-port");
         Optional<ListenAddress> metricsAddress = metrics.map(m ->
                 ListenAddress.parse(kms.string("metrics.address"), "--metrics-addr"));
+        // Every setting is checked before anything opens: a bad command line prints its error and nothing else.
+        backendProvider.validate(context(backendProvider.name()));
+        transportProvider.validate(context(transportProvider.name()));
 
         Running running = new Running(grace);
         try {

@@ -222,6 +222,55 @@ class GrpcLauncherIT {
         }
     }
 
+    @Test
+    void the_readme_round_trip_decrypts_data_written_before_a_sim_rotate_and_a_restart_with_no_flags()
+            throws Exception {
+        Path socket = dir.resolve("kms.sock");
+        Path simDir = dir.resolve("sim");
+        byte[] dek = new byte[32];
+        new SecureRandom().nextBytes(dek);
+        Process first = serve(socket, simDir);
+        Run envelope;
+        Run bare;
+        String before;
+        try {
+            awaitSocket(first, socket);
+            before = keyId(client(socket, new byte[0], "status"));
+            envelope = client(socket, dek, "encrypt");
+            assertEquals(0, envelope.exitCode(), envelope.err());
+            assertTrue(envelope.out().contains("\"key_id\":\"" + before + "\""), envelope.out());
+            bare = client(socket, dek, "encrypt", "--client-output=base64");
+            assertEquals(0, bare.exitCode(), bare.err());
+        } finally {
+            first.destroy(); // SIGTERM
+            assertTrue(first.waitFor(20, TimeUnit.SECONDS), "the plugin did not stop within 20 s of SIGTERM");
+        }
+        Run rotated = launch("sim", "rotate", "--sim-dir=" + simDir);
+        assertEquals(0, rotated.exitCode(), rotated.out() + rotated.err());
+
+        Process second = serve(socket, simDir);
+        try {
+            awaitSocket(second, socket);
+            String after = keyId(client(socket, new byte[0], "status"));
+            assertFalse(after.equals(before), "sim rotate did not change the key_id:\n" + log());
+
+            Run decrypted = client(socket, envelope.bytes(), "decrypt");
+            assertEquals(0, decrypted.exitCode(), decrypted.err());
+            assertArrayEquals(dek, decrypted.bytes(), "the JSON envelope decrypts after the rotation");
+
+            Run refused = client(socket, bare.bytes(), "decrypt");
+            assertEquals(1, refused.exitCode(), refused.err());
+            assertTrue(refused.err().contains("INVALID_ARGUMENT")
+                    && refused.err().contains("--client-key-id=<the key_id printed by encrypt>"), refused.err());
+            Run withKeyId = client(socket, bare.bytes(), "decrypt", "--client-key-id=" + before);
+            assertEquals(0, withKeyId.exitCode(), withKeyId.err());
+            assertArrayEquals(dek, withKeyId.bytes(), "bare base64 with the key_id encrypt printed");
+        } finally {
+            second.destroy();
+            assertTrue(second.waitFor(20, TimeUnit.SECONDS), "the plugin did not stop within 20 s of SIGTERM");
+        }
+    }
+
     private static final String PROBE = """
             package probe;
 

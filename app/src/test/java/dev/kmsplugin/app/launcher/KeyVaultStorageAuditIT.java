@@ -68,7 +68,8 @@ class KeyVaultStorageAuditIT {
 
     /** A fresh data key, encrypted (KMS v2) by the running plugin: the base64 ciphertext's bytes. */
     private static byte[] encrypt(String socket) throws Exception {
-        KeyVaultLauncherIT.Run run = KeyVaultLauncherIT.client(socket, ApiserverValues.random(32), "encrypt");
+        KeyVaultLauncherIT.Run run = KeyVaultLauncherIT.client(socket, ApiserverValues.random(32), "encrypt",
+                "--client-output=base64");
         assertEquals(0, run.exitCode(), run.err());
         return Base64.getDecoder().decode(run.out().strip());
     }

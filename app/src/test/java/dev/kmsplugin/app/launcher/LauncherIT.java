@@ -62,4 +62,64 @@ class LauncherIT {
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("no backend named 'nope'; available: hsm-sim, keyvault"), run.err());
     }
+
+    @Test
+    void no_flags_prints_only_the_configuration_error_and_exits_2() throws Exception {
+        Run run = launch();
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("", run.out());
+        // Nothing is opened (and so nothing logged) before the settings are checked: the error is all there is.
+        assertEquals("kms-plugin: Key Vault backend: kms.keyvault.vault-name is not set (set it with --keyvault-name);"
+                + " kms.keyvault.key-name is not set (set it with --key-name); to run the local simulator instead,"
+                + " use --backend=hsm-sim --sim-dir=DIR (see kms-plugin --help)\n", run.err());
+    }
+
+    @Test
+    void a_bad_transport_setting_stops_start_up_before_any_endpoint_or_token_exists() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "launcher-it-");
+        try {
+            Path simDir = dir.resolve("sim");
+            Run run = launch("--backend=hsm-sim", "--sim-dir=" + simDir, "--socket-mode=0000",
+                    "--listen-addr=unix://" + dir.resolve("kms.sock"));
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals("", run.out());
+            assertEquals(1, run.err().lines().count(), run.err());
+            assertTrue(run.err().startsWith("kms-plugin: gRPC transport settings are invalid: "), run.err());
+            assertTrue(!Files.exists(simDir), "a simulator token was created before the settings were checked");
+        } finally {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void each_command_help_shows_its_usage_line_and_its_own_flags() throws Exception {
+        Object[][] cases = {
+            {new String[] {"client", "encrypt", "--help"}, "usage: kms-plugin client ",
+                new String[] {"--listen-addr", "--client-api", "--client-output"}, "--client-key-id"},
+            {new String[] {"sim", "rotate", "--help"}, "usage: kms-plugin sim ",
+                new String[] {"--sim-dir", "--sim-key-name"}, "--etcd-endpoints"},
+            {new String[] {"storage", "audit", "--help"}, "usage: kms-plugin storage audit ",
+                new String[] {"--etcd-endpoints", "--etcd-cacert", "--require-none-under", "--output"},
+                "--listen-addr"},
+            {new String[] {"keyvault", "check", "--help"}, "usage: kms-plugin keyvault ",
+                new String[] {"--keyvault-name", "--key-name", "--managed-hsm"}, "--key-size"},
+        };
+        for (Object[] c : cases) {
+            String[] args = (String[]) c[0];
+            Run run = launch(args);
+            String what = String.join(" ", args) + ":\n" + run.out() + run.err();
+            assertEquals(0, run.exitCode(), what);
+            assertTrue(run.out().startsWith((String) c[1]), what);
+            assertTrue(run.out().contains("\nFlags:\n"), what);
+            for (String flag : (String[]) c[2]) {
+                assertTrue(run.out().contains("  " + flag + " "), flag + " missing from " + what);
+            }
+            assertTrue(!run.out().contains("  " + c[3] + " "), c[3] + " is not a flag of " + what);
+            // Not the global help: no backend list, no serving flags.
+            assertTrue(!run.out().contains("Backends (--backend)") && !run.out().contains("--max-concurrent-calls"),
+                    what);
+        }
+    }
 }

@@ -88,7 +88,8 @@ class SimRetireLauncherIT {
             }
             assertTrue(Files.exists(socket), Files.readString(log));
             byte[] dek = ApiserverValues.random(32);
-            StorageAuditLauncherIT.Run encrypted = kms(dek, "client", "encrypt", "--listen-addr=unix://" + socket);
+            StorageAuditLauncherIT.Run encrypted = kms(dek, "client", "encrypt", "--client-output=base64",
+                    "--listen-addr=unix://" + socket);
             assertEquals(0, encrypted.exitCode(), encrypted.err());
             String firstKeyId = keyId(socket);
             byte[] first = Base64.getDecoder().decode(encrypted.out().strip());
@@ -113,7 +114,8 @@ class SimRetireLauncherIT {
                     && needed.out().contains("40 values (secrets 40)"), needed.out());
 
             // the apiserver rewrites the objects under the current version
-            StorageAuditLauncherIT.Run rewrapped = kms(dek, "client", "encrypt", "--listen-addr=unix://" + socket);
+            StorageAuditLauncherIT.Run rewrapped = kms(dek, "client", "encrypt", "--client-output=base64",
+                    "--listen-addr=unix://" + socket);
             etcd.putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", secondKeyId,
                     Base64.getDecoder().decode(rewrapped.out().strip()))));
 

@@ -96,7 +96,8 @@ class StorageAuditLauncherIT {
     /** Encrypts a fresh data key through the running plugin; returns the ciphertext and (v2) the key_id. */
     private String[] encrypt(Path socket, String api) throws Exception {
         byte[] dek = ApiserverValues.random(32);
-        Run run = launch(dek, List.of("client", "encrypt", "--client-api=" + api, "--listen-addr=unix://" + socket));
+        Run run = launch(dek, List.of("client", "encrypt", "--client-api=" + api, "--client-output=base64",
+                "--listen-addr=unix://" + socket));
         assertEquals(0, run.exitCode(), run.err());
         String keyId = run.err().replaceAll("(?s).*key_id: (\\S+).*", "$1");
         return new String[] {run.out().strip(), keyId};

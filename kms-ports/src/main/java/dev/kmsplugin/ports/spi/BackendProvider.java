@@ -32,6 +32,14 @@ public interface BackendProvider {
         throw new KmsException.Misconfigured("backend '" + name() + "' cannot list its key versions");
     }
 
+    /**
+     * Checks the backend's settings without opening, creating or contacting anything, so that a bad command line
+     * fails before the plugin binds a port; throws {@link KmsException.Misconfigured} naming every problem.
+     * {@link #create} checks them again.
+     */
+    default void validate(PluginContext context) {
+    }
+
     /** Builds and starts the backend; fails with a clear {@link dev.kmsplugin.domain.failure.KmsException}. */
     Backend create(PluginContext context);
 }

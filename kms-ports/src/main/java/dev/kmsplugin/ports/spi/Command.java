@@ -17,6 +17,21 @@ public interface Command {
     /** One line for {@code --help}. */
     String summary();
 
+    /**
+     * The usage line(s) {@code kms-plugin NAME [WORD] --help} prints first, starting with {@code usage: kms-plugin}.
+     */
+    default String usage() {
+        return "usage: kms-plugin " + name() + " ...   (" + summary() + ")";
+    }
+
+    /**
+     * Names (without dashes) of the flags this command reads, given the words after its name (e.g. {@code encrypt}
+     * for {@code client encrypt}); {@code kms-plugin NAME [WORD] --help} describes these.
+     */
+    default List<String> flagNames(List<String> arguments) {
+        return List.of();
+    }
+
     /** Runs the command; the result is the process exit code (0 success). */
     int run(Invocation invocation) throws Exception;
 

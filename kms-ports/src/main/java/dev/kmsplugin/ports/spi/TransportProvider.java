@@ -22,6 +22,13 @@ public interface TransportProvider {
         return List.of();
     }
 
+    /**
+     * Checks the transport's settings without opening or creating anything, so that a bad command line fails before
+     * the plugin binds a port; throws {@link dev.kmsplugin.domain.failure.KmsException.Misconfigured}.
+     */
+    default void validate(PluginContext context) {
+    }
+
     /** Builds the transport; it listens only once {@link Transport#start()} is called. */
     Transport create(PluginContext context, EnvelopeEncryption service);
 }

@@ -27,6 +27,18 @@ final class StorageCommand implements Command {
     }
 
     @Override
+    public String usage() {
+        return USAGE;
+    }
+
+    @Override
+    public java.util.List<String> flagNames(java.util.List<String> arguments) {
+        return java.util.List.of("etcd-endpoints", "etcd-cacert", "etcd-cert", "etcd-key", "etcd-prefix",
+                "etcd-page-size", "etcd-dial-timeout", "etcd-command-timeout", "provider-name", "output",
+                "require-none-under", "backend");
+    }
+
+    @Override
     public int run(Invocation invocation) {
         // The audit's classes (etcd client, gRPC, the report) load only from here, never while serving.
         return AuditRun.run(invocation);

@@ -17,7 +17,10 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -35,6 +38,8 @@ public final class ClientCommand implements Command {
     public static final int UNREACHABLE = 3;
     /** Data keys are 32 bytes; anything near this is not a data key. */
     static final int MAX_STDIN_BYTES = 64 * 1024;
+    static final String JSON = "json";
+    static final String BASE64 = "base64";
 
     @Override
     public String name() {
@@ -52,10 +57,7 @@ public final class ClientCommand implements Command {
         PrintStream err = invocation.err();
         List<String> words = invocation.arguments();
         if (words.size() != 1 || !List.of("status", "version", "encrypt", "decrypt").contains(words.get(0))) {
-            err.println("usage: kms-plugin client status|version|encrypt|decrypt [--listen-addr=unix:///path]"
-                    + " [--client-api=v2|v1] [--client-timeout=10s] [--client-key-id=ID]");
-            err.println("  encrypt reads a data key on stdin and prints the ciphertext in base64;"
-                    + " decrypt reads base64 on stdin and writes the data key");
+            usage(err);
             return USAGE;
         }
         String operation = words.get(0);
@@ -63,16 +65,22 @@ public final class ClientCommand implements Command {
         ListenAddress address;
         String api;
         Duration timeout;
+        String output;
         try {
             address = ListenAddress.parse(settings.string("listen-addr"));
             api = settings.string("client.api");
             timeout = settings.duration("client.timeout");
+            output = settings.optionalString("client.output").orElse(JSON);
         } catch (KmsException e) {
             err.println("kms-plugin client: " + e.getMessage());
             return USAGE;
         }
         if (!api.equals("v2") && !api.equals("v1")) {
             err.println("kms-plugin client: --client-api is '" + api + "'; use v2 or v1");
+            return USAGE;
+        }
+        if (!output.equals(JSON) && !output.equals(BASE64)) {
+            err.println("kms-plugin client: --client-output is '" + output + "'; use json or base64");
             return USAGE;
         }
         if (!address.isAbstract() && !Files.exists(address.path())) {
@@ -85,7 +93,7 @@ public final class ClientCommand implements Command {
                 return switch (operation) {
                     case "status" -> status(client, api, timeout, out, err);
                     case "version" -> version(client, timeout, out);
-                    case "encrypt" -> encrypt(client, api, timeout, invocation.in(), out, err);
+                    case "encrypt" -> encrypt(client, api, timeout, output, invocation.in(), out, err);
                     default -> decrypt(client, api, timeout, settings, invocation.in(), out, err);
                 };
             } catch (StatusRuntimeException e) {
@@ -99,6 +107,12 @@ public final class ClientCommand implements Command {
                 }
                 err.println("kms-plugin client: " + operation + " failed: " + status.getCode() + ": "
                         + status.getDescription());
+                if (operation.equals("decrypt") && status.getCode() == Status.Code.INVALID_ARGUMENT
+                        && String.valueOf(status.getDescription()).contains("does not belong to the key version")) {
+                    err.println("kms-plugin client: the ciphertext was written under another key version than the"
+                            + " key_id sent; pipe in the JSON that 'client encrypt' printed (it carries the key_id),"
+                            + " or pass --client-key-id=<the key_id printed by encrypt>");
+                }
                 return FAILED;
             } catch (BadInput e) {
                 err.println("kms-plugin client: " + e.getMessage());
@@ -134,22 +148,27 @@ public final class ClientCommand implements Command {
         return OK;
     }
 
-    private static int encrypt(KmsClient client, String api, Duration timeout, InputStream in, PrintStream out,
-            PrintStream err) {
+    private static int encrypt(KmsClient client, String api, Duration timeout, String output, InputStream in,
+            PrintStream out, PrintStream err) {
         byte[] plaintext = readStdin(in);
         try {
             if (plaintext.length == 0) {
                 throw new BadInput("stdin is empty; pipe the data key to encrypt into the command");
             }
-            byte[] ciphertext;
+            CiphertextEnvelope envelope;
             if (api.equals("v1")) {
-                ciphertext = client.encryptV1(plaintext, timeout);
+                envelope = new CiphertextEnvelope("v1", client.encryptV1(plaintext, timeout), Optional.empty(),
+                        Map.of());
             } else {
                 EncryptResponse response = client.encrypt(plaintext, uid(), timeout);
-                ciphertext = response.getCiphertext().toByteArray();
+                Map<String, byte[]> annotations = new LinkedHashMap<>();
+                response.getAnnotationsMap().forEach((name, value) -> annotations.put(name, value.toByteArray()));
+                envelope = new CiphertextEnvelope("v2", response.getCiphertext().toByteArray(),
+                        Optional.of(response.getKeyId()), annotations);
                 err.println("key_id: " + response.getKeyId());
             }
-            out.println(Base64.getEncoder().encodeToString(ciphertext));
+            out.println(output.equals(JSON) ? envelope.toJson()
+                    : Base64.getEncoder().encodeToString(envelope.ciphertext()));
             return OK;
         } finally {
             Arrays.fill(plaintext, (byte) 0);
@@ -158,26 +177,44 @@ public final class ClientCommand implements Command {
 
     private static int decrypt(KmsClient client, String api, Duration timeout, Settings settings, InputStream in,
             PrintStream out, PrintStream err) {
-        String text = new String(readStdin(in), StandardCharsets.US_ASCII).trim();
+        String text = new String(readStdin(in), StandardCharsets.UTF_8).trim();
         if (text.isEmpty()) {
-            throw new BadInput("stdin is empty; pipe the base64 ciphertext printed by 'client encrypt' into it");
+            throw new BadInput("stdin is empty; pipe the output of 'client encrypt' into it");
         }
         byte[] ciphertext;
-        try {
-            ciphertext = Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw new BadInput("stdin is not base64: " + e.getMessage());
+        Optional<String> envelopeKeyId = Optional.empty();
+        Map<String, byte[]> annotations = Map.of();
+        if (CiphertextEnvelope.looksLikeJson(text)) {
+            CiphertextEnvelope envelope;
+            try {
+                envelope = CiphertextEnvelope.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new BadInput("stdin is not the JSON that 'client encrypt' prints: " + e.getMessage());
+            }
+            // The envelope says which API wrote it, and that API is the one that can read it.
+            api = envelope.api();
+            ciphertext = envelope.ciphertext();
+            envelopeKeyId = envelope.keyId();
+            annotations = envelope.annotations();
+        } else {
+            try {
+                ciphertext = Base64.getDecoder().decode(text);
+            } catch (IllegalArgumentException e) {
+                throw new BadInput("stdin is neither the JSON that 'client encrypt' prints nor base64: "
+                        + e.getMessage());
+            }
         }
         byte[] plaintext;
         if (api.equals("v1")) {
             plaintext = client.decryptV1(ciphertext, timeout);
         } else {
-            String keyId = settings.optionalString("client.key-id").orElse(null);
+            String keyId = settings.optionalString("client.key-id").filter(id -> !id.isEmpty())
+                    .orElse(envelopeKeyId.orElse(null));
             if (keyId == null) {
-                // Without --client-key-id, assume the data was written under the current key version.
+                // Bare base64 without --client-key-id: assume the data was written under the current key version.
                 keyId = client.status(timeout).getKeyId();
             }
-            plaintext = client.decrypt(ciphertext, keyId, uid(), timeout);
+            plaintext = client.decrypt(ciphertext, keyId, annotations, uid(), timeout);
         }
         try {
             out.write(plaintext);
@@ -189,6 +226,34 @@ public final class ClientCommand implements Command {
             Arrays.fill(plaintext, (byte) 0);
         }
         return OK;
+    }
+
+    static void usage(PrintStream err) {
+        err.println(USAGE_TEXT);
+    }
+
+    private static final String USAGE_TEXT = "usage: kms-plugin client status|version|encrypt|decrypt"
+            + " [--listen-addr=unix:///path] [--client-api=v2|v1] [--client-timeout=10s]"
+            + " [--client-output=json|base64] [--client-key-id=ID]\n"
+            + "  encrypt reads a data key on stdin and prints one line of JSON: the ciphertext (base64), the"
+            + " key_id and annotations a later decrypt needs (--client-output=base64: the bare ciphertext);\n"
+            + "  decrypt reads that JSON, or bare base64 (then it sends --client-key-id, or the current"
+            + " key_id), on stdin and writes the data key";
+
+    @Override
+    public String usage() {
+        return USAGE_TEXT;
+    }
+
+    @Override
+    public List<String> flagNames(List<String> arguments) {
+        String word = arguments.isEmpty() ? "" : arguments.get(0);
+        return switch (word) {
+            case "status", "version" -> List.of("listen-addr", "client-api", "client-timeout");
+            case "encrypt" -> List.of("listen-addr", "client-api", "client-timeout", "client-output");
+            case "decrypt" -> List.of("listen-addr", "client-api", "client-timeout", "client-key-id");
+            default -> List.of("listen-addr", "client-api", "client-timeout", "client-output", "client-key-id");
+        };
     }
 
     private static byte[] readStdin(InputStream in) {

@@ -76,8 +76,16 @@ public final class KmsClient implements AutoCloseable {
     }
 
     public byte[] decrypt(byte[] ciphertext, String keyId, String uid, Duration timeout) {
-        return v2(timeout).decrypt(DecryptRequest.newBuilder().setCiphertext(ByteString.copyFrom(ciphertext))
-                .setKeyId(keyId).setUid(uid).build()).getPlaintext().toByteArray();
+        return decrypt(ciphertext, keyId, java.util.Map.of(), uid, timeout);
+    }
+
+    /** v2 Decrypt with the annotations Encrypt returned, as the apiserver sends them back. */
+    public byte[] decrypt(byte[] ciphertext, String keyId, java.util.Map<String, byte[]> annotations, String uid,
+            Duration timeout) {
+        DecryptRequest.Builder request = DecryptRequest.newBuilder().setCiphertext(ByteString.copyFrom(ciphertext))
+                .setKeyId(keyId).setUid(uid);
+        annotations.forEach((name, value) -> request.putAnnotations(name, ByteString.copyFrom(value)));
+        return v2(timeout).decrypt(request.build()).getPlaintext().toByteArray();
     }
 
     public VersionResponse version(Duration timeout) {

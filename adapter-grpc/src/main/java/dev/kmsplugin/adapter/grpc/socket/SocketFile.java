@@ -61,8 +61,14 @@ public final class SocketFile {
         Path parent = path.toAbsolutePath().getParent();
         try {
             if (!Files.isDirectory(parent)) {
+                Path top = parent;
+                while (top.getParent() != null && !Files.exists(top.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                    top = top.getParent();
+                }
                 Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(directoryMode(socketMode)));
-                LOG.log(Level.INFO, "created socket directory {0} with mode {1}", parent,
+                // One line, at the default verbosity: what was made, where, and how open it is.
+                LOG.log(Level.INFO, "the socket directory {0} did not exist: created it{1} with mode {2}", parent,
+                        top.equals(parent) ? "" : " (and the missing directories from " + top + " down)",
                         PosixFilePermissions.toString(directoryMode(socketMode)));
             }
             // A live socket of another user is an impostor whatever the directory: say so before anything else.
