@@ -5,7 +5,6 @@ import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
-import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.domain.key.KeyVersion;
@@ -103,10 +102,6 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     @Override
     public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
         KeyRef key = sealed.key();
-        if (sealed.algorithm() != Algorithm.RSA_OAEP_256) {
-            throw new KmsException.InvalidInput("ciphertext was wrapped with " + sealed.algorithm()
-                    + ", which the Key Vault backend does not use; was it written by another backend?");
-        }
         if (!key.name().equals(settings.keyName())) {
             throw new KmsException.UnknownKeyVersion("ciphertext was wrapped by key '" + key.name()
                     + "', but this plugin is configured with key '" + settings.keyName() + "'");

@@ -7,7 +7,6 @@ import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.health.HealthTracker;
-import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.domain.key.KeyVersion;
@@ -93,10 +92,6 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     @Override
     public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
-        if (sealed.algorithm() != Algorithm.AES_256_GCM) {
-            throw new KmsException.InvalidInput("ciphertext was wrapped with " + sealed.algorithm()
-                    + ", which the hsm-sim backend does not use; it was written by another backend");
-        }
         if (sealed.wrapped().length < TokenCipher.minWrappedBytes()) {
             throw new KmsException.InvalidInput("ciphertext is malformed: a wrapped key of " + sealed.wrapped().length
                     + " bytes is too short for AES-256-GCM");

@@ -7,7 +7,9 @@ import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import dev.kmsplugin.domain.health.Health;
+import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
@@ -66,10 +68,17 @@ public final class EnvelopeService implements EnvelopeEncryption {
             return timed("decrypt_foreign", () -> reader.decrypt(ciphertext, request.origin(), call));
         }
         SealedDataKey sealed = CiphertextFormat.decode(ciphertext);
+        // Every version of a backend wraps with one algorithm: a ciphertext of another never reaches the backend.
+        Algorithm used = keys.current().algorithm();
+        if (sealed.algorithm() != used) {
+            throw new KmsException.InvalidInput("ciphertext was wrapped with " + sealed.algorithm() + ", which "
+                    + keys.describe() + " does not use (it wraps with " + used + "); was it written by another "
+                    + "backend?");
+        }
         if (request.keyId().isPresent()) {
             KeyId recorded = keys.keyId(sealed.key());
             if (!recorded.equals(request.keyId().get())) {
-                throw new KmsException.InvalidInput("key_id '" + shorten(request.keyId().get().value())
+                throw new KmsException.InvalidInput("key_id '" + Messages.oneLine(request.keyId().get().value(), 80)
                         + "' does not belong to the key version that wrapped this ciphertext ('" + recorded
                         + "'); the ciphertext and key_id were stored for different objects");
             }
@@ -105,11 +114,5 @@ public final class EnvelopeService implements EnvelopeEncryption {
         } finally {
             telemetry.backendCallCompleted(operation, outcome, Duration.ofNanos(System.nanoTime() - start));
         }
-    }
-
-    // A key_id from the request is echoed in an error; it is not secret, but keep the message one line long.
-    private static String shorten(String value) {
-        String printable = value.replaceAll("[^\\x20-\\x7e]", "?");
-        return printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
     }
 }

@@ -13,6 +13,7 @@ import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
@@ -73,6 +74,19 @@ class EnvelopeServiceTest {
         KmsException.InvalidInput error = assertThrows(KmsException.InvalidInput.class, () -> service.decrypt(
                 DecryptRequest.v2(old.ciphertext(), Optional.of(current), Annotations.none()), call()));
         assertTrue(error.getMessage().contains("does not belong to the key version"), error.getMessage());
+    }
+
+    @Test
+    void a_ciphertext_of_another_algorithm_is_invalid_input_and_never_reaches_the_backend() {
+        SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(dek(), call()).ciphertext());
+        Ciphertext other = CiphertextFormat.encode(new SealedDataKey(Algorithm.RSA_OAEP_256, sealed.key(),
+                sealed.wrapped()));
+        int before = keys.unwraps();
+        KmsException.InvalidInput error = assertThrows(KmsException.InvalidInput.class,
+                () -> service.decrypt(DecryptRequest.of(other), call()));
+        assertTrue(error.getMessage().contains("RSA_OAEP_256") && error.getMessage().contains("AES_256_GCM"),
+                error.getMessage());
+        assertEquals(before, keys.unwraps());
     }
 
     @Test
