@@ -105,7 +105,7 @@ final class CurrentVersion {
      */
     byte[] wrap(KeyRef key, byte[] clear, CallContext call) {
         if (settings.wrap() == KeyVaultSettings.WrapMode.REMOTE) {
-            return watch(key, () -> crypto.wrap(key, clear, call));
+            return watch(key, true, () -> crypto.wrap(key, clear, call));
         }
         try {
             return watch(key, false, () -> local.wrap(key, clear));
@@ -122,9 +122,9 @@ final class CurrentVersion {
         }
     }
 
-    /** Runs a Key Vault operation with {@code key} and lets its outcome count for health. */
-    <T> T watch(KeyRef key, Supplier<T> work) {
-        return watch(key, true, work);
+    /** Unwraps in Key Vault with {@code key}; the outcome counts for health (see {@link #watch}). */
+    byte[] unwrap(KeyRef key, byte[] wrapped, CallContext call) {
+        return watch(key, true, () -> crypto.unwrap(key, wrapped, call));
     }
 
     /**
@@ -132,7 +132,7 @@ final class CurrentVersion {
      * nothing about the vault) makes the backend healthy; {@link #FAILED_CALLS} consecutive hard failures (a revoked
      * permission or token, a disabled or deleted version) make it unhealthy without waiting for the probe.
      */
-    <T> T watch(KeyRef key, boolean inVault, Supplier<T> work) {
+    private <T> T watch(KeyRef key, boolean inVault, Supplier<T> work) {
         try {
             T result = work.get();
             if (inVault && isCurrent(key)) {
@@ -205,7 +205,7 @@ final class CurrentVersion {
         random.nextBytes(sample);
         // With --wrap=local: wrapped here, unwrapped by Key Vault, so every probe proves the two agree.
         byte[] wrapped = wrap(key.ref(), sample, call);
-        byte[] back = watch(key.ref(), () -> crypto.unwrap(key.ref(), wrapped, call));
+        byte[] back = unwrap(key.ref(), wrapped, call);
         try {
             if (!Arrays.equals(back, sample)) {
                 throw new KmsException.IntegrityFailure("a wrap/unwrap round trip with " + key

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.function.Supplier;
 
 /**
  * The Go plugin's ciphertexts: the ASCII base64url text of a Key Vault encrypt result, no header. KMS v1 used
@@ -38,13 +39,17 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
     static final String GO_ALGORITHM_ANNOTATION = "algorithm.azure.akv.io";
 
     private final KeyVaultSettings settings;
-    private final KeyVaultKekBackend backend;
     private final KeyVaultCrypto crypto;
+    private final VaultAddress address;
+    private final Supplier<KeyRef> current;
 
-    GoPluginCiphertexts(KeyVaultKekBackend backend) {
-        this.settings = backend.settings();
-        this.backend = backend;
-        this.crypto = backend.crypto();
+    /** @param current the version new data keys are wrapped with, or null before start-up resolved it */
+    GoPluginCiphertexts(KeyVaultSettings settings, KeyVaultCrypto crypto, VaultAddress address,
+                        Supplier<KeyRef> current) {
+        this.settings = settings;
+        this.crypto = crypto;
+        this.address = address;
+        this.current = current;
     }
 
     @Override
@@ -95,7 +100,7 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
     private List<String> boundTo(Optional<KeyId> keyId) {
         List<String> bound = new ArrayList<>();
         for (String version : candidates()) {
-            if (keyId.isPresent() && backend.keyId(new KeyRef(settings.keyName(), version)).equals(keyId.get())) {
+            if (keyId.isPresent() && address.keyId(new KeyRef(settings.keyName(), version)).equals(keyId.get())) {
                 bound.add(version);
             }
         }
@@ -124,7 +129,7 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
         Set<String> versions = new LinkedHashSet<>();
         settings.keyVersion().ifPresent(versions::add);
         versions.addAll(settings.legacyKeyVersions());
-        KeyRef current = backend.currentRef();
+        KeyRef current = this.current.get();
         if (current != null) {
             versions.add(current.version());
         }

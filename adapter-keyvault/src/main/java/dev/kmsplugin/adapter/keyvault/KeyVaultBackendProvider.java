@@ -81,7 +81,7 @@ public final class KeyVaultBackendProvider implements BackendProvider {
         KeyVaultSettings settings = KeyVaultSettings.read(context.settings());
         KeyVaultKekBackend keys = open(settings, System.getenv(), defaultHttpClient(settings), context.telemetry(),
                 context.clock());
-        return new Backend(keys, Optional.of(new GoPluginCiphertexts(keys)));
+        return new Backend(keys, Optional.of(keys.goPluginReader()));
     }
 
     /**

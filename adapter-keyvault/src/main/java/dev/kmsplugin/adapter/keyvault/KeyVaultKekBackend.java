@@ -106,7 +106,7 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
             throw new KmsException.UnknownKeyVersion("ciphertext was wrapped by key '" + key.name()
                     + "', but this plugin is configured with key '" + settings.keyName() + "'");
         }
-        byte[] clear = current.watch(key, () -> crypto.unwrap(key, sealed.wrapped(), call));
+        byte[] clear = current.unwrap(key, sealed.wrapped(), call);
         try {
             return new Plaintext(clear);
         } finally {
@@ -132,12 +132,14 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
         current.refresh();
     }
 
-    KeyVaultSettings settings() {
-        return settings;
+    /** SDK clients held for key versions (bounded by {@link KeyVaultCrypto#MAX_CLIENTS}). */
+    int sdkClients() {
+        return crypto.clientCount();
     }
 
-    KeyVaultCrypto crypto() {
-        return crypto;
+    /** The reader of the Go plugin's ciphertexts, over this backend's settings, crypto and versions. */
+    GoPluginCiphertexts goPluginReader() {
+        return new GoPluginCiphertexts(settings, crypto, address, current::ref);
     }
 
     /** The version new data keys are wrapped with, or null before start-up resolved it. */

@@ -94,7 +94,7 @@ final class Fixture implements AutoCloseable {
 
     /** What the provider hands the core: the keys and the reader of Go-plugin ciphertexts. */
     static Backend served(KeyVaultKekBackend keys) {
-        return new Backend(keys, Optional.of(new GoPluginCiphertexts(keys)));
+        return new Backend(keys, Optional.of(keys.goPluginReader()));
     }
 
     KeyVaultKekBackend open() {

@@ -235,7 +235,7 @@ class KeyVaultKekBackendTest extends VaultTest {
         fixture.set("key-version", current.id);
         try (var backend = fixture.open()) {
             KmsException.IntegrityFailure e = assertThrows(KmsException.IntegrityFailure.class, () ->
-                    new GoPluginCiphertexts(backend).decrypt(stored, new Origin.KmsV1beta1(),
+                    backend.goPluginReader().decrypt(stored, new Origin.KmsV1beta1(),
                             CallContext.of("v1", Duration.ofSeconds(3))));
             assertTrue(e.getMessage().contains("legacy-key-versions"), e.getMessage());
         }
@@ -252,13 +252,13 @@ class KeyVaultKekBackendTest extends VaultTest {
         Ciphertext stored = goPluginText(vault.encrypt("kek", only.id, "RSA1_5", dek));
         try (var backend = fixture.open()) {
             KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () ->
-                    new GoPluginCiphertexts(backend).decrypt(stored, new Origin.KmsV1beta1(), v2()));
+                    backend.goPluginReader().decrypt(stored, new Origin.KmsV1beta1(), v2()));
             assertTrue(e.getMessage().contains("kms.keyvault.go-plugin-ciphertexts"), e.getMessage());
             assertEquals(0, vault.count("decrypt"));
         }
         fixture.set("go-plugin-ciphertexts", "on");
         try (var backend = fixture.open()) {
-            assertArrayEquals(dek, new GoPluginCiphertexts(backend).decrypt(stored, new Origin.KmsV1beta1(), v2())
+            assertArrayEquals(dek, backend.goPluginReader().decrypt(stored, new Origin.KmsV1beta1(), v2())
                     .bytes());
         }
     }
@@ -271,7 +271,7 @@ class KeyVaultKekBackendTest extends VaultTest {
             for (Origin origin : new Origin[] {new Origin.KmsV1beta1(), new Origin.KmsV2(Optional.of(
                     backend.keyId(new KeyRef("kek", pinned.id))), goV2Annotations())}) {
                 KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () ->
-                        new GoPluginCiphertexts(backend).decrypt(new Ciphertext("not-a-ciphertext".getBytes(
+                        backend.goPluginReader().decrypt(new Ciphertext("not-a-ciphertext".getBytes(
                                 StandardCharsets.US_ASCII)), origin, v2()));
                 assertTrue(e.getMessage().contains("256, 384 or 512"), e.getMessage());
             }
@@ -286,7 +286,7 @@ class KeyVaultKekBackendTest extends VaultTest {
         Ciphertext stored = goPluginText(vault.encrypt("kek", legacy.id, "RSA-OAEP-256", dek()));
         fixture.set("key-version", pinned.id).set("legacy-key-versions", java.util.List.of(legacy.id));
         try (var backend = fixture.open()) {
-            GoPluginCiphertexts reader = new GoPluginCiphertexts(backend);
+            GoPluginCiphertexts reader = backend.goPluginReader();
             assertThrows(KmsException.IntegrityFailure.class, () -> reader.decrypt(stored, new Origin.KmsV2(
                     Optional.of(backend.keyId(new KeyRef("kek", pinned.id))), goV2Annotations()), v2()));
             assertTrue(vault.paths().stream().noneMatch(p -> p.contains(legacy.id + "/decrypt")),
@@ -304,7 +304,7 @@ class KeyVaultKekBackendTest extends VaultTest {
         Ciphertext otherKey = goPluginText(vault.encrypt("kek", other.id, "RSA1_5", dek()));
         fixture.set("key-version", pinned.id);
         try (var backend = fixture.open()) {
-            GoPluginCiphertexts reader = new GoPluginCiphertexts(backend);
+            GoPluginCiphertexts reader = backend.goPluginReader();
             String a = assertThrows(KmsException.IntegrityFailure.class, () ->
                     reader.decrypt(shortResult, new Origin.KmsV1beta1(), v2())).getMessage();
             String b = assertThrows(KmsException.IntegrityFailure.class, () ->
@@ -319,7 +319,7 @@ class KeyVaultKekBackendTest extends VaultTest {
         try (var backend = fixture.open()) {
             long before = vault.count("decrypt");
             KmsException.InvalidInput e = assertThrows(KmsException.InvalidInput.class, () ->
-                    new GoPluginCiphertexts(backend).decrypt(new Ciphertext("not base64 !".getBytes(
+                    backend.goPluginReader().decrypt(new Ciphertext("not base64 !".getBytes(
                             StandardCharsets.US_ASCII)), new Origin.KmsV1beta1(), CallContext.of("v1",
                             Duration.ofSeconds(3))));
             assertTrue(e.getMessage().contains("Go plugin"), e.getMessage());
@@ -354,8 +354,8 @@ class KeyVaultKekBackendTest extends VaultTest {
                 assertThrows(KmsException.class, () -> backend.unwrap(new dev.kmsplugin.domain.envelope.SealedDataKey(
                         dev.kmsplugin.domain.key.Algorithm.RSA_OAEP_256, unknown, new byte[256]), v2()));
             }
-            assertTrue(backend.crypto().clientCount() <= KeyVaultCrypto.MAX_CLIENTS, "clients kept: "
-                    + backend.crypto().clientCount());
+            assertTrue(backend.sdkClients() <= KeyVaultCrypto.MAX_CLIENTS, "clients kept: "
+                    + backend.sdkClients());
             EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
             EncryptResult result = service.encrypt(new Plaintext(dek()), v2());
             service.decrypt(DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()),
