@@ -1,9 +1,10 @@
 package dev.kmsplugin.app;
 
+import dev.kmsplugin.app.ops.logging.Logging;
 import dev.kmsplugin.app.cli.AppFlags;
 import dev.kmsplugin.app.cli.CommandLine;
 import dev.kmsplugin.app.config.Configuration;
-import dev.kmsplugin.app.ops.PrometheusTelemetry;
+import dev.kmsplugin.app.ops.metrics.PrometheusTelemetry;
 import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.app.serve.Server;
 import dev.kmsplugin.domain.failure.KmsException;

@@ -1,11 +1,11 @@
 package dev.kmsplugin.app.serve;
 
 import dev.kmsplugin.app.config.Configuration;
-import dev.kmsplugin.app.ops.HealthEndpoints;
-import dev.kmsplugin.app.ops.ListenAddress;
-import dev.kmsplugin.app.ops.MetricsEndpoint;
-import dev.kmsplugin.app.ops.OpsHttpLimits;
-import dev.kmsplugin.app.ops.PrometheusTelemetry;
+import dev.kmsplugin.app.ops.health.HealthEndpoints;
+import dev.kmsplugin.app.ops.http.OpsAddress;
+import dev.kmsplugin.app.ops.metrics.MetricsEndpoint;
+import dev.kmsplugin.app.ops.http.OpsHttpLimits;
+import dev.kmsplugin.app.ops.metrics.PrometheusTelemetry;
 import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
@@ -82,10 +82,10 @@ public final class Server {
         OpsHttpLimits limits = opsHttpLimits(kms.at("ops-http"));
         BackendProvider backendProvider = plugins.backend(configuration.string("kms.backend"));
         TransportProvider transportProvider = plugins.transport(configuration.string("kms.transport"));
-        ListenAddress healthAddress = ListenAddress.of(health.string("address"), health.integer("port"),
+        OpsAddress healthAddress = OpsAddress.of(health.string("address"), health.integer("port"),
                 "--healthz-addr/--healthz-port");
-        Optional<ListenAddress> metricsAddress = metrics.map(m ->
-                ListenAddress.parse(kms.string("metrics.address"), "--metrics-addr"));
+        Optional<OpsAddress> metricsAddress = metrics.map(m ->
+                OpsAddress.parse(kms.string("metrics.address"), "--metrics-addr"));
         // Every setting is checked before anything opens: a bad command line prints its error and nothing else.
         backendProvider.validate(context(backendProvider.name()));
         transportProvider.validate(context(transportProvider.name()));

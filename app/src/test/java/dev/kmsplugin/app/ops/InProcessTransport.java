@@ -21,7 +21,7 @@ import java.util.UUID;
  * gRPC transport does ({@code uid=... method=... code=...}). Its self-check calls Status like the apiserver, and
  * can be made to fail as a wedged socket would.
  */
-final class InProcessTransport implements Transport {
+public final class InProcessTransport implements Transport {
 
     private static final Logger LOG = System.getLogger("dev.kmsplugin.adapter.test.InProcessTransport");
 
@@ -29,9 +29,9 @@ final class InProcessTransport implements Transport {
     private final Telemetry telemetry;
     volatile boolean started;
     volatile boolean stopped;
-    volatile String selfCheckFailure;
+    public volatile String selfCheckFailure;
 
-    InProcessTransport(EnvelopeEncryption service, Telemetry telemetry) {
+    public InProcessTransport(EnvelopeEncryption service, Telemetry telemetry) {
         this.service = service;
         this.telemetry = telemetry;
     }
@@ -59,11 +59,11 @@ final class InProcessTransport implements Transport {
         }
     }
 
-    EncryptResult encrypt(byte[] plaintext) {
+    public EncryptResult encrypt(byte[] plaintext) {
         return call("Encrypt", ctx -> service.encrypt(new Plaintext(plaintext), ctx));
     }
 
-    Plaintext decrypt(EncryptResult result) {
+    public Plaintext decrypt(EncryptResult result) {
         return call("Decrypt", ctx -> service.decrypt(
                 DecryptRequest.v2(result.ciphertext(), java.util.Optional.of(result.keyId()), result.annotations()),
                 ctx));

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A strict reader for the flat JSON objects the log writes: string values only, RFC 8259 escapes. */
-final class Json {
+public final class Json {
 
     private final String text;
     private int at;
@@ -13,7 +13,7 @@ final class Json {
         this.text = text;
     }
 
-    static Map<String, String> object(String line) {
+    public static Map<String, String> object(String line) {
         Json json = new Json(line);
         Map<String, String> fields = json.readObject();
         if (json.at != line.length()) {

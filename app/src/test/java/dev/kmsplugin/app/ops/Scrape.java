@@ -14,25 +14,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Real HTTP requests to the operations endpoints, and a strict reader of the Prometheus text format. */
-final class Scrape {
+public final class Scrape {
 
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
 
-    record Response(int status, String contentType, String body) {
+    public record Response(int status, String contentType, String body) {
     }
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private Scrape() {
     }
 
-    static Response get(int port, String path) throws Exception {
+    public static Response get(int port, String path) throws Exception {
         return send(port, path, "GET");
     }
 
-    static Response send(int port, String path, String method) throws Exception {
+    public static Response send(int port, String path, String method) throws Exception {
         // HttpURLConnection rather than java.net.http: the tests are compiled into the app module, which reads
         // java.base but not java.net.http.
         HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
@@ -52,7 +52,7 @@ final class Scrape {
     }
 
     /** Every sample line of a scrape; fails the test on a line that is neither a comment nor a sample. */
-    static List<Sample> samples(String text) {
+    public static List<Sample> samples(String text) {
         List<Sample> samples = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
@@ -76,7 +76,7 @@ final class Scrape {
     }
 
     /** The value of the one sample with {@code name} whose labels include {@code labels}; 0 when none. */
-    static double value(List<Sample> samples, String name, Map<String, String> labels) {
+    public static double value(List<Sample> samples, String name, Map<String, String> labels) {
         List<Sample> matching = samples.stream()
                 .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
                 .toList();

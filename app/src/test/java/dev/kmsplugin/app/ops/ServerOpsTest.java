@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsplugin.app.ops.metrics.PrometheusTelemetry;
+import dev.kmsplugin.app.ops.logging.LogLineFormatter;
 import dev.kmsplugin.app.cli.AppFlags;
 import dev.kmsplugin.app.config.Configuration;
 import dev.kmsplugin.app.plugins.Plugins;

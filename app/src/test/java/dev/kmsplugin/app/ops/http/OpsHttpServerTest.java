@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,7 +52,7 @@ class OpsHttpServerTest {
             }
             return uids;
         };
-        server = OpsHttpServer.start("test", new ListenAddress("127.0.0.1", 0), "--test-addr", Map.of(
+        server = OpsHttpServer.start("test", new OpsAddress("127.0.0.1", 0), "--test-addr", Map.of(
                 "/livez", () -> {
                     routed.incrementAndGet();
                     return OpsHttpServer.Answer.text(200, "ok");

@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.http;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import java.net.InetSocketAddress;
@@ -8,23 +8,23 @@ import java.net.InetSocketAddress;
  * {@code :PORT} (every interface, as Go's {@code net.Listen} reads it), {@code HOST:PORT} and {@code [V6]:PORT}.
  * Port 0 asks the kernel for a free port; the bound port is then logged.
  */
-public record ListenAddress(String host, int port) {
+public record OpsAddress(String host, int port) {
 
     public static final String LOOPBACK = "127.0.0.1";
 
-    public ListenAddress {
+    public OpsAddress {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is outside 0-65535");
         }
     }
 
     /** A host and port from separate settings; a port outside 0-65535 is a configuration error. */
-    public static ListenAddress of(String host, int port, String setting) {
+    public static OpsAddress of(String host, int port, String setting) {
         if (port < 0 || port > 65535 || host.isBlank()) {
             throw new KmsException.Misconfigured(setting + " is '" + host + "' port " + port
                     + "; expected a host or IP address and a port from 0 to 65535");
         }
-        return new ListenAddress(host.trim(), port);
+        return new OpsAddress(host.trim(), port);
     }
 
     /**
@@ -32,11 +32,11 @@ public record ListenAddress(String host, int port) {
      *
      * @throws KmsException.Misconfigured when the text is not one of the accepted forms
      */
-    public static ListenAddress parse(String text, String setting) {
+    public static OpsAddress parse(String text, String setting) {
         String value = text.trim();
         try {
             if (value.matches("\\d+")) {
-                return new ListenAddress(LOOPBACK, Integer.parseInt(value));
+                return new OpsAddress(LOOPBACK, Integer.parseInt(value));
             }
             int colon = value.lastIndexOf(':');
             if (colon < 0) {
@@ -49,7 +49,7 @@ public record ListenAddress(String host, int port) {
             } else if (host.contains(":")) {
                 throw new IllegalArgumentException("IPv6 hosts need brackets");
             }
-            return new ListenAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+            return new OpsAddress(host.isEmpty() ? "0.0.0.0" : host, port);
         } catch (IllegalArgumentException e) {
             throw new KmsException.Misconfigured(setting + " is '" + text + "'; expected PORT, :PORT, HOST:PORT or"
                     + " [IPv6]:PORT with a port from 0 to 65535");

@@ -1,4 +1,4 @@
-package dev.kmsplugin.app;
+package dev.kmsplugin.app.ops.logging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

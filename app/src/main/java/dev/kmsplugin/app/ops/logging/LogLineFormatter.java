@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.logging;
 
 import dev.kmsplugin.domain.failure.Messages;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.metrics;
 
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.key.KeyId;

@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;

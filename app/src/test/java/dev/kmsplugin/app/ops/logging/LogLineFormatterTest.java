@@ -1,9 +1,10 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.logging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsplugin.app.ops.Json;
 import java.io.IOException;
 import java.util.Map;
 import java.util.logging.Level;

@@ -1,4 +1,4 @@
-package dev.kmsplugin.app;
+package dev.kmsplugin.app.ops.logging;
 
 import dev.kmsplugin.domain.failure.Messages;
 import java.util.function.IntConsumer;

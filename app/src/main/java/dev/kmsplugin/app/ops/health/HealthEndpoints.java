@@ -1,5 +1,9 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.health;
 
+import dev.kmsplugin.app.ops.http.OpsHttpServer;
+import dev.kmsplugin.app.ops.http.OpsHttpLimits;
+import dev.kmsplugin.app.ops.http.PeerUids;
+import dev.kmsplugin.app.ops.http.OpsAddress;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
@@ -41,7 +45,7 @@ public final class HealthEndpoints implements AutoCloseable {
     private volatile EnvelopeEncryption service;
     private volatile String lastLiveness = "";
 
-    private HealthEndpoints(ListenAddress address, String livenessPath, Duration timeout, OpsHttpLimits limits) {
+    private HealthEndpoints(OpsAddress address, String livenessPath, Duration timeout, OpsHttpLimits limits) {
         this.timeout = timeout;
         Map<String, OpsHttpServer.Route> routes = new LinkedHashMap<>();
         routes.put(livenessPath, this::liveness);
@@ -57,12 +61,12 @@ public final class HealthEndpoints implements AutoCloseable {
      * @param livenessPath the configurable liveness path ({@code --healthz-path}), served besides {@code /livez}
      * @param timeout      how long the self-check's calls through the socket may take ({@code --healthz-timeout})
      */
-    public static HealthEndpoints start(ListenAddress address, String livenessPath, Duration timeout) {
+    public static HealthEndpoints start(OpsAddress address, String livenessPath, Duration timeout) {
         return start(address, livenessPath, timeout, OpsHttpLimits.defaults());
     }
 
-    /** {@link #start(ListenAddress, String, Duration)} within {@code limits} ({@code kms.ops-http}). */
-    public static HealthEndpoints start(ListenAddress address, String livenessPath, Duration timeout,
+    /** {@link #start(OpsAddress, String, Duration)} within {@code limits} ({@code kms.ops-http}). */
+    public static HealthEndpoints start(OpsAddress address, String livenessPath, Duration timeout,
                                         OpsHttpLimits limits) {
         if (!livenessPath.startsWith("/") || livenessPath.equals("/readyz")) {
             throw new KmsException.Misconfigured("--healthz-path is '" + livenessPath

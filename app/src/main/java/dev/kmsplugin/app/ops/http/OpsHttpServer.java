@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.http;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.failure.Messages;
@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * its share takes a slot from the user holding the most, so the kubelet's probe gets in while another user holds
  * hundreds of slow connections.
  */
-final class OpsHttpServer implements AutoCloseable {
+public final class OpsHttpServer implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger(OpsHttpServer.class.getName());
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -57,15 +57,15 @@ final class OpsHttpServer implements AutoCloseable {
     private static final int QUEUED_REQUESTS = 64;
 
     /** What a route answers. */
-    record Answer(int status, String contentType, String body) {
-        static Answer text(int status, String body) {
+    public record Answer(int status, String contentType, String body) {
+        public static Answer text(int status, String body) {
             return new Answer(status, "text/plain; charset=utf-8", body.endsWith("\n") ? body : body + "\n");
         }
     }
 
     @FunctionalInterface
-    interface Route {
-        Answer answer() throws Exception;
+    public interface Route {
+        public Answer answer() throws Exception;
     }
 
     /** Whom a connection is counted against: a local user, or a client address when the user is not known. */
@@ -162,16 +162,16 @@ final class OpsHttpServer implements AutoCloseable {
      * @param setting the flags that choose the address, named in the error when it cannot be bound
      * @throws KmsException.Misconfigured when the address is in use or cannot be bound: one line saying which
      */
-    static OpsHttpServer start(String name, ListenAddress address, String setting, Map<String, Route> routes) {
+    public static OpsHttpServer start(String name, OpsAddress address, String setting, Map<String, Route> routes) {
         return start(name, address, setting, routes, OpsHttpLimits.defaults(), PeerUids.procNet());
     }
 
-    /** {@link #start(String, ListenAddress, String, Map)} within {@code limits}, finding users with {@code peerUids}. */
+    /** {@link #start(String, OpsAddress, String, Map)} within {@code limits}, finding users with {@code peerUids}. */
     /**
      * The warning for an address that is not loopback: the endpoint is then reachable from other hosts (the
      * wildcard address listens on every interface, IPv6 included), which its operator should have chosen knowingly.
      */
-    static java.util.Optional<String> exposure(String name, ListenAddress address, String setting) {
+    public static java.util.Optional<String> exposure(String name, OpsAddress address, String setting) {
         java.net.InetAddress bound = address.socketAddress().getAddress();
         if (bound != null && bound.isLoopbackAddress()) {
             return java.util.Optional.empty();
@@ -181,7 +181,7 @@ final class OpsHttpServer implements AutoCloseable {
                 + ": other hosts can reach it; unless that is intended, set " + setting + " to 127.0.0.1");
     }
 
-    static OpsHttpServer start(String name, ListenAddress address, String setting, Map<String, Route> routes,
+    public static OpsHttpServer start(String name, OpsAddress address, String setting, Map<String, Route> routes,
                                OpsHttpLimits limits, PeerUids peerUids) {
         ServerSocketChannel listener = null;
         Selector selector = null;
@@ -213,26 +213,26 @@ final class OpsHttpServer implements AutoCloseable {
     }
 
     /** The bound address; its port is the real one when port 0 was asked for. */
-    String address() {
+    public String address() {
         return address;
     }
 
-    int port() {
+    public int port() {
         return ((InetSocketAddress) listener.socket().getLocalSocketAddress()).getPort();
     }
 
     /** Connections closed at accept: over their user's cap, over the global cap, or taken back for a fairer share. */
-    long refusedConnections() {
+    public long refusedConnections() {
         return refused.get();
     }
 
     /** Connections closed because their request was not complete within the request timeout. */
-    long timedOutConnections() {
+    public long timedOutConnections() {
         return timedOut.get();
     }
 
     /** Requests refused by the parser (400, 431, 505) or because every worker was busy (503). */
-    long rejectedRequests() {
+    public long rejectedRequests() {
         return rejected.get();
     }
 
@@ -609,7 +609,7 @@ final class OpsHttpServer implements AutoCloseable {
     }
 
     /** The first line of an exception's message, or its simple class name when it has none. */
-    static String oneLine(Throwable e) {
+    public static String oneLine(Throwable e) {
         String message = e.getMessage();
         if (message == null || message.isBlank()) {
             return e.getClass().getSimpleName();

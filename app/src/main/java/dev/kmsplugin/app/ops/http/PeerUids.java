@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.http;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 
 /** Which local user owns the client end of TCP connections accepted from this host. */
 @FunctionalInterface
-interface PeerUids {
+public interface PeerUids {
 
     /** Both ends of an accepted connection as the server sees them. */
     record Ends(InetSocketAddress peer, InetSocketAddress local) {
@@ -27,7 +27,7 @@ interface PeerUids {
     Map<Ends, Integer> uids(Collection<Ends> connections);
 
     /** Reads the kernel's socket tables of this network namespace. */
-    static PeerUids procNet() {
+    public static PeerUids procNet() {
         return new ProcNet(List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6")));
     }
 

@@ -1,10 +1,13 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.health;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsplugin.app.ops.Scrape;
+import dev.kmsplugin.app.ops.InProcessTransport;
+import dev.kmsplugin.app.ops.http.OpsAddress;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.outbound.Telemetry;
@@ -29,7 +32,7 @@ class HealthEndpointsTest {
         keys = new InMemoryKeys("test-kek", Telemetry.none(), Duration.ZERO);
         service = new EnvelopeService(Backend.of(keys), Telemetry.none());
         transport = new InProcessTransport(service, Telemetry.none());
-        health = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2));
+        health = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2));
     }
 
     @AfterEach
@@ -159,7 +162,7 @@ class HealthEndpointsTest {
     void serves_liveness_on_the_configured_path_and_answers_404_and_405_elsewhere() throws Exception {
         keys.probe(null);
         serving();
-        try (HealthEndpoints custom = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/alive",
+        try (HealthEndpoints custom = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/alive",
                 Duration.ofSeconds(2))) {
             custom.serving(transport, service);
             assertEquals(200, Scrape.get(custom.port(), "/alive").status());
@@ -175,7 +178,7 @@ class HealthEndpointsTest {
     void refuses_a_port_in_use_with_one_line_naming_the_address_and_the_flag() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
-                    () -> HealthEndpoints.start(new ListenAddress("127.0.0.1", taken.getLocalPort()), "/healthz",
+                    () -> HealthEndpoints.start(new OpsAddress("127.0.0.1", taken.getLocalPort()), "/healthz",
                             Duration.ofSeconds(1)));
             assertTrue(error.getMessage().startsWith("health endpoint cannot listen on 127.0.0.1:"
                     + taken.getLocalPort() + ": address already in use"), error.getMessage());
@@ -191,6 +194,6 @@ class HealthEndpointsTest {
         try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
             assertEquals(port, again.getLocalPort());
         }
-        health = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(1));
+        health = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(1));
     }
 }

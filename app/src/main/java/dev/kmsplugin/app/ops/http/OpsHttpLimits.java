@@ -1,4 +1,4 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.http;
 
 import java.time.Duration;
 import java.util.Objects;

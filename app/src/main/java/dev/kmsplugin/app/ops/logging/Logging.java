@@ -1,6 +1,6 @@
-package dev.kmsplugin.app;
+package dev.kmsplugin.app.ops.logging;
 
-import dev.kmsplugin.app.ops.LogLineFormatter;
+import dev.kmsplugin.app.ops.logging.LogLineFormatter;
 import dev.kmsplugin.ports.spi.Settings;
 import java.io.UnsupportedEncodingException;
 import java.util.List;
@@ -14,7 +14,7 @@ import java.util.logging.Logger;
  * One log line per event on standard error, JSON with {@code --log-format-json}. Every module logs through
  * {@link System.Logger}; the JDK routes it to {@code java.util.logging}, configured here once.
  */
-final class Logging {
+public final class Logging {
 
     /** Our own code logs at the chosen level; libraries (gRPC, Netty) stay at info until -v 6. */
     private static final String OURS = "dev.kmsplugin";
@@ -29,7 +29,7 @@ final class Logging {
     private Logging() {
     }
 
-    static void configure(Settings log) {
+    public static void configure(Settings log) {
         int verbosity = log.integer("verbosity");
         boolean json = log.bool("json");
         LogManager.getLogManager().reset();

@@ -1,5 +1,9 @@
-package dev.kmsplugin.app.ops;
+package dev.kmsplugin.app.ops.metrics;
 
+import dev.kmsplugin.app.ops.http.OpsHttpServer;
+import dev.kmsplugin.app.ops.http.OpsHttpLimits;
+import dev.kmsplugin.app.ops.http.PeerUids;
+import dev.kmsplugin.app.ops.http.OpsAddress;
 import java.util.Map;
 
 /** {@code GET /metrics} in the Prometheus text format, on its own address ({@code --metrics-addr}). */
@@ -13,12 +17,12 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    public static MetricsEndpoint start(ListenAddress address, PrometheusTelemetry telemetry) {
+    public static MetricsEndpoint start(OpsAddress address, PrometheusTelemetry telemetry) {
         return start(address, telemetry, OpsHttpLimits.defaults());
     }
 
-    /** {@link #start(ListenAddress, PrometheusTelemetry)} within {@code limits} ({@code kms.ops-http}). */
-    public static MetricsEndpoint start(ListenAddress address, PrometheusTelemetry telemetry, OpsHttpLimits limits) {
+    /** {@link #start(OpsAddress, PrometheusTelemetry)} within {@code limits} ({@code kms.ops-http}). */
+    public static MetricsEndpoint start(OpsAddress address, PrometheusTelemetry telemetry, OpsHttpLimits limits) {
         return new MetricsEndpoint(OpsHttpServer.start("metrics", address, "--metrics-addr", Map.of(PATH,
                 () -> new OpsHttpServer.Answer(200, PrometheusTelemetry.contentType(), telemetry.scrape())),
                 limits, PeerUids.procNet()));
