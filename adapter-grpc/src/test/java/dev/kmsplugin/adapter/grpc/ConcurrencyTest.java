@@ -2,6 +2,7 @@ package dev.kmsplugin.adapter.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -11,16 +12,20 @@ import dev.kmsplugin.adapter.grpc.wire.v2.DecryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
+import dev.kmsplugin.ports.testkit.Await;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Hundreds of parallel calls all answered correctly; beyond the limit, calls are refused fast, Status never. */
+/**
+ * Hundreds of parallel calls all answered correctly; beyond the limit, calls are refused without waiting for an
+ * admitted one, Status never.
+ */
 class ConcurrencyTest {
 
     @Test
@@ -37,13 +42,13 @@ class ConcurrencyTest {
             }
             List<ListenableFuture<DecryptResponse>> decrypted = new ArrayList<>();
             for (int i = 0; i < calls; i++) {
-                EncryptResponse response = encrypted.get(i).get(20, TimeUnit.SECONDS);
+                EncryptResponse response = Await.await(encrypted.get(i), "encrypt call " + i);
                 decrypted.add(plugin.v2Async().decrypt(DecryptRequest.newBuilder()
                         .setCiphertext(response.getCiphertext()).setKeyId(response.getKeyId())
                         .setUid("dec-" + i).build()));
             }
             for (int i = 0; i < calls; i++) {
-                assertArrayEquals(seeds.get(i), decrypted.get(i).get(20, TimeUnit.SECONDS).getPlaintext()
+                assertArrayEquals(seeds.get(i), Await.await(decrypted.get(i), "decrypt call " + i).getPlaintext()
                         .toByteArray(), "call " + i + " got another call's data key");
             }
         }
@@ -52,30 +57,34 @@ class ConcurrencyTest {
     @Test
     void calls_beyond_the_limit_are_refused_at_once_while_status_still_answers() throws Exception {
         try (RunningPlugin plugin = RunningPlugin.start(settings -> settings.with("max-concurrent-calls", 4))) {
-            plugin.keys.delay(Duration.ofMillis(800));
-            List<ListenableFuture<EncryptResponse>> slow = new ArrayList<>();
+            InMemoryKeys.Gate gate = plugin.keys.hold();
+            List<ListenableFuture<EncryptResponse>> held = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                slow.add(plugin.v2Async().encrypt(EncryptRequest.newBuilder()
+                held.add(plugin.v2Async().encrypt(EncryptRequest.newBuilder()
                         .setPlaintext(ByteString.copyFrom(KmsRoundTripTest.dataKey())).build()));
             }
-            plugin.keys.awaitCalls(4); // the four occupy the pool
+            gate.awaitArrivals(4); // the four occupy the pool, held in the backend until the gate opens
 
-            long start = System.nanoTime();
+            // "At once": the fifth call is answered while the four are still held, so it waited for none of them.
+            // Had it been queued it could only have ended at its own (generous) deadline, as DEADLINE_EXCEEDED.
             StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
-                    StatusRuntimeException.class, () -> plugin.v2().encrypt(EncryptRequest.newBuilder()
-                            .setPlaintext(ByteString.copyFrom(KmsRoundTripTest.dataKey())).build()));
-            long refusalMicros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
-            long refusalMillis = refusalMicros / 1000;
-            System.out.println("refusal beyond the limit answered in " + refusalMicros + " us");
+                    StatusRuntimeException.class, () -> plugin.v2().withDeadlineAfter(60, TimeUnit.SECONDS)
+                            .encrypt(EncryptRequest.newBuilder()
+                                    .setPlaintext(ByteString.copyFrom(KmsRoundTripTest.dataKey())).build()));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
             assertTrue(refused.getStatus().getDescription().contains("--max-concurrent-calls"));
-            assertTrue(refusalMillis < 300, "refusal took " + refusalMillis + " ms");
+            assertFalse(gate.released());
+            assertEquals(4, gate.arrived(), "the refused call never reached the backend: " + gate);
+            assertTrue(held.stream().noneMatch(ListenableFuture::isDone), "the admitted calls are still held");
 
-            assertEquals("ok", plugin.v2().status(StatusRequest.getDefaultInstance()).getHealthz());
-            for (ListenableFuture<EncryptResponse> call : slow) {
-                assertTrue(call.get(5, TimeUnit.SECONDS).getCiphertext().size() > 0, "admitted calls finish");
+            assertEquals("ok", plugin.v2().withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance()).getHealthz(), "Status answers while the pool is full");
+            gate.release();
+            for (ListenableFuture<EncryptResponse> call : held) {
+                assertTrue(Await.await(call, "an admitted call's answer").getCiphertext().size() > 0,
+                        "admitted calls finish");
             }
-            plugin.keys.delay(Duration.ZERO);
+            assertEquals(4, gate.passed(), gate.toString());
             assertTrue(plugin.v2().encrypt(EncryptRequest.newBuilder()
                     .setPlaintext(ByteString.copyFrom(KmsRoundTripTest.dataKey())).build()).getCiphertext().size() > 0,
                     "capacity comes back once the pool drains");

@@ -13,6 +13,7 @@ import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.spi.Backend;
+import dev.kmsplugin.ports.testkit.Await;
 import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import dev.kmsplugin.ports.testkit.MapSettings;
 import dev.kmsplugin.ports.testkit.RecordingTelemetry;
@@ -106,17 +107,19 @@ class InProcessTransportTest {
     @Test
     void a_full_pool_is_refused_with_resource_exhausted_through_the_status_mapping() throws Exception {
         start(1);
-        keys.delay(Duration.ofMillis(800));
-        var stub = KeyManagementServiceGrpc.newFutureStub(channel()).withDeadlineAfter(5, TimeUnit.SECONDS);
+        InMemoryKeys.Gate gate = keys.hold();
+        var stub = KeyManagementServiceGrpc.newFutureStub(channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
         EncryptRequest request = EncryptRequest.newBuilder().setUid("busy")
                 .setPlaintext(ByteString.copyFrom(KmsRoundTripTest.dataKey())).build();
         Future<?> first = stub.encrypt(request);
-        keys.awaitCalls(1);
+        gate.awaitArrivals(1); // the one admitted call is held in the backend: the pool is full
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-                () -> KeyManagementServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(3, TimeUnit.SECONDS)
+                () -> KeyManagementServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
                         .encrypt(request));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
         assertEquals(true, refused.getStatus().getDescription().contains("--max-concurrent-calls"));
-        first.get(5, TimeUnit.SECONDS);
+        assertEquals(1, gate.arrived(), "the refused call never reached the backend: " + gate);
+        gate.release();
+        Await.await(first, "the admitted call's answer");
     }
 }

@@ -15,6 +15,8 @@ import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
+import dev.kmsplugin.ports.testkit.Await;
+import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -208,22 +210,27 @@ class KmsErrorsTest {
 
     @Test
     void a_call_whose_deadline_passes_in_the_backend_is_deadline_exceeded_and_abandoned() {
-        plugin.keys.delay(Duration.ofSeconds(2));
-        long start = System.nanoTime();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> plugin.v2()
-                .withDeadlineAfter(200, TimeUnit.MILLISECONDS)
-                .decrypt(DecryptRequest.newBuilder().setCiphertext(good.getCiphertext()).setKeyId(good.getKeyId())
-                        .build()));
-        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "the client waited past its deadline");
-        // Whichever fires first, the server's deadline timer or the client's cancellation, the call is abandoned.
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (System.nanoTime() < until && !plugin.telemetry.requests.contains("v2/Decrypt DEADLINE_EXCEEDED")
-                && !plugin.telemetry.requests.contains("v2/Decrypt CANCELLED")) {
-            Thread.onSpinWait();
+        InMemoryKeys.Gate gate = plugin.keys.hold(); // released only after the test: only the deadline can end the call
+        try {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> plugin.v2()
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .decrypt(DecryptRequest.newBuilder().setCiphertext(good.getCiphertext()).setKeyId(good.getKeyId())
+                            .build()));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+            // The client stopped waiting at its deadline, not when the backend let go: the gate is still closed.
+            assertFalse(gate.released());
+            // The call had reached the backend, and the backend's work was abandoned at the same deadline.
+            gate.awaitArrivals(1);
+            assertEquals(1, gate.arrived(), gate.toString());
+            gate.awaitDeadlineExceeded(1);
+            assertEquals(0, gate.passed(), gate.toString());
+            // Whichever fires first, the server's deadline timer or the client's cancellation, the call is abandoned.
+            Await.awaitCondition(() -> plugin.telemetry.requests.contains("v2/Decrypt DEADLINE_EXCEEDED")
+                    || plugin.telemetry.requests.contains("v2/Decrypt CANCELLED"),
+                    () -> "v2/Decrypt DEADLINE_EXCEEDED or CANCELLED: " + plugin.telemetry.requests);
+        } finally {
+            gate.release();
         }
-        assertTrue(plugin.telemetry.requests.contains("v2/Decrypt DEADLINE_EXCEEDED")
-                || plugin.telemetry.requests.contains("v2/Decrypt CANCELLED"), plugin.telemetry.requests.toString());
     }
 
     @Test

@@ -45,9 +45,12 @@ final class RawConnections implements AutoCloseable {
         return this;
     }
 
-    /** How many connections the server has closed (read gives end-of-stream or a reset) within {@code millis}. */
-    int closedWithin(long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
+    /**
+     * How many connections the server has closed (read gives end-of-stream or a reset), counted as soon as at least
+     * {@code expected} are; {@code guardMillis} only bounds a hang, so make it generous.
+     */
+    int awaitClosed(int expected, long guardMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + guardMillis;
         boolean[] closed = new boolean[channels.size()];
         ByteBuffer sink = ByteBuffer.allocate(4096);
         int count = closedWhileOpening;
@@ -68,7 +71,7 @@ final class RawConnections implements AutoCloseable {
                 }
             }
             Thread.sleep(20);
-        } while (count < size() && System.currentTimeMillis() < deadline);
+        } while (count < expected && System.currentTimeMillis() < deadline);
         return count;
     }
 

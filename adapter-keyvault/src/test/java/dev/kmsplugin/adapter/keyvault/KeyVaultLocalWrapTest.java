@@ -13,6 +13,7 @@ import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
+import dev.kmsplugin.ports.testkit.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,10 +125,8 @@ class KeyVaultLocalWrapTest extends VaultTest {
                     .filter(r -> r.operation().equals("wrapkey")).count());
 
             // The refused wrap asked for a refresh: versionless mode moves to the newest usable version.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!older.id.equals(backend.currentRef().version()) && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.awaitCondition(() -> older.id.equals(backend.currentRef().version()),
+                    () -> "the refresh moved to version " + older.id + "; current is " + backend.currentRef());
             assertEquals(older.id, backend.current().ref().version());
             byte[] dek = dek();
             EncryptResult result = service.encrypt(new Plaintext(dek), v2());

@@ -197,7 +197,7 @@ class GrpcLauncherIT {
                     "--sim-dir=" + simDir), new byte[0]);
             assertEquals(0, rotated.exitCode(), rotated.out() + rotated.err());
             String after = before;
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a hang guard: refresh is every 1 s
             while (after.equals(before) && System.nanoTime() < until) {
                 Thread.sleep(250);
                 after = keyId(client(socket, new byte[0], "status"));

@@ -1,6 +1,7 @@
 package dev.kmsplugin.app.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -80,6 +81,7 @@ class KeyVaultLauncherIT {
     static final class Plugin implements AutoCloseable {
         final Process process;
         final StringBuffer output = new StringBuffer();
+        private final Thread reader;
 
         Plugin(List<String> args, Map<String, String> extraEnv) throws IOException {
             List<String> command = new ArrayList<>();
@@ -92,7 +94,7 @@ class KeyVaultLauncherIT {
                     + " -Djavax.net.ssl.trustStorePassword=" + password);
             builder.environment().putAll(extraEnv);
             process = builder.start();
-            Thread reader = new Thread(() -> copy(process.getInputStream()), "plugin-output");
+            reader = new Thread(() -> copy(process.getInputStream()), "plugin-output");
             reader.setDaemon(true);
             reader.start();
         }
@@ -123,7 +125,9 @@ class KeyVaultLauncherIT {
 
         int exitCode(long seconds) throws InterruptedException {
             assertTrue(process.waitFor(seconds, TimeUnit.SECONDS), "plugin did not exit; output:\n" + output);
-            Thread.sleep(100); // let the reader drain
+            // The reader has all the output once it has read to the end of the stream the process closed.
+            reader.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(reader.isAlive(), "the plugin's output did not end after it exited");
             return process.exitValue();
         }
 
@@ -249,7 +253,7 @@ class KeyVaultLauncherIT {
             // A new version becomes current (versionless mode) and data written before still decrypts.
             String rotated = vaultCommand("rotate", "ROTATED version=");
             String secondKeyId = goPluginKeyId(rotated);
-            assertTrue(plugin.awaitOutput(o -> o.contains("current key version changed"), 20), plugin.output.toString());
+            assertTrue(plugin.awaitOutput(o -> o.contains("current key version changed"), 60), plugin.output.toString());
             Run after = client(socket, new byte[0], "status");
             assertTrue(after.out().contains("key_id: " + secondKeyId), after.out());
             Run old = client(socket, v2.out().getBytes(StandardCharsets.US_ASCII), "decrypt",

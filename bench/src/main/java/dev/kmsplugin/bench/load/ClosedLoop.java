@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -31,6 +32,12 @@ public final class ClosedLoop {
      */
     public static Result run(String name, int callers, Duration warmup, Duration duration,
             IntFunction<Operation> perCaller) throws InterruptedException {
+        return run(name, callers, warmup, duration, perCaller, System::nanoTime);
+    }
+
+    /** As the public {@code run}, timed by {@code nanoTicker} (tests pass a ticker their operations advance). */
+    static Result run(String name, int callers, Duration warmup, Duration duration,
+            IntFunction<Operation> perCaller, LongSupplier nanoTicker) throws InterruptedException {
         List<Operation> operations = new ArrayList<>(callers);
         for (int i = 0; i < callers; i++) {
             try {
@@ -61,7 +68,7 @@ public final class ClosedLoop {
                 long measureFrom = window[0];
                 long until = window[1];
                 while (true) {
-                    long start = System.nanoTime();
+                    long start = nanoTicker.getAsLong();
                     if (start - until >= 0) {
                         return;
                     }
@@ -78,7 +85,7 @@ public final class ClosedLoop {
                         }
                         continue;
                     }
-                    long elapsed = System.nanoTime() - start;
+                    long elapsed = nanoTicker.getAsLong() - start;
                     if (start - measureFrom >= 0) {
                         histogram.recordValue(Math.min(elapsed, HIGHEST_NANOS));
                     }
@@ -89,7 +96,7 @@ public final class ClosedLoop {
             thread.start();
         }
         ready.await();
-        long now = System.nanoTime();
+        long now = nanoTicker.getAsLong();
         window[0] = now + warmup.toNanos();
         window[1] = window[0] + duration.toNanos();
         go.countDown();
@@ -97,7 +104,7 @@ public final class ClosedLoop {
             thread.join();
         }
         // Calls still in flight at the end of the window finish after it: count the window up to the last answer.
-        long elapsed = Math.max(System.nanoTime(), window[1]) - window[0];
+        long elapsed = Math.max(nanoTicker.getAsLong(), window[1]) - window[0];
         Histogram merged = new Histogram(HIGHEST_NANOS, 3);
         for (Histogram histogram : histograms) {
             merged.add(histogram);

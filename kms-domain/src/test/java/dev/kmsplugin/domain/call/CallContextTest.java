@@ -20,9 +20,13 @@ class CallContextTest {
 
     @Test
     void a_future_deadline_leaves_time() {
-        CallContext call = CallContext.of("uid-1", Duration.ofSeconds(3));
+        // An hour, so that no pause of a loaded machine between these lines can use the time up.
+        long before = System.nanoTime();
+        CallContext call = CallContext.of("uid-1", Duration.ofHours(1));
         call.checkDeadline("now");
-        assertTrue(call.remaining().compareTo(Duration.ofSeconds(2)) > 0);
+        assertTrue(call.deadlineNanos() - before >= Duration.ofHours(1).toNanos(), "the deadline is an hour on");
+        assertTrue(call.remaining().compareTo(Duration.ofMinutes(59)) > 0);
+        assertTrue(call.remaining().compareTo(Duration.ofHours(1)) <= 0);
     }
 
     @Test

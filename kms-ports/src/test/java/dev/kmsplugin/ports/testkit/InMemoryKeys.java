@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.crypto.AEADBadTagException;
@@ -46,6 +48,7 @@ public final class InMemoryKeys implements KeyEncryptionKeys {
     private volatile KeyVersion current;
     private volatile Supplier<RuntimeException> failure;
     private volatile Duration delay = Duration.ZERO;
+    private volatile Gate gate;
     private volatile boolean closed;
 
     /** Keys named {@code kek}, healthy from the start. */
@@ -113,15 +116,22 @@ public final class InMemoryKeys implements KeyEncryptionKeys {
         this.delay = delay;
     }
 
-    /** Waits up to five seconds until {@code count} wraps and unwraps have reached the backend. */
-    public void awaitCalls(int count) throws InterruptedException {
-        long until = System.nanoTime() + 5_000_000_000L;
-        while (calls() < count && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
-        if (calls() < count) {
-            throw new AssertionError("only " + calls() + " of " + count + " calls reached the backend");
-        }
+    /**
+     * Every following wrap and unwrap waits at the returned gate until it is {@link Gate#release released}, its
+     * caller's deadline passes (then it fails with {@link KmsException.DeadlineExceeded}) or its thread is
+     * interrupted. Tests use it instead of a {@link #delay} to know, without a clock, which calls are inside the
+     * backend and how each left it.
+     */
+    public Gate hold() {
+        Gate held = new Gate();
+        gate = held;
+        return held;
+    }
+
+    /** Waits until {@code count} wraps and unwraps have reached the backend (failing after {@link Await#HANG_GUARD}). */
+    public void awaitCalls(int count) {
+        Await.awaitCondition(() -> calls() >= count, () -> "only " + calls() + " of " + count
+                + " calls reached the backend");
     }
 
     /** Wraps and unwraps that reached the backend. */
@@ -209,6 +219,10 @@ public final class InMemoryKeys implements KeyEncryptionKeys {
     }
 
     private void misbehave(CallContext call) {
+        Gate held = gate;
+        if (held != null) {
+            held.pass(call);
+        }
         Duration pause = delay;
         long until = System.nanoTime() + pause.toNanos();
         while (System.nanoTime() < until) {
@@ -243,5 +257,89 @@ public final class InMemoryKeys implements KeyEncryptionKeys {
     @Override
     public void close() {
         closed = true;
+    }
+
+    /** Where held calls wait; see {@link #hold()}. */
+    public static final class Gate {
+
+        private final CountDownLatch open = new CountDownLatch(1);
+        private final AtomicInteger arrived = new AtomicInteger();
+        private final AtomicInteger passed = new AtomicInteger();
+        private final AtomicInteger deadlineExceeded = new AtomicInteger();
+        private final AtomicInteger interrupted = new AtomicInteger();
+
+        private Gate() {
+        }
+
+        private void pass(CallContext call) {
+            arrived.incrementAndGet();
+            try {
+                long left = call.deadlineNanos() - System.nanoTime();
+                if (left > 0 && open.await(left, TimeUnit.NANOSECONDS)) {
+                    passed.incrementAndGet();
+                    return;
+                }
+                deadlineExceeded.incrementAndGet();
+                throw new KmsException.DeadlineExceeded("the caller's deadline passed while the test backend held"
+                        + " the call; the call was abandoned");
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+                Thread.currentThread().interrupt();
+                throw new KmsException.BackendUnavailable("interrupted while the test backend held the call");
+            }
+        }
+
+        /** Lets every held call, and every later one, through. */
+        public void release() {
+            open.countDown();
+        }
+
+        public boolean released() {
+            return open.getCount() == 0;
+        }
+
+        /** Calls that have reached the gate. */
+        public int arrived() {
+            return arrived.get();
+        }
+
+        /** Calls that went on into the backend once the gate was released. */
+        public int passed() {
+            return passed.get();
+        }
+
+        /** Calls that gave up at the gate because their caller's deadline passed. */
+        public int deadlineExceeded() {
+            return deadlineExceeded.get();
+        }
+
+        /** Calls whose thread was interrupted while held: the server cancelled the work. */
+        public int interrupted() {
+            return interrupted.get();
+        }
+
+        /** Blocks until {@code count} calls have reached the gate. */
+        public void awaitArrivals(int count) {
+            Await.awaitCondition(() -> arrived() >= count, () -> "only " + arrived() + " of " + count
+                    + " calls reached the held backend");
+        }
+
+        /** Blocks until {@code count} held calls have given up at their deadline. */
+        public void awaitDeadlineExceeded(int count) {
+            Await.awaitCondition(() -> deadlineExceeded() >= count, () -> deadlineExceeded() + " of " + count
+                    + " held calls gave up at their deadline; " + this);
+        }
+
+        /** Blocks until {@code count} held calls have been interrupted. */
+        public void awaitInterrupted(int count) {
+            Await.awaitCondition(() -> interrupted() >= count, () -> interrupted() + " of " + count
+                    + " held calls were interrupted; " + this);
+        }
+
+        @Override
+        public String toString() {
+            return "gate[" + (released() ? "released" : "held") + ", arrived " + arrived() + ", passed " + passed()
+                    + ", deadline " + deadlineExceeded() + ", interrupted " + interrupted() + "]";
+        }
     }
 }

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 /** Telemetry that remembers what it was told, as short strings tests can compare. */
 public final class RecordingTelemetry implements Telemetry {
@@ -21,13 +20,12 @@ public final class RecordingTelemetry implements Telemetry {
     /** The creation time told with each of {@link #currentKeys}, in the same order; null when not told. */
     public final List<Instant> currentKeysCreated = new CopyOnWriteArrayList<>();
 
-    /** Streams close just after the client has its answer: waits up to two seconds for {@code request}. */
+    /**
+     * Streams close just after the client has its answer: waits until {@code request} is recorded, false only when it
+     * still is not after {@link Await#HANG_GUARD} (a hang, not a slow machine).
+     */
     public boolean awaits(String request) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (!requests.contains(request) && System.nanoTime() < until) {
-            Thread.onSpinWait();
-        }
-        return requests.contains(request);
+        return Await.until(() -> requests.contains(request), Await.HANG_GUARD);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.kmsplugin.app.ops.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsplugin.ports.testkit.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -77,11 +78,11 @@ class OpsHttpServerTest {
         return socket;
     }
 
-    /** Sends {@code request} as uid 0 and reads until the server closes; 5 s at most. */
+    /** Sends {@code request} as uid 0 and reads until the server closes (the test kit's hang guard at most). */
     private String exchange(String request) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
-            socket.setSoTimeout(5_000);
+            socket.setSoTimeout((int) Await.HANG_GUARD.toMillis());
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
@@ -91,17 +92,16 @@ class OpsHttpServerTest {
         return exchange("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "not within 5 s: " + what);
-            Thread.sleep(10);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Await.awaitCondition(condition, what);
     }
 
-    /** True when the server closed {@code socket} without a word: end of stream or a reset, within 5 s. */
+    /**
+     * True when the server closed {@code socket} without a word: end of stream or a reset, within the test kit's hang
+     * guard (only ever expected to be true, so the bound is never waited out when the server behaves).
+     */
     private static boolean closedSilently(Socket socket) throws IOException {
-        socket.setSoTimeout(5_000);
+        socket.setSoTimeout((int) Await.HANG_GUARD.toMillis());
         try {
             InputStream in = socket.getInputStream();
             return in.read() == -1;
@@ -161,7 +161,7 @@ class OpsHttpServerTest {
         start(limits(16, 1024, Duration.ofMillis(300)));
         long start = System.nanoTime();
         Socket socket = slow(SLOW_USER);
-        socket.setSoTimeout(5_000);
+        socket.setSoTimeout((int) Await.HANG_GUARD.toMillis()); // guards a hang; the 408 comes after 300 ms
         String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         assertTrue(response.startsWith("HTTP/1.1 408 "), response);
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300));
