@@ -17,6 +17,7 @@ import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.StoredDataProvider;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -29,13 +30,9 @@ import java.util.Optional;
  * Reads the command line and does what it asks: print usage or version, run an operator command contributed by a
  * provider, or serve (the default, so the Go plugin's flag lists keep working unchanged).
  *
- * <p>Exit codes: 0 success, 1 failure at run time, 2 bad command line or configuration.
+ * <p>Exit codes: {@link ExitCode}, one meaning for every command.
  */
 public final class Launcher {
-
-    public static final int OK = 0;
-    public static final int FAILED = 1;
-    public static final int USAGE = 2;
 
     private final InputStream in;
     private final PrintStream out;
@@ -49,7 +46,7 @@ public final class Launcher {
         this.env = env;
     }
 
-    private static int serve(Configuration configuration, Plugins plugins) throws Exception {
+    private static ExitCode serve(Configuration configuration, Plugins plugins) throws Exception {
         String metricsBackend = configuration.string("kms.metrics.backend");
         switch (metricsBackend) {
             case "prometheus":
@@ -89,7 +86,12 @@ public final class Launcher {
                 Clock.systemUTC());
     }
 
+    /** Runs the command line; returns the process's exit status (an {@link ExitCode}'s code). */
     public int run(String[] args) {
+        return exitCode(args).code();
+    }
+
+    private ExitCode exitCode(String[] args) {
         Plugins plugins;
         List<Flag> flags;
         CommandLine line;
@@ -101,19 +103,20 @@ public final class Launcher {
         } catch (CommandLine.UsageException e) {
             err.println("kms-plugin: " + e.getMessage());
             err.println("Run 'kms-plugin --help' for usage.");
-            return USAGE;
+            return ExitCode.USAGE;
         }
         if (line.help()) {
             List<String> words = line.words();
             Optional<Plugins.OwnedCommand> command = words.isEmpty() ? Optional.empty()
                     : plugins.command(words.get(0));
-            out.print(command.map(owned -> Usage.command(owned.command(), words.subList(1, words.size()), flags))
-                    .orElseGet(() -> Usage.text(plugins, flags)));
-            return OK;
+            Map<String, String> defaults = Configuration.defaults(flags);
+            out.print(command.map(owned -> Usage.command(owned.command(), words.subList(1, words.size()), flags,
+                    defaults)).orElseGet(() -> Usage.text(plugins, flags, defaults)));
+            return ExitCode.OK;
         }
         if (line.version()) {
             out.println(BuildInfo.load().json());
-            return OK;
+            return ExitCode.OK;
         }
         try {
             Configuration configuration = Configuration.load(line.values(), flags, env);
@@ -122,7 +125,7 @@ public final class Launcher {
             if (words.isEmpty() || words.get(0).equals("serve")) {
                 if (words.size() > 1) {
                     err.println("kms-plugin: serve takes no arguments, got " + words.subList(1, words.size()));
-                    return USAGE;
+                    return ExitCode.USAGE;
                 }
                 return serve(configuration, plugins);
             }
@@ -130,24 +133,21 @@ public final class Launcher {
             if (command.isEmpty()) {
                 err.println("kms-plugin: unknown command '" + words.get(0) + "'");
                 err.println("Run 'kms-plugin --help' for usage.");
-                return USAGE;
+                return ExitCode.USAGE;
             }
             Command.Invocation invocation = new Command.Invocation(words.subList(1, words.size()),
                     configuration.settings(command.get().namespace()), collaborators(configuration, plugins), in, out,
                     err);
             return command.get().command().run(invocation);
-        } catch (KmsException.Misconfigured e) {
-            err.println("kms-plugin: " + e.getMessage());
-            return USAGE;
         } catch (KmsException e) {
             err.println("kms-plugin: " + e.getMessage());
-            return FAILED;
+            return ExitCode.of(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return FAILED;
+            return ExitCode.FAILED;
         } catch (Exception e) {
             err.println("kms-plugin: " + e);
-            return FAILED;
+            return ExitCode.FAILED;
         }
     }
 }

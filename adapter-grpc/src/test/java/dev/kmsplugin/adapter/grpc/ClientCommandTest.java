@@ -8,6 +8,7 @@ import dev.kmsplugin.adapter.grpc.client.ClientCommand;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.testkit.MapSettings;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,7 +48,7 @@ class ClientCommandTest {
         Command command = new GrpcTransportProvider().commands().get(0);
         assertEquals("client", command.name());
         int code = command.run(new Command.Invocation(word == null ? List.of() : List.of(word), settings,
-                new ByteArrayInputStream(stdin), new PrintStream(out, true), new PrintStream(err, true)));
+                new ByteArrayInputStream(stdin), new PrintStream(out, true), new PrintStream(err, true))).code();
         return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -58,7 +59,7 @@ class ClientCommandTest {
     @Test
     void status_prints_version_healthz_and_key_id_and_exits_0() throws Exception {
         Result result = run("status");
-        assertEquals(ClientCommand.OK, result.code(), result.err());
+        assertEquals(ExitCode.OK.code(), result.code(), result.err());
         assertEquals("version: v2\nhealthz: ok\nkey_id: " + plugin.currentKeyId().value() + "\n", result.text());
     }
 
@@ -66,14 +67,14 @@ class ClientCommandTest {
     void status_of_an_unhealthy_plugin_exits_1() throws Exception {
         plugin.keys.tracker().failed(new KmsException.AccessDenied("identity lost its role"));
         Result result = run("status");
-        assertEquals(ClientCommand.FAILED, result.code());
+        assertEquals(ExitCode.FAILED.code(), result.code());
         assertTrue(result.text().contains("identity lost its role"), result.text());
     }
 
     @Test
     void version_prints_the_v1beta1_answer() throws Exception {
         Result result = run("version");
-        assertEquals(ClientCommand.OK, result.code(), result.err());
+        assertEquals(ExitCode.OK.code(), result.code(), result.err());
         assertTrue(result.text().startsWith("version: v1beta1\nruntime_name: kms-plugin\nruntime_version: "),
                 result.text());
     }
@@ -83,7 +84,7 @@ class ClientCommandTest {
         for (String api : List.of("v2", "v1")) {
             byte[] dek = KmsRoundTripTest.dataKey();
             Result encrypted = run("encrypt", dek, s -> s.with("client.api", api));
-            assertEquals(ClientCommand.OK, encrypted.code(), encrypted.err());
+            assertEquals(ExitCode.OK.code(), encrypted.code(), encrypted.err());
             String json = encrypted.text().trim();
             String expected = api.equals("v2")
                     ? "\\{\"api\":\"v2\",\"ciphertext\":\"[A-Za-z0-9+/]+=*\",\"key_id\":\""
@@ -96,7 +97,7 @@ class ClientCommandTest {
             }
             // The envelope names its API: decrypt needs no --client-api to read a v1 one.
             Result decrypted = run("decrypt", encrypted.out(), s -> { });
-            assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+            assertEquals(ExitCode.OK.code(), decrypted.code(), decrypted.err());
             assertArrayEquals(dek, decrypted.out(), "round trip over " + api);
         }
     }
@@ -106,15 +107,15 @@ class ClientCommandTest {
         for (String api : List.of("v2", "v1")) {
             byte[] dek = KmsRoundTripTest.dataKey();
             Result encrypted = run("encrypt", dek, s -> s.with("client.api", api).with("client.output", "base64"));
-            assertEquals(ClientCommand.OK, encrypted.code(), encrypted.err());
+            assertEquals(ExitCode.OK.code(), encrypted.code(), encrypted.err());
             String base64 = encrypted.text().trim();
             assertTrue(base64.matches("[A-Za-z0-9+/]+=*"), base64);
             Result decrypted = run("decrypt", encrypted.out(), s -> s.with("client.api", api));
-            assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+            assertEquals(ExitCode.OK.code(), decrypted.code(), decrypted.err());
             assertArrayEquals(dek, decrypted.out(), "round trip over " + api);
         }
         Result bad = run("encrypt", KmsRoundTripTest.dataKey(), s -> s.with("client.output", "yaml"));
-        assertEquals(ClientCommand.USAGE, bad.code());
+        assertEquals(ExitCode.USAGE.code(), bad.code());
         assertTrue(bad.err().contains("--client-output is 'yaml'; use json or base64"), bad.err());
     }
 
@@ -124,7 +125,7 @@ class ClientCommandTest {
         Result encrypted = run("encrypt", dek, s -> { });
         plugin.keys.rotate();
         Result decrypted = run("decrypt", encrypted.out(), s -> { });
-        assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+        assertEquals(ExitCode.OK.code(), decrypted.code(), decrypted.err());
         assertArrayEquals(dek, decrypted.out());
     }
 
@@ -136,31 +137,31 @@ class ClientCommandTest {
         Result encrypted = run("encrypt", dek, s -> s.with("client.output", "base64"));
         plugin.keys.rotate();
         Result withoutKeyId = run("decrypt", encrypted.out(), s -> { });
-        assertEquals(ClientCommand.FAILED, withoutKeyId.code());
+        assertEquals(ExitCode.FAILED.code(), withoutKeyId.code());
         assertTrue(withoutKeyId.err().contains("INVALID_ARGUMENT"), withoutKeyId.err());
         assertTrue(withoutKeyId.err().contains("--client-key-id=<the key_id printed by encrypt>"),
                 withoutKeyId.err());
         assertTrue(withoutKeyId.err().contains("JSON that 'client encrypt' printed"), withoutKeyId.err());
         Result decrypted = run("decrypt", encrypted.out(), s -> s.with("client.key-id", oldKeyId));
-        assertEquals(ClientCommand.OK, decrypted.code(), decrypted.err());
+        assertEquals(ExitCode.OK.code(), decrypted.code(), decrypted.err());
         assertArrayEquals(dek, decrypted.out());
     }
 
     @Test
     void an_envelope_that_is_not_what_encrypt_prints_is_a_usage_error_naming_the_problem() throws Exception {
         Result noCiphertext = run("decrypt", "{\"api\":\"v2\"}".getBytes(StandardCharsets.UTF_8), s -> { });
-        assertEquals(ClientCommand.USAGE, noCiphertext.code());
+        assertEquals(ExitCode.USAGE.code(), noCiphertext.code());
         assertTrue(noCiphertext.err().contains("no \"ciphertext\" member"), noCiphertext.err());
         Result truncated = run("decrypt", "{\"api\":\"v2\",\"ciphertext\":\"Z2Fy".getBytes(StandardCharsets.UTF_8),
                 s -> { });
-        assertEquals(ClientCommand.USAGE, truncated.code());
+        assertEquals(ExitCode.USAGE.code(), truncated.code());
         assertTrue(truncated.err().contains("not the JSON that 'client encrypt' prints"), truncated.err());
     }
 
     @Test
     void input_that_is_not_base64_is_a_usage_error() throws Exception {
         Result result = run("decrypt", "not base64!!".getBytes(StandardCharsets.US_ASCII), s -> { });
-        assertEquals(ClientCommand.USAGE, result.code());
+        assertEquals(ExitCode.USAGE.code(), result.code());
         assertTrue(result.err().contains("neither the JSON that 'client encrypt' prints nor base64"), result.err());
     }
 
@@ -168,22 +169,22 @@ class ClientCommandTest {
     void a_ciphertext_the_plugin_rejects_exits_1_with_the_status_code() throws Exception {
         Result result = run("decrypt", "Z2FyYmFnZQ==".getBytes(StandardCharsets.US_ASCII), s -> s.with("client.api",
                 "v1"));
-        assertEquals(ClientCommand.FAILED, result.code());
+        assertEquals(ExitCode.FAILED.code(), result.code());
         assertTrue(result.err().contains("decrypt failed: INVALID_ARGUMENT"), result.err());
     }
 
     @Test
     void an_unknown_word_or_api_is_a_usage_error() throws Exception {
-        assertEquals(ClientCommand.USAGE, run("rotate").code());
-        assertEquals(ClientCommand.USAGE, run(null).code());
-        assertEquals(ClientCommand.USAGE, run("status", new byte[0], s -> s.with("client.api", "v3")).code());
+        assertEquals(ExitCode.USAGE.code(), run("rotate").code());
+        assertEquals(ExitCode.USAGE.code(), run(null).code());
+        assertEquals(ExitCode.USAGE.code(), run("status", new byte[0], s -> s.with("client.api", "v3")).code());
     }
 
     @Test
     void a_plugin_that_is_not_running_exits_3() throws Exception {
         Result missing = run("status", new byte[0], s -> s.with("listen-addr", "unix://" + plugin.directory
                 + "/absent.sock"));
-        assertEquals(ClientCommand.UNREACHABLE, missing.code());
+        assertEquals(ExitCode.UNREACHABLE.code(), missing.code());
         assertTrue(missing.err().contains("no socket at"), missing.err());
         plugin.transport.shutdown(java.time.Duration.ZERO);
         java.nio.channels.ServerSocketChannel dead = java.nio.channels.ServerSocketChannel.open(
@@ -191,7 +192,7 @@ class ClientCommandTest {
         dead.bind(java.net.UnixDomainSocketAddress.of(plugin.socket));
         dead.close(); // a stale file with no server behind it
         Result refused = run("status");
-        assertEquals(ClientCommand.UNREACHABLE, refused.code(), refused.err());
+        assertEquals(ExitCode.UNREACHABLE.code(), refused.code(), refused.err());
         assertTrue(refused.err().contains("cannot connect"), refused.err());
     }
 }

@@ -39,20 +39,20 @@ public final class KeyVaultBackendProvider implements BackendProvider {
                         "pin this key version; empty = versionless (newest enabled version, re-read periodically)"),
                 Flag.bool("managed-hsm", NS + "managed-hsm", "the key lives in a Managed HSM pool"),
                 Flag.string("config-file-path", NS + "config-file-path",
-                        "cloud and credentials file, JSON or YAML (default /etc/kubernetes/azure.json)"),
+                        "cloud and credentials file, JSON or YAML"),
                 Flag.bool("proxy-mode", NS + "proxy-mode", "send Key Vault and Entra ID traffic through a proxy"),
                 Flag.string("proxy-address", NS + "proxy-address", "proxy address for --proxy-mode"),
-                Flag.integer("proxy-port", NS + "proxy-port", "proxy port for --proxy-mode (default 7788)"),
+                Flag.integer("proxy-port", NS + "proxy-port", "proxy port for --proxy-mode"),
                 Flag.bool("proxy-allow-remote", NS + "proxy-allow-remote",
                         "allow a --proxy-address that is not loopback (proxy traffic is clear text)"),
                 Flag.string("wrap", NS + "wrap",
-                        "local (default: wrap with the key version's public key, no Key Vault call per Encrypt) or "
+                        "local (wrap with the key version's public key, no Key Vault call per Encrypt) or "
                                 + "remote (Key Vault wrapKey per Encrypt, each in the vault's audit log)"),
                 Flag.string("key-type", NS + "create.key-type",
-                        "keyvault create-key: RSA-HSM (default) or RSA (software-protected)"),
-                Flag.integer("key-size", NS + "create.key-size", "keyvault create-key: 2048, 3072 (default) or 4096"),
+                        "keyvault create-key: RSA-HSM or RSA (software-protected)"),
+                Flag.integer("key-size", NS + "create.key-size", "keyvault create-key: 2048, 3072 or 4096"),
                 Flag.duration("key-expires-in", NS + "create.expires-in",
-                        "keyvault create-key/rotate-key: expiry of the new version from now (default never)"),
+                        "keyvault create-key/rotate-key: expiry of the new version from now"),
                 Flag.duration("rotate-every", NS + "create.rotate-every",
                         "keyvault create-key: rotation policy adding a version this often, e.g. 2160h"),
                 Flag.duration("notify-before-expiry", NS + "create.notify-before-expiry",
@@ -62,7 +62,7 @@ public final class KeyVaultBackendProvider implements BackendProvider {
                 Flag.bool("dry-run", NS + "retire.dry-run",
                         "keyvault retire-version/restore-version: check and print, change nothing"),
                 Flag.duration("min-successor-age", NS + "retire.min-successor-age",
-                        "keyvault retire-version: how long the next version must have been current (default: "
+                        "keyvault retire-version: how long the next version must have been current (when unset: "
                                 + "refresh interval + 3m + 1m; required with --key-version)"));
     }
 

@@ -18,6 +18,7 @@ import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.retirement.Retirement;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.time.Clock;
@@ -41,11 +42,6 @@ import java.util.function.Function;
  */
 final class KeyVaultCommand implements Command {
 
-    static final int OK = 0;
-    static final int FAILED = 1;
-    static final int MISCONFIGURED = 2;
-    static final int NOT_FOUND = 4;
-    static final int FORBIDDEN = 5;
 
     private static final String USAGE = "usage: kms-plugin keyvault create-key|rotate-key|check --keyvault-name=NAME "
             + "--key-name=NAME [--managed-hsm] [--config-file-path=FILE] [--key-type=RSA-HSM|RSA] "
@@ -112,14 +108,14 @@ final class KeyVaultCommand implements Command {
     }
 
     @Override
-    public int run(Invocation invocation) {
+    public ExitCode run(Invocation invocation) {
         PrintStream out = invocation.out();
         PrintStream err = invocation.err();
         List<String> words = invocation.arguments();
         boolean versionWord = words.size() == 2 && List.of("retire-version", "restore-version").contains(words.get(0));
         if (!versionWord && (words.size() != 1 || !List.of("create-key", "rotate-key", "check").contains(words.get(0)))) {
             err.println(USAGE);
-            return MISCONFIGURED;
+            return ExitCode.USAGE;
         }
         try {
             KeyVaultSettings settings = KeyVaultSettings.read(invocation.settings());
@@ -136,7 +132,7 @@ final class KeyVaultCommand implements Command {
                     && e.getMessage().contains("'update'")) {
                 err.println("to fix: " + OFFICER);
             }
-            return exitCode(e);
+            return ExitCode.of(e);
         }
     }
 
@@ -153,7 +149,7 @@ final class KeyVaultCommand implements Command {
         }
     }
 
-    private int retirement(String word, String version, KeyVaultSettings settings, RetireOptions options,
+    private ExitCode retirement(String word, String version, KeyVaultSettings settings, RetireOptions options,
                            Command.Invocation invocation, PrintStream out) {
         boolean retire = word.equals("retire-version");
         if (retire && settings.keyVersion().isPresent() && options.minSuccessorAge().isEmpty()) {
@@ -175,15 +171,6 @@ final class KeyVaultCommand implements Command {
         return Retirement.retire(new Retirement.Request(version, options.minSuccessorAge(),
                 settings.refreshInterval(), options.dryRun()), inventory, vault,
                 () -> invocation.collaborators().storedData(), clock, out);
-    }
-
-    static int exitCode(KmsException e) {
-        return switch (e.kind()) {
-            case UNKNOWN_KEY_VERSION -> NOT_FOUND;
-            case ACCESS_DENIED -> FORBIDDEN;
-            case MISCONFIGURED, INVALID_INPUT -> MISCONFIGURED;
-            case BACKEND_UNAVAILABLE, THROTTLED, DEADLINE_EXCEEDED, INTEGRITY_FAILURE -> FAILED;
-        };
     }
 
     /** The create-key options, validated. */
@@ -226,7 +213,7 @@ final class KeyVaultCommand implements Command {
         }
     }
 
-    private int createKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
+    private ExitCode createKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
         RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(),
                 Clock.systemUTC(), connection::forgetTokens);
@@ -238,7 +225,7 @@ final class KeyVaultCommand implements Command {
             out.println("key '" + name + "' already exists in " + connection.address.canonicalUrl() + " (newest version "
                     + key.getProperties().getVersion() + ", " + describe(key) + "); nothing changed");
             out.println("use --add-version to add a version, or 'kms-plugin keyvault check' to verify it");
-            return OK;
+            return ExitCode.OK;
         }
         KeyVaultKey created = create(resilience, keys, name, options.hsm(), options.size(), options);
         out.println((existing.isPresent() ? "added version " : "created key '" + name + "' version ")
@@ -253,10 +240,10 @@ final class KeyVaultCommand implements Command {
                     + (options.notifyBefore().isZero() ? ""
                     : ", notification " + options.notifyBefore().toDays() + " days before expiry"));
         }
-        return OK;
+        return ExitCode.OK;
     }
 
-    private int rotateKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
+    private ExitCode rotateKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
         RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(),
                 Clock.systemUTC(), connection::forgetTokens);
@@ -276,10 +263,10 @@ final class KeyVaultCommand implements Command {
                 ? "a versionless plugin makes it current within " + settings.refreshInterval().toSeconds()
                 + " s (refresh-interval); earlier versions stay usable for decryption"
                 : "the plugin is pinned with --key-version; set --key-version=" + version + " and restart it");
-        return OK;
+        return ExitCode.OK;
     }
 
-    private int check(KeyVaultSettings settings, PrintStream out, PrintStream err) {
+    private ExitCode check(KeyVaultSettings settings, PrintStream out, PrintStream err) {
         // The serving start-up verification, with the configured identity: key, type, size, operations, round trip.
         try (KeyVaultKekBackend backend = KeyVaultBackendProvider.open(settings, env, http.apply(settings),
                 Telemetry.none(), Clock.systemUTC())) {
@@ -291,13 +278,13 @@ final class KeyVaultCommand implements Command {
                     + "by Key Vault; the identity's wrapKey permission was not used (only --wrap=remote needs it)"
                     : "  a round trip succeeded: wrapped and unwrapped by Key Vault (--wrap=remote)");
             out.println("key_id " + key.keyId());
-            return OK;
+            return ExitCode.OK;
         } catch (KmsException e) {
             err.println("kms-plugin keyvault check: " + e.getMessage());
             if (e instanceof KmsException.AccessDenied && !e.getMessage().contains("disabled")) {
                 err.println("to fix: " + GRANT);
             }
-            return exitCode(e);
+            return ExitCode.of(e);
         }
     }
 

@@ -27,7 +27,7 @@ class KeyVaultCommandTest extends VaultTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient()).run(new Command.Invocation(
                 List.of(word), fixture.view(), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))).code();
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

@@ -10,6 +10,7 @@ import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.KeyInventory.KnownVersion;
 import dev.kmsplugin.ports.outbound.KeyInventory.State;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -114,7 +115,7 @@ class KeyVaultKeyInventoryTest extends VaultTest {
         KmsException e = assertThrows(KmsException.AccessDenied.class, this::inventory);
         assertTrue(e.getMessage().contains("may not list") && e.getMessage().contains("'list'")
                 && e.getMessage().contains("access policy key permissions get, list, unwrapKey"), e.getMessage());
-        assertEquals(KeyVaultCommand.FORBIDDEN, KeyVaultCommand.exitCode(e));
+        assertEquals(ExitCode.FORBIDDEN, ExitCode.of(e));
     }
 
     @Test
@@ -123,7 +124,7 @@ class KeyVaultKeyInventoryTest extends VaultTest {
         vault.failNext("versions", 503, Map.of(), 4);
         KmsException e = assertThrows(KmsException.BackendUnavailable.class, this::inventory);
         assertTrue(e.getMessage().contains("503"), e.getMessage());
-        assertEquals(KeyVaultCommand.FAILED, KeyVaultCommand.exitCode(e));
+        assertEquals(ExitCode.FAILED, ExitCode.of(e));
     }
 
     @Test

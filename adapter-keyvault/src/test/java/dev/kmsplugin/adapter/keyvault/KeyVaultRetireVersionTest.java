@@ -87,7 +87,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
         int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient(), clock).run(
                 new Command.Invocation(List.of(words), fixture.view(), collaborators,
                         new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8)));
+                        new PrintStream(err, true, StandardCharsets.UTF_8))).code();
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

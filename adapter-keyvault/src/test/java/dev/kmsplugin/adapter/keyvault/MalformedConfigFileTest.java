@@ -100,7 +100,7 @@ class MalformedConfigFileTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient()).run(new Command.Invocation(
                 List.of("check"), fixture.view(), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))).code();
         String printed = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
 
         assertEquals(2, code, printed);

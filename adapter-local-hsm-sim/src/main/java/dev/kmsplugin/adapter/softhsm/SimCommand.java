@@ -4,6 +4,7 @@ import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;
@@ -62,13 +63,13 @@ final class SimCommand implements Command {
     }
 
     @Override
-    public int run(Invocation invocation) {
+    public ExitCode run(Invocation invocation) {
         List<String> words = invocation.arguments();
         String verb = words.isEmpty() ? "" : ALIASES.getOrDefault(words.get(0), words.get(0));
         int expected = verb.equals("retire") || verb.equals("restore") ? 2 : 1;
         if (!VERBS.contains(verb) || words.size() != expected) {
             invocation.err().println(USAGE);
-            return 2;
+            return ExitCode.USAGE;
         }
         SimSettings settings = SimSettings.from(invocation.settings());
         Clock clock = Clock.systemUTC();
@@ -105,24 +106,24 @@ final class SimCommand implements Command {
                 }
                 default -> list(settings, token, out);
             }
-            return 0;
+            return ExitCode.OK;
         }
     }
 
     /** The serving path without serving: load the versions, then a real wrap and unwrap in the token. */
-    private static int check(SimSettings settings, SoftHsmToken token, Clock clock, Invocation invocation) {
+    private static ExitCode check(SimSettings settings, SoftHsmToken token, Clock clock, Invocation invocation) {
         SoftHsmKekBackend backend = new SoftHsmKekBackend(settings, token, Telemetry.none(), clock);
         try {
             backend.start();
             Health health = backend.health();
             if (!health.serving()) {
                 invocation.err().println("check failed: " + health.detail());
-                return 1;
+                return ExitCode.FAILED;
             }
             invocation.out().println("ok: token '" + settings.tokenLabel() + "', key '" + settings.keyName()
                     + "' version " + backend.current().ref().version() + " (key_id " + backend.current().keyId()
                     + "); a wrap and unwrap round trip in the token succeeded");
-            return 0;
+            return ExitCode.OK;
         } finally {
             backend.close();
         }

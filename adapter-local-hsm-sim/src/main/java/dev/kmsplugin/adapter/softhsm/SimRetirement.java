@@ -4,6 +4,7 @@ import dev.kmsplugin.ports.outbound.KeyInventory.KnownVersion;
 import dev.kmsplugin.ports.retirement.Retirement;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +24,7 @@ final class SimRetirement implements Retirement.Switch {
         this.settings = settings;
     }
 
-    static int run(boolean retire, String version, SimSettings settings, SoftHsmToken token,
+    static ExitCode run(boolean retire, String version, SimSettings settings, SoftHsmToken token,
                    Command.Invocation invocation, Clock clock) {
         Settings raw = invocation.settings();
         boolean dryRun = raw.bool("retire.dry-run");

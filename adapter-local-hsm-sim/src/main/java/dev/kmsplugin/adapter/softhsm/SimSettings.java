@@ -24,23 +24,23 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
         return List.of(
                 Flag.string("sim-dir", "kms.hsm-sim.dir",
                         "simulator directory: softhsm2.conf, token files, PIN files (hsm-sim backend)"),
-                Flag.string("sim-token-label", "kms.hsm-sim.token-label", "SoftHSM token label (default kms-plugin)"),
-                Flag.string("sim-key-name", "kms.hsm-sim.key-name", "key-encryption key name in the token (default kek)"),
+                Flag.string("sim-token-label", "kms.hsm-sim.token-label", "SoftHSM token label"),
+                Flag.string("sim-key-name", "kms.hsm-sim.key-name", "key-encryption key name in the token"),
                 Flag.string("sim-pin-file", "kms.hsm-sim.pin-file",
-                        "file holding the token's user PIN (default <sim-dir>/user.pin; or env KMS_SIM_PIN)"),
+                        "file holding the token's user PIN"),
                 Flag.string("sim-library", "kms.hsm-sim.library",
-                        "path of libsofthsm2.so (default: the usual install locations)"),
+                        "path of libsofthsm2.so (when unset: the usual install locations)"),
                 Flag.duration("sim-refresh-interval", "kms.hsm-sim.refresh-interval",
-                        "how often a running server looks for a rotated key version (default 30s)"),
+                        "how often a running server looks for a rotated key version"),
                 Flag.duration("sim-probe-interval", "kms.hsm-sim.probe-interval",
-                        "how often the token is probed with a real wrap and unwrap (default 30s)"),
+                        "how often the token is probed with a real wrap and unwrap"),
                 Flag.bool("allow-pins-in-argv", "kms.hsm-sim.allow-pins-in-argv",
                         "without util-linux 'script', let a new token's PINs go on softhsm2-util's command line,"
-                        + " readable by every local user (default false: refuse)"),
+                        + " readable by every local user"),
                 Flag.bool("dry-run", "kms.hsm-sim.retire.dry-run",
                         "retire and restore commands: check and print what would happen, change nothing"),
                 Flag.duration("min-successor-age", "kms.hsm-sim.retire.min-successor-age",
-                        "retire commands: how long the next version must have been current (default: refresh"
+                        "retire commands: how long the next version must have been current (when unset: refresh"
                                 + " interval + 3m + 1m)"));
     }
 

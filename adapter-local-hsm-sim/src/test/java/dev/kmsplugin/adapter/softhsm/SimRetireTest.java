@@ -64,7 +64,7 @@ class SimRetireTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new SimCommand(SoftHsmFixture.env()).run(new Command.Invocation(List.of(words),
                 SoftHsmFixture.settingsView(values), collaborators, new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))).code();
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

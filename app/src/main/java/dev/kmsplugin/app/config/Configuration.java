@@ -38,6 +38,29 @@ public final class Configuration {
     }
 
     /**
+     * The default of each flag's path, as the merged {@code reference.conf} files of the plugins found give it and
+     * {@code --help} shows it: the one place defaults are written. Paths without a default (or an empty one) are
+     * left out.
+     */
+    public static Map<String, String> defaults(List<Flag> flags) {
+        Config reference = ConfigFactory.defaultReference(Configuration.class.getClassLoader());
+        Map<String, String> defaults = new java.util.LinkedHashMap<>();
+        for (Flag flag : flags) {
+            if (!reference.hasPath(flag.path())) {
+                continue;
+            }
+            ConfigValue value = reference.getValue(flag.path());
+            String text = value.valueType() == ConfigValueType.LIST
+                    ? ((List<?>) value.unwrapped()).stream().map(String::valueOf).collect(Collectors.joining(","))
+                    : String.valueOf(value.unwrapped());
+            if (!text.isEmpty()) {
+                defaults.putIfAbsent(flag.path(), text);
+            }
+        }
+        return defaults;
+    }
+
+    /**
      * Loads and validates the configuration.
      *
      * @param flagValues values from the command line, keyed by configuration path

@@ -17,6 +17,7 @@ import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Settings;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.spi.TransportProvider;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
@@ -61,14 +62,14 @@ public final class Server {
     }
 
     /** Serves until SIGTERM or SIGINT, then drains and returns the exit code. */
-    public int run() throws IOException, InterruptedException {
+    public ExitCode run() throws IOException, InterruptedException {
         CountDownLatch stop = Signals.stopOnTermination();
         try (Running running = start()) {
             stop.await();
             LOG.log(Level.INFO, "stopping: draining in-flight calls for at most {0} s", running.grace.toSeconds());
         }
         LOG.log(Level.INFO, "stopped");
-        return 0;
+        return ExitCode.OK;
     }
 
     /**

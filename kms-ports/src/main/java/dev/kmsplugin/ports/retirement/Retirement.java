@@ -4,6 +4,7 @@ import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.KeyInventory.KnownVersion;
 import dev.kmsplugin.ports.outbound.StoredData;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,12 +27,11 @@ import java.util.stream.Collectors;
  *   <li>the stored data neither needs it nor holds values whose version cannot be told.</li>
  * </ol>
  * The backend does the reversible switch-off itself ({@link Switch}); this class decides whether it may, prints
- * what it did and how to undo it. Refusals exit {@link #REFUSED}.
+ * what it did and how to undo it. Refusals exit {@link ExitCode#REFUSED}.
  */
 public final class Retirement {
 
     /** Exit code of every refusal: "refused: stored data still depends on this key version" and its siblings. */
-    public static final int REFUSED = 6;
     /** kube-apiserver's advice: wait at least this long after a key_id change before migrating storage. */
     public static final Duration APISERVER_WAIT = Duration.ofMinutes(3);
     /** How often a healthy kube-apiserver calls v2 Status, and so notices a new key_id. */
@@ -81,22 +81,22 @@ public final class Retirement {
     }
 
     /**
-     * Checks, then retires (unless a dry run). Returns the exit code: 0 done or already retired, {@link #REFUSED}
+     * Checks, then retires (unless a dry run). Returns the exit code: 0 done or already retired, {@link ExitCode#REFUSED}
      * refused. A version the backend does not hold is a {@link KmsException.Misconfigured} (exit 2).
      */
-    public static int retire(Request request, KeyInventory inventory, Switch backend, Supplier<StoredData> storedData,
+    public static ExitCode retire(Request request, KeyInventory inventory, Switch backend, Supplier<StoredData> storedData,
                              Clock clock, PrintStream out) {
         KnownVersion version = find(inventory, request.version());
         String name = version.ref().toString();
         if (version.state() == KeyInventory.State.CURRENT) {
             out.println("refused: " + name + " is the current version: new data is wrapped with it. Rotate first,"
                     + " rewrite the data, then retire it.");
-            return REFUSED;
+            return ExitCode.REFUSED;
         }
         if (!version.state().unwraps()) {
             out.println(name + " is already " + version.state().label() + "; nothing changed. Undo with: "
                     + backend.restoreCommand(version));
-            return 0;
+            return ExitCode.OK;
         }
         Duration minimum = request.effectiveMinSuccessorAge();
         out.println("minimum successor age: " + format(minimum) + (request.minSuccessorAge().isPresent()
@@ -107,7 +107,7 @@ public final class Retirement {
         if (successor.currentSince().isEmpty()) {
             out.println("refused: the backend does not say since when " + successor.ref() + " has been current;"
                     + " give --min-successor-age once every node has used it for long enough");
-            return REFUSED;
+            return ExitCode.REFUSED;
         }
         Instant since = successor.currentSince().get();
         Duration age = Duration.between(since, clock.instant());
@@ -115,7 +115,7 @@ public final class Retirement {
             out.println("refused: " + successor.ref() + " became current at " + since + ", " + format(age.isNegative()
                     ? Duration.ZERO : age) + " ago; a node or an apiserver may still write with " + name + " until "
                     + since.plus(minimum) + ". Try again then.");
-            return REFUSED;
+            return ExitCode.REFUSED;
         }
         StoredData.Dependence dependence = storedData.get().dependenceOn(inventory, version.ref());
         if (!dependence.none()) {
@@ -123,35 +123,35 @@ public final class Retirement {
                     + "):");
             dependence.details().forEach(line -> out.println("  " + line));
             out.println("rewrite these objects (docs/operations.md, \"Finishing a key rotation\") and try again");
-            return REFUSED;
+            return ExitCode.REFUSED;
         }
         out.println("nothing stored needs " + name + " (" + dependence.source() + "); " + successor.ref()
                 + " has been current since " + since);
         if (request.dryRun()) {
             out.println("dry run: would retire " + name + ": " + backend.describeRetire() + "; nothing changed");
-            return 0;
+            return ExitCode.OK;
         }
         backend.retire(version);
         out.println("retired " + name + " (key_id " + version.keyId() + "): a Decrypt that needs it now fails with"
                 + " FAILED_PRECONDITION. Undo with: " + backend.restoreCommand(version));
-        return 0;
+        return ExitCode.OK;
     }
 
     /** Undoes {@link #retire}; a version that unwraps already is left alone. Returns the exit code (0). */
-    public static int restore(String versionName, KeyInventory inventory, Switch backend, boolean dryRun,
+    public static ExitCode restore(String versionName, KeyInventory inventory, Switch backend, boolean dryRun,
                               PrintStream out) {
         KnownVersion version = find(inventory, versionName);
         if (version.state().unwraps()) {
             out.println(version.ref() + " is " + version.state().label() + "; nothing to restore");
-            return 0;
+            return ExitCode.OK;
         }
         if (dryRun) {
             out.println("dry run: would restore " + version.ref() + "; nothing changed");
-            return 0;
+            return ExitCode.OK;
         }
         backend.restore(version);
         out.println("restored " + version.ref() + " (key_id " + version.keyId() + "): it unwraps again");
-        return 0;
+        return ExitCode.OK;
     }
 
     private static KnownVersion find(KeyInventory inventory, String version) {

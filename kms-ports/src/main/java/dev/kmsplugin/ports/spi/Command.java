@@ -32,8 +32,8 @@ public interface Command {
         return List.of();
     }
 
-    /** Runs the command; the result is the process exit code (0 success). */
-    int run(Invocation invocation) throws Exception;
+    /** Runs the command; the result is the process's exit code. A {@code KmsException} thrown ends it as {@link ExitCode#of}. */
+    ExitCode run(Invocation invocation) throws Exception;
 
     /**
      * @param arguments     the words after the command name, flags removed

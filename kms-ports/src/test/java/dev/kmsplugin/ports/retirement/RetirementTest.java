@@ -11,6 +11,7 @@ import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.KeyInventory.KnownVersion;
 import dev.kmsplugin.ports.outbound.KeyInventory.State;
 import dev.kmsplugin.ports.outbound.StoredData;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,7 @@ class RetirementTest {
     private int retire(KeyInventory inventory, Duration sinceSecond, boolean dryRun, StoredData data) {
         Clock clock = Clock.fixed(SECOND_CREATED.plus(sinceSecond), ZoneOffset.UTC);
         return Retirement.retire(new Retirement.Request("1", Optional.empty(), REFRESH, dryRun), inventory, backend,
-                () -> data, clock, out);
+                () -> data, clock, out).code();
     }
 
     private String printed() {
@@ -113,8 +114,8 @@ class RetirementTest {
         KeyInventory inventory = inventory(State.ENABLED, SECOND_CREATED);
         Clock clock = Clock.fixed(SECOND_CREATED.plus(Duration.ofDays(400)), ZoneOffset.UTC);
         int code = Retirement.retire(new Retirement.Request("2", Optional.of(Duration.ZERO), REFRESH, false),
-                inventory, backend, this::nothingStored, clock, out);
-        assertEquals(Retirement.REFUSED, code);
+                inventory, backend, this::nothingStored, clock, out).code();
+        assertEquals(ExitCode.REFUSED.code(), code);
         assertTrue(printed().contains("refused: kek/2 is the current version"), printed());
         assertEquals(List.of(), backend.calls);
         assertEquals(0, audits, "no need to read storage to refuse the current version");
@@ -122,7 +123,7 @@ class RetirementTest {
 
     @Test
     void a_young_successor_is_refused_until_the_minimum_age_has_passed() {
-        assertEquals(Retirement.REFUSED, retire(inventory(State.ENABLED, SECOND_CREATED), Duration.ofSeconds(269),
+        assertEquals(ExitCode.REFUSED.code(), retire(inventory(State.ENABLED, SECOND_CREATED), Duration.ofSeconds(269),
                 false, nothingStored()));
         assertTrue(printed().contains("refused: kek/2 became current at 2026-12-04T10:00:00Z, 4m29s ago; a node or an"
                 + " apiserver may still write with kek/1 until 2026-12-04T10:04:30Z"), printed());
@@ -134,14 +135,14 @@ class RetirementTest {
     void an_explicit_zero_minimum_allows_a_fresh_successor() {
         Clock clock = Clock.fixed(SECOND_CREATED, ZoneOffset.UTC);
         int code = Retirement.retire(new Retirement.Request("1", Optional.of(Duration.ZERO), REFRESH, false),
-                inventory(State.ENABLED, SECOND_CREATED), backend, this::nothingStored, clock, out);
+                inventory(State.ENABLED, SECOND_CREATED), backend, this::nothingStored, clock, out).code();
         assertEquals(0, code, printed());
         assertTrue(printed().contains("minimum successor age: 0s (--min-successor-age)"), printed());
     }
 
     @Test
     void a_successor_of_unknown_age_is_refused() {
-        assertEquals(Retirement.REFUSED, retire(inventory(State.ENABLED, null), Duration.ofDays(1), false,
+        assertEquals(ExitCode.REFUSED.code(), retire(inventory(State.ENABLED, null), Duration.ofDays(1), false,
                 nothingStored()));
         assertTrue(printed().contains("does not say since when kek/2 has been current"), printed());
     }
@@ -150,12 +151,12 @@ class RetirementTest {
     void stored_data_that_needs_the_version_or_cannot_be_attributed_refuses_it() {
         StoredData needed = (inventory, version) -> new StoredData.Dependence("etcd at revision 9", 3, 0,
                 List.of("3 values (secrets 3); first keys: /registry/secrets/a/b"));
-        assertEquals(Retirement.REFUSED, retire(inventory(State.ENABLED, SECOND_CREATED), Duration.ofDays(1), false,
+        assertEquals(ExitCode.REFUSED.code(), retire(inventory(State.ENABLED, SECOND_CREATED), Duration.ofDays(1), false,
                 needed));
         assertTrue(printed().contains("refused: stored data still depends on key version kek/1 (etcd at revision 9):\n"
                 + "  3 values (secrets 3); first keys: /registry/secrets/a/b"), printed());
         StoredData unattributed = (inventory, version) -> new StoredData.Dependence("etcd", 0, 2, List.of("2 v1"));
-        assertEquals(Retirement.REFUSED, retire(inventory(State.ENABLED, SECOND_CREATED), Duration.ofDays(1), false,
+        assertEquals(ExitCode.REFUSED.code(), retire(inventory(State.ENABLED, SECOND_CREATED), Duration.ofDays(1), false,
                 unattributed));
         assertEquals(List.of(), backend.calls);
     }
@@ -172,9 +173,9 @@ class RetirementTest {
     void retiring_twice_and_restoring_are_idempotent() {
         assertEquals(0, retire(inventory(State.RETIRED, SECOND_CREATED), Duration.ofDays(1), false, nothingStored()));
         assertTrue(printed().contains("kek/1 is already retired; nothing changed"), printed());
-        assertEquals(0, Retirement.restore("1", inventory(State.RETIRED, SECOND_CREATED), backend, false, out));
-        assertEquals(0, Retirement.restore("1", inventory(State.ENABLED, SECOND_CREATED), backend, false, out));
-        assertEquals(0, Retirement.restore("1", inventory(State.DISABLED, SECOND_CREATED), backend, true, out));
+        assertEquals(0, Retirement.restore("1", inventory(State.RETIRED, SECOND_CREATED), backend, false, out).code());
+        assertEquals(0, Retirement.restore("1", inventory(State.ENABLED, SECOND_CREATED), backend, false, out).code());
+        assertEquals(0, Retirement.restore("1", inventory(State.DISABLED, SECOND_CREATED), backend, true, out).code());
         assertEquals(List.of("restore 1"), backend.calls);
     }
 

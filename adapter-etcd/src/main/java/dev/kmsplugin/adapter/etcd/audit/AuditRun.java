@@ -4,6 +4,7 @@ import dev.kmsplugin.adapter.etcd.client.EtcdClient;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.stream.Collectors;
 /** One run of {@code storage audit}: the backend's inventory, one pass over etcd, the report and the verdict. */
 final class AuditRun {
 
-    static final int REFUSED = 6;
 
     private AuditRun() {
     }
@@ -28,10 +28,10 @@ final class AuditRun {
         }
     }
 
-    static int run(Command.Invocation invocation) {
+    static ExitCode run(Command.Invocation invocation) {
         if (!invocation.arguments().equals(List.of("audit"))) {
             invocation.err().println(StorageCommand.USAGE);
-            return 2;
+            return ExitCode.USAGE;
         }
         StorageSettings settings = StorageSettings.from(invocation.settings());
         KeyInventory inventory = invocation.collaborators().keyInventory();
@@ -48,12 +48,12 @@ final class AuditRun {
             ReportFormat.table(report, out);
         }
         if (requirement.isEmpty()) {
-            return 0;
+            return ExitCode.OK;
         }
         return verdict(requirement.get(), report, inventory, settings.json() ? invocation.err() : out);
     }
 
-    private static int verdict(ReportFormat.Requirement requirement, AuditReport report, KeyInventory inventory,
+    private static ExitCode verdict(ReportFormat.Requirement requirement, AuditReport report, KeyInventory inventory,
                                PrintStream out) {
         String version = requirement.keyName() + "/" + requirement.version();
         if (inventory.find(new KeyRef(requirement.keyName(), requirement.version())).isEmpty()) {
@@ -63,7 +63,7 @@ final class AuditRun {
         if (!requirement.refused()) {
             out.println("ok: no stored value depends on key version " + version + " (etcd revision "
                     + report.revision() + ")");
-            return 0;
+            return ExitCode.OK;
         }
         if (requirement.depending().count() > 0) {
             out.println("refused: stored data still depends on key version " + version + ": "
@@ -76,7 +76,7 @@ final class AuditRun {
                     .collect(Collectors.joining("; ")));
         }
         out.println("rewrite these objects (docs/operations.md, \"Finishing a key rotation\") and audit again");
-        return REFUSED;
+        return ExitCode.REFUSED;
     }
 
     /** The backend's key name: every version in an inventory belongs to one key. */

@@ -1,6 +1,7 @@
 package dev.kmsplugin.adapter.etcd.audit;
 
 import dev.kmsplugin.ports.spi.Command;
+import dev.kmsplugin.ports.spi.ExitCode;
 
 /**
  * {@code kms-plugin storage audit}: reads etcd read-only, page by page at one revision, and reports which key
@@ -39,7 +40,7 @@ final class StorageCommand implements Command {
     }
 
     @Override
-    public int run(Invocation invocation) {
+    public ExitCode run(Invocation invocation) {
         // The audit's classes (etcd client, gRPC, the report) load only from here, never while serving.
         return AuditRun.run(invocation);
     }

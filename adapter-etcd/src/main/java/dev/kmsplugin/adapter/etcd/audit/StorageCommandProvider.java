@@ -27,7 +27,7 @@ public final class StorageCommandProvider implements CommandProvider {
     public List<Flag> flags() {
         return List.of(
                 Flag.string("etcd-endpoints", NS + "etcd.endpoints",
-                        "storage: etcd client URLs, comma-separated (default https://127.0.0.1:2379)"),
+                        "storage: etcd client URLs, comma-separated"),
                 Flag.string("etcd-cacert", NS + "etcd.cacert",
                         "storage: PEM CA bundle that verifies etcd's certificate"),
                 Flag.string("etcd-cert", NS + "etcd.cert",
@@ -35,17 +35,17 @@ public final class StorageCommandProvider implements CommandProvider {
                 Flag.string("etcd-key", NS + "etcd.key",
                         "storage: PEM client key for etcd (PKCS#1, SEC1 or PKCS#8)"),
                 Flag.string("etcd-prefix", NS + "etcd.prefix",
-                        "storage: the apiserver's --etcd-prefix (default /registry)"),
+                        "storage: the apiserver's --etcd-prefix"),
                 Flag.integer("etcd-page-size", NS + "etcd.page-size",
-                        "storage: values per etcd Range request (default 500)"),
+                        "storage: values per etcd Range request"),
                 Flag.duration("etcd-dial-timeout", NS + "etcd.dial-timeout",
-                        "storage: etcd connect timeout (default 5s)"),
+                        "storage: etcd connect timeout"),
                 Flag.duration("etcd-command-timeout", NS + "etcd.command-timeout",
-                        "storage: timeout of one etcd page (default 30s)"),
+                        "storage: timeout of one etcd page"),
                 Flag.string("provider-name", NS + "provider-names",
-                        "storage: KMS provider names to audit, comma-separated (default: every KMS provider)"),
+                        "storage: KMS provider names to audit, comma-separated (when unset: every KMS provider)"),
                 Flag.string("output", NS + "output",
-                        "storage audit: table (default) or json"),
+                        "storage audit: table or json"),
                 Flag.string("require-none-under", NS + "require-none-under",
                         "storage audit: exit 6 while any stored value still needs this key version"));
     }

@@ -7,6 +7,7 @@ import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.ExitCode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -32,10 +33,6 @@ import java.util.UUID;
  */
 public final class ClientCommand implements Command {
 
-    public static final int OK = 0;
-    public static final int FAILED = 1;
-    public static final int USAGE = 2;
-    public static final int UNREACHABLE = 3;
     /** Data keys are 32 bytes; anything near this is not a data key. */
     static final int MAX_STDIN_BYTES = 64 * 1024;
     static final String JSON = "json";
@@ -52,13 +49,13 @@ public final class ClientCommand implements Command {
     }
 
     @Override
-    public int run(Invocation invocation) {
+    public ExitCode run(Invocation invocation) {
         PrintStream out = invocation.out();
         PrintStream err = invocation.err();
         List<String> words = invocation.arguments();
         if (words.size() != 1 || !List.of("status", "version", "encrypt", "decrypt").contains(words.get(0))) {
             usage(err);
-            return USAGE;
+            return ExitCode.USAGE;
         }
         String operation = words.get(0);
         Settings settings = invocation.settings();
@@ -73,20 +70,20 @@ public final class ClientCommand implements Command {
             output = settings.optionalString("client.output").orElse(JSON);
         } catch (KmsException e) {
             err.println("kms-plugin client: " + e.getMessage());
-            return USAGE;
+            return ExitCode.USAGE;
         }
         if (!api.equals("v2") && !api.equals("v1")) {
             err.println("kms-plugin client: --client-api is '" + api + "'; use v2 or v1");
-            return USAGE;
+            return ExitCode.USAGE;
         }
         if (!output.equals(JSON) && !output.equals(BASE64)) {
             err.println("kms-plugin client: --client-output is '" + output + "'; use json or base64");
-            return USAGE;
+            return ExitCode.USAGE;
         }
         if (!address.isAbstract() && !Files.exists(address.path())) {
             err.println("kms-plugin client: no socket at " + address.path() + "; is the plugin running with"
                     + " --listen-addr=" + address + "?");
-            return UNREACHABLE;
+            return ExitCode.UNREACHABLE;
         }
         try (KmsClient client = KmsClient.connect(address, false)) {
             try {
@@ -103,7 +100,7 @@ public final class ClientCommand implements Command {
                         || status.getCause() instanceof java.io.FileNotFoundException)) {
                     err.println("kms-plugin client: cannot connect to " + address + ": " + (status.getCause() == null
                             ? status.getDescription() : status.getCause().getMessage()));
-                    return UNREACHABLE;
+                    return ExitCode.UNREACHABLE;
                 }
                 err.println("kms-plugin client: " + operation + " failed: " + status.getCode() + ": "
                         + status.getDescription());
@@ -113,18 +110,18 @@ public final class ClientCommand implements Command {
                             + " key_id sent; pipe in the JSON that 'client encrypt' printed (it carries the key_id),"
                             + " or pass --client-key-id=<the key_id printed by encrypt>");
                 }
-                return FAILED;
+                return ExitCode.FAILED;
             } catch (BadInput e) {
                 err.println("kms-plugin client: " + e.getMessage());
-                return USAGE;
+                return ExitCode.USAGE;
             }
         } catch (KmsException e) {
             err.println("kms-plugin client: " + e.getMessage());
-            return FAILED;
+            return ExitCode.of(e);
         }
     }
 
-    private static int status(KmsClient client, String api, Duration timeout, PrintStream out, PrintStream err) {
+    private static ExitCode status(KmsClient client, String api, Duration timeout, PrintStream out, PrintStream err) {
         if (api.equals("v1")) {
             // v1beta1 has no Status; its Version call is the apiserver's health probe for v1 plugins.
             return version(client, timeout, out);
@@ -135,20 +132,20 @@ public final class ClientCommand implements Command {
         out.println("key_id: " + status.getKeyId());
         if (!status.getHealthz().equals("ok")) {
             err.println("kms-plugin client: the plugin is not healthy");
-            return FAILED;
+            return ExitCode.FAILED;
         }
-        return OK;
+        return ExitCode.OK;
     }
 
-    private static int version(KmsClient client, Duration timeout, PrintStream out) {
+    private static ExitCode version(KmsClient client, Duration timeout, PrintStream out) {
         VersionResponse version = client.version(timeout);
         out.println("version: " + version.getVersion());
         out.println("runtime_name: " + version.getRuntimeName());
         out.println("runtime_version: " + version.getRuntimeVersion());
-        return OK;
+        return ExitCode.OK;
     }
 
-    private static int encrypt(KmsClient client, String api, Duration timeout, String output, InputStream in,
+    private static ExitCode encrypt(KmsClient client, String api, Duration timeout, String output, InputStream in,
             PrintStream out, PrintStream err) {
         byte[] plaintext = readStdin(in);
         try {
@@ -169,13 +166,13 @@ public final class ClientCommand implements Command {
             }
             out.println(output.equals(JSON) ? envelope.toJson()
                     : Base64.getEncoder().encodeToString(envelope.ciphertext()));
-            return OK;
+            return ExitCode.OK;
         } finally {
             Arrays.fill(plaintext, (byte) 0);
         }
     }
 
-    private static int decrypt(KmsClient client, String api, Duration timeout, Settings settings, InputStream in,
+    private static ExitCode decrypt(KmsClient client, String api, Duration timeout, Settings settings, InputStream in,
             PrintStream out, PrintStream err) {
         String text = new String(readStdin(in), StandardCharsets.UTF_8).trim();
         if (text.isEmpty()) {
@@ -221,11 +218,11 @@ public final class ClientCommand implements Command {
             out.flush();
         } catch (IOException e) {
             err.println("kms-plugin client: cannot write the plaintext: " + e.getMessage());
-            return FAILED;
+            return ExitCode.FAILED;
         } finally {
             Arrays.fill(plaintext, (byte) 0);
         }
-        return OK;
+        return ExitCode.OK;
     }
 
     static void usage(PrintStream err) {

@@ -1,6 +1,7 @@
 package dev.kmsplugin.app.ops.logging;
 
 import dev.kmsplugin.domain.failure.Messages;
+import dev.kmsplugin.ports.spi.ExitCode;
 import java.util.function.IntConsumer;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -14,7 +15,7 @@ import java.util.logging.LogRecord;
  */
 final class FatalErrors extends Handler {
 
-    static final int EXIT_CODE = 1;
+    static final int EXIT_CODE = ExitCode.FAILED.code();
 
     private final Handler console;
     private final IntConsumer halt;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kmsplugin.app.ops.Scrape;
 import dev.kmsplugin.app.ops.InProcessTransport;
 import dev.kmsplugin.app.ops.http.OpsAddress;
+import dev.kmsplugin.app.ops.http.OpsHttpLimits;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.outbound.Telemetry;
@@ -50,7 +51,7 @@ class HealthEndpointsTest {
         // Slow clients may hold their connections for a minute: /livez can only be answered meanwhile if no worker
         // waits for them. Its answer (Scrape gives up after 10 s) therefore proves it was not queued behind them.
         health.close();
-        health = HealthEndpoints.start(new ListenAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2),
+        health = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2),
                 new OpsHttpLimits(8192, Duration.ofSeconds(60), 1024, 16, 4));
         keys.probe(null);
         serving();
