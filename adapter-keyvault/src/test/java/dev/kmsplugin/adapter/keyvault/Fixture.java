@@ -30,35 +30,18 @@ final class Fixture implements AutoCloseable {
     Fixture(TestKeyVault vault, Path dir) {
         this.vault = vault;
         this.dir = dir;
+        // The shipped defaults, then what a test against the local test vault needs: its names and endpoints, a
+        // probe that never fires on its own during a test, and short retry delays.
+        conf.putAll(MapSettings.reference("kms.keyvault").values());
         conf.put("vault-name", "myvault");
         conf.put("key-name", "kek");
-        conf.put("key-version", "");
-        conf.put("managed-hsm", false);
         conf.put("config-file-path", dir.resolve("azure.json").toString());
-        conf.put("proxy-mode", false);
-        conf.put("proxy-address", "");
-        conf.put("proxy-port", 7788);
-        conf.put("auth", "auto");
-        conf.put("legacy-key-versions", List.of());
         conf.put("endpoint", vault.url());
         conf.put("authority-host", vault.url());
-        conf.put("refresh-interval", Duration.ofMinutes(5));
         conf.put("probe-interval", Duration.ofMinutes(10));
-        conf.put("health-grace", Duration.ofMinutes(5));
-        conf.put("call-timeout", Duration.ofMillis(1500));
-        conf.put("max-attempts", 4);
         conf.put("retry-base-delay", Duration.ofMillis(20));
         conf.put("retry-max-delay", Duration.ofMillis(100));
         conf.put("startup-timeout", Duration.ofSeconds(10));
-        conf.put("wrap", "local");
-        conf.put("create.key-type", "RSA-HSM");
-        conf.put("create.key-size", 3072);
-        conf.put("create.expires-in", Duration.ZERO);
-        conf.put("create.rotate-every", Duration.ZERO);
-        conf.put("create.notify-before-expiry", Duration.ZERO);
-        conf.put("create.add-version", false);
-        conf.put("retire.dry-run", false);
-        conf.put("retire.min-successor-age", "");
     }
 
     static Fixture create(Path dir) throws IOException {

@@ -1,14 +1,13 @@
 package dev.kmsplugin.adapter.softhsm;
 
-import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.testkit.MapSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -71,52 +70,8 @@ final class SoftHsmFixture {
         return backend;
     }
 
-    /** Settings as the app would hand them over, from a flat map of paths relative to kms.hsm-sim. */
+    /** Settings as the app would hand them over: the shipped defaults with {@code values} (paths under kms.hsm-sim). */
     static Settings settingsView(Map<String, String> values) {
-        return new Settings() {
-            @Override
-            public boolean has(String path) {
-                return values.containsKey(path);
-            }
-
-            @Override
-            public String string(String path) {
-                String value = values.get(path);
-                if (value == null) {
-                    throw new KmsException.Misconfigured("kms.hsm-sim." + path + " is not set");
-                }
-                return value;
-            }
-
-            @Override
-            public Optional<String> optionalString(String path) {
-                return Optional.ofNullable(values.get(path)).filter(v -> !v.isEmpty());
-            }
-
-            @Override
-            public int integer(String path) {
-                return Integer.parseInt(string(path));
-            }
-
-            @Override
-            public boolean bool(String path) {
-                return Boolean.parseBoolean(string(path));
-            }
-
-            @Override
-            public Duration duration(String path) {
-                return Duration.parse(string(path));
-            }
-
-            @Override
-            public List<String> strings(String path) {
-                return List.of(string(path).split(","));
-            }
-
-            @Override
-            public Settings at(String path) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        return MapSettings.reference("kms.hsm-sim").withAll(values);
     }
 }

@@ -1,5 +1,7 @@
 package dev.kmsplugin.ports.testkit;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Settings;
 import java.time.Duration;
@@ -26,6 +28,28 @@ public final class MapSettings implements Settings {
     public MapSettings(String namespace, Map<String, ?> values) {
         this.namespace = namespace;
         this.values = new HashMap<>(values);
+    }
+
+    /**
+     * The defaults of {@code namespace} as every {@code reference.conf} on the test class path gives them, merged as
+     * the app merges them: tests start from the shipped defaults instead of copies that drift from them.
+     */
+    public static MapSettings reference(String namespace) {
+        Config merged = ConfigFactory.defaultReference(MapSettings.class.getClassLoader());
+        Map<String, Object> values = new HashMap<>();
+        merged.getConfig(namespace).entrySet().forEach(e -> values.put(e.getKey(), e.getValue().unwrapped()));
+        return new MapSettings(namespace, values);
+    }
+
+    /** These settings' values by path (a copy). */
+    public Map<String, Object> values() {
+        return new HashMap<>(values);
+    }
+
+    /** Sets (or replaces) every path of {@code overrides}; returns these settings, for chaining. */
+    public MapSettings withAll(Map<String, ?> overrides) {
+        values.putAll(overrides);
+        return this;
     }
 
     /** Sets (or replaces) {@code path} in these settings; returns them, for chaining. */
@@ -83,6 +107,9 @@ public final class MapSettings implements Settings {
             return d;
         }
         String text = value.toString().strip();
+        if (text.startsWith("P") || text.startsWith("-P")) {
+            return Duration.parse(text); // ISO-8601, as Duration.toString() writes it
+        }
         Matcher m = DURATION.matcher(text);
         if (!m.matches()) {
             throw new KmsException.Misconfigured(namespace + "." + path + " = '" + text
