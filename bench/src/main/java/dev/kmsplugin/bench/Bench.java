@@ -74,17 +74,8 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.println(Options.USAGE);
+        Options options = Options.parseOrExit(args, "bench");
+        if (options == null) {
             return;
         }
         System.exit(new Bench(options).run());

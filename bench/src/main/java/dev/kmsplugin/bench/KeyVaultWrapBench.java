@@ -45,13 +45,8 @@ public final class KeyVaultWrapBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench/run keyvault: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
+        Options options = Options.parseOrExit(args, "bench/run keyvault");
+        if (options == null) {
             return;
         }
         String classpath = System.getProperty("bench.vault.classpath", "");

@@ -20,6 +20,27 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
               --work-dir  sockets, simulator tokens, plugin log and recording (default bench/target/run)
             durations: 500ms, 10s, 2m""";
 
+    /**
+     * The options of {@code args}, or null after printing the usage ({@code --help}); a bad flag prints the error and
+     * the usage and exits 2.
+     */
+    static Options parseOrExit(String[] args, String program) {
+        Options options;
+        try {
+            options = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(program + ": " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return null;
+        }
+        if (options.help()) {
+            System.out.println(USAGE);
+            return null;
+        }
+        return options;
+    }
+
     static Options parse(String[] args) {
         int callers = 16;
         Duration duration = Duration.ofSeconds(10);

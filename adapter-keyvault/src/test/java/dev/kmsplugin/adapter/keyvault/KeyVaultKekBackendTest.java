@@ -28,16 +28,6 @@ import org.junit.jupiter.api.Test;
 /** The backend through the real SDK, over HTTPS, against the protocol-faithful test vault. */
 class KeyVaultKekBackendTest extends VaultTest {
 
-    static CallContext v2() {
-        return CallContext.of("uid-1", Duration.ofSeconds(3));
-    }
-
-    static byte[] dek() {
-        byte[] dek = new byte[32];
-        new java.security.SecureRandom().nextBytes(dek);
-        return dek;
-    }
-
     @Test
     void round_trips_a_data_key_through_key_vault_wrap_and_unwrap() {
         TestKeyVault.Version v1 = vault.createVersion("kek", 2048);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
@@ -26,16 +25,6 @@ import org.junit.jupiter.api.Test;
 
 /** --wrap=local: RSA-OAEP-256 with the current version's public key in the plugin, unwrap in Key Vault. */
 class KeyVaultLocalWrapTest extends VaultTest {
-
-    static CallContext v2() {
-        return CallContext.of("uid-1", Duration.ofSeconds(3));
-    }
-
-    static byte[] dek() {
-        byte[] dek = new byte[32];
-        new java.security.SecureRandom().nextBytes(dek);
-        return dek;
-    }
 
     static DecryptRequest decryptOf(EncryptResult result) {
         return DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()), result.annotations());

@@ -1,12 +1,26 @@
 package dev.kmsplugin.adapter.keyvault;
 
+import dev.kmsplugin.domain.call.CallContext;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A test against a fresh HTTPS test vault with its Entra ID endpoints, closed after each test. */
 abstract class VaultTest {
+
+    /** A KMS v2 call with the apiserver's 3 s budget. */
+    static CallContext v2() {
+        return CallContext.of("uid-1", Duration.ofSeconds(3));
+    }
+
+    /** A random 32-byte data key. */
+    static byte[] dek() {
+        byte[] dek = new byte[32];
+        new java.security.SecureRandom().nextBytes(dek);
+        return dek;
+    }
 
     @TempDir
     Path dir;
