@@ -1,7 +1,7 @@
 package dev.kmsplugin.bench;
 
 import dev.kmsplugin.bench.load.ClosedLoop;
-import dev.kmsplugin.bench.load.Operation;
+import dev.kmsplugin.bench.load.TimedCall;
 import dev.kmsplugin.bench.load.Result;
 import dev.kmsplugin.bench.targets.BackendCallCount;
 import dev.kmsplugin.bench.targets.BackendFloor;
@@ -105,7 +105,7 @@ public final class Bench {
         out.println("[1/4] backend floor: SoftHSM wrap+unwrap in process, no gRPC (load " + loadAverage() + ")");
         try (BackendFloor floor = BackendFloor.open(options.workDir().resolve("floor-sim"), Telemetry.none())) {
             counts = BackendCallCount.measure(floor.keys(), 200);
-            IntFunction<Operation> backendWork = caller -> floor.wrapUnwrap();
+            IntFunction<TimedCall> backendWork = caller -> floor.wrapUnwrap();
             rows.add(measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty()));
 
             out.println("[2/4] transport floor: no-op gRPC server on a unix socket in this process (load "
@@ -115,7 +115,7 @@ public final class Bench {
                 GrpcScenarios floorCalls = new GrpcScenarios(noopChannel.channel(), false);
                 floorCalls.awaitOk(Duration.ofSeconds(10));
                 warmUp(floorCalls);
-                for (Map.Entry<String, IntFunction<Operation>> scenario : floorCalls.all().entrySet()) {
+                for (Map.Entry<String, IntFunction<TimedCall>> scenario : floorCalls.all().entrySet()) {
                     rows.add(measure("transport", scenario.getKey(), scenario.getValue(), OptionalLong.empty()));
                 }
 
@@ -132,7 +132,7 @@ public final class Bench {
                     warmUp(scenarios);
                     OptionalLong pid = OptionalLong.of(plugin.pid());
                     MetricsScrape metrics = new MetricsScrape(plugin.metricsPort());
-                    for (Map.Entry<String, IntFunction<Operation>> scenario : scenarios.all().entrySet()) {
+                    for (Map.Entry<String, IntFunction<TimedCall>> scenario : scenarios.all().entrySet()) {
                         Optional<MetricsScrape.Counters> before = scrape(metrics);
                         rows.add(measure("plugin", scenario.getKey(), scenario.getValue(), pid));
                         Optional<MetricsScrape.Counters> after = scrape(metrics);
@@ -201,10 +201,10 @@ public final class Bench {
      * target does not pay for the JIT compilation of the code paths all of them share.
      */
     private void warmUp(GrpcScenarios scenarios) throws InterruptedException {
-        List<IntFunction<Operation>> all = new ArrayList<>(scenarios.all().values());
+        List<IntFunction<TimedCall>> all = new ArrayList<>(scenarios.all().values());
         Result warm = ClosedLoop.run("warm-up", options.callers(), Duration.ZERO, TARGET_WARMUP, caller -> {
-            List<Operation> mine = new ArrayList<>();
-            for (IntFunction<Operation> scenario : all) {
+            List<TimedCall> mine = new ArrayList<>();
+            for (IntFunction<TimedCall> scenario : all) {
                 mine.add(scenario.apply(caller));
             }
             int[] next = {0};
@@ -214,7 +214,7 @@ public final class Bench {
                 seconds(TARGET_WARMUP), warm.operations(), warm.errors(), warm.timeouts());
     }
 
-    private Row measure(String target, String scenario, IntFunction<Operation> perCaller, OptionalLong otherPid)
+    private Row measure(String target, String scenario, IntFunction<TimedCall> perCaller, OptionalLong otherPid)
             throws InterruptedException {
         return measure(target, scenario, perCaller, otherPid, options.duration());
     }
@@ -225,7 +225,7 @@ public final class Bench {
         return half.compareTo(Duration.ofSeconds(3)) < 0 ? Duration.ofSeconds(3) : half;
     }
 
-    private Row measure(String target, String scenario, IntFunction<Operation> perCaller, OptionalLong otherPid,
+    private Row measure(String target, String scenario, IntFunction<TimedCall> perCaller, OptionalLong otherPid,
             Duration duration) throws InterruptedException {
         Duration ownBefore = cpu(ProcessHandle.current().pid());
         Duration otherBefore = otherPid.isPresent() ? cpu(otherPid.getAsLong()) : Duration.ZERO;

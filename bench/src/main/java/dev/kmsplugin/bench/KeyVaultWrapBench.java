@@ -1,7 +1,7 @@
 package dev.kmsplugin.bench;
 
 import dev.kmsplugin.bench.load.ClosedLoop;
-import dev.kmsplugin.bench.load.Operation;
+import dev.kmsplugin.bench.load.TimedCall;
 import dev.kmsplugin.bench.load.Result;
 import dev.kmsplugin.bench.targets.GrpcScenarios;
 import dev.kmsplugin.bench.targets.PluginProcess;
@@ -107,11 +107,11 @@ public final class KeyVaultWrapBench {
              UnixChannel channel = UnixChannel.connect(plugin.socket())) {
             GrpcScenarios scenarios = new GrpcScenarios(channel.channel(), true);
             scenarios.awaitOk(Duration.ofSeconds(60));
-            Map<String, IntFunction<Operation>> all = scenarios.all();
+            Map<String, IntFunction<TimedCall>> all = scenarios.all();
             out.printf(Locale.ROOT, "round %d, --wrap=%s: Key Vault requests per call (%d sequential calls each):",
                     round, mode, COUNTED_CALLS);
             for (String scenario : List.of("v2 Encrypt", "v2 Decrypt", "v2 Status")) {
-                Operation call = all.get(scenario).apply(0);
+                TimedCall call = all.get(scenario).apply(0);
                 Map<String, Long> before = counter.counts();
                 for (int i = 0; i < COUNTED_CALLS; i++) {
                     call.call();

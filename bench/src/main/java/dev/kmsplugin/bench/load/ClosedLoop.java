@@ -31,14 +31,14 @@ public final class ClosedLoop {
      *                  then decrypts) happens here, outside the timed window
      */
     public static Result run(String name, int callers, Duration warmup, Duration duration,
-            IntFunction<Operation> perCaller) throws InterruptedException {
+            IntFunction<TimedCall> perCaller) throws InterruptedException {
         return run(name, callers, warmup, duration, perCaller, System::nanoTime);
     }
 
     /** As the public {@code run}, timed by {@code nanoTicker} (tests pass a ticker their operations advance). */
     static Result run(String name, int callers, Duration warmup, Duration duration,
-            IntFunction<Operation> perCaller, LongSupplier nanoTicker) throws InterruptedException {
-        List<Operation> operations = new ArrayList<>(callers);
+            IntFunction<TimedCall> perCaller, LongSupplier nanoTicker) throws InterruptedException {
+        List<TimedCall> operations = new ArrayList<>(callers);
         for (int i = 0; i < callers; i++) {
             try {
                 operations.add(perCaller.apply(i));
@@ -57,7 +57,7 @@ public final class ClosedLoop {
         for (int i = 0; i < callers; i++) {
             Histogram histogram = new Histogram(HIGHEST_NANOS, 3);
             histograms[i] = histogram;
-            Operation operation = operations.get(i);
+            TimedCall operation = operations.get(i);
             Thread thread = new Thread(() -> {
                 ready.countDown();
                 try {

@@ -1,6 +1,6 @@
 package dev.kmsplugin.bench.targets;
 
-import dev.kmsplugin.bench.load.Operation;
+import dev.kmsplugin.bench.load.TimedCall;
 import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
@@ -74,7 +74,7 @@ public final class BackendFloor implements AutoCloseable {
      * One caller's wrap-then-unwrap of a fresh 32-byte data key under the current version, with the ciphertext
      * header as AAD, exactly as the envelope service calls the backend for one Encrypt and one Decrypt.
      */
-    public Operation wrapUnwrap() {
+    public TimedCall wrapUnwrap() {
         return () -> {
             byte[] material = new byte[32];
             ThreadLocalRandom.current().nextBytes(material);

@@ -7,7 +7,7 @@ import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
-import dev.kmsplugin.bench.load.Operation;
+import dev.kmsplugin.bench.load.TimedCall;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -39,8 +39,8 @@ public final class GrpcScenarios {
     }
 
     /** The scenarios in the order they run and are printed; the round trip is the one the targets speak of. */
-    public Map<String, IntFunction<Operation>> all() {
-        Map<String, IntFunction<Operation>> scenarios = new LinkedHashMap<>();
+    public Map<String, IntFunction<TimedCall>> all() {
+        Map<String, IntFunction<TimedCall>> scenarios = new LinkedHashMap<>();
         scenarios.put("v1 Encrypt", caller -> this::v1Encrypt);
         scenarios.put("v1 Decrypt", caller -> v1Decrypt());
         scenarios.put("v2 Encrypt", caller -> this::v2Encrypt);
@@ -77,7 +77,7 @@ public final class GrpcScenarios {
                 .setPlain(dataKey()).build());
     }
 
-    private Operation v1Decrypt() {
+    private TimedCall v1Decrypt() {
         ByteString plain = dataKey();
         ByteString cipher = v1().encrypt(dev.kmsplugin.adapter.grpc.wire.v1beta1.EncryptRequest.newBuilder()
                 .setVersion("v1beta1").setPlain(plain).build()).getCipher();
@@ -91,7 +91,7 @@ public final class GrpcScenarios {
         v2().encrypt(EncryptRequest.newBuilder().setPlaintext(dataKey()).setUid(uid()).build());
     }
 
-    private Operation v2Decrypt() {
+    private TimedCall v2Decrypt() {
         ByteString plain = dataKey();
         EncryptResponse sealed = v2().encrypt(EncryptRequest.newBuilder().setPlaintext(plain).setUid(uid()).build());
         DecryptRequest request = DecryptRequest.newBuilder().setCiphertext(sealed.getCiphertext())
