@@ -1,5 +1,6 @@
 package dev.kmsplugin.adapter.grpc;
 
+import dev.kmsplugin.adapter.grpc.client.UnixSocketChannel;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.KeyManagementServiceGrpc;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
@@ -10,13 +11,6 @@ import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import dev.kmsplugin.ports.testkit.MapSettings;
 import dev.kmsplugin.ports.testkit.RecordingTelemetry;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,7 +32,7 @@ final class RunningPlugin implements AutoCloseable {
     final InMemoryKeys keys;
     final RecordingTelemetry telemetry;
     final Transport transport;
-    private final EventLoopGroup clientLoop;
+    private final UnixSocketChannel client;
     final ManagedChannel channel;
 
     private RunningPlugin(Path directory, Path socket, Transport transport, InMemoryKeys keys,
@@ -48,14 +42,8 @@ final class RunningPlugin implements AutoCloseable {
         this.transport = transport;
         this.keys = keys;
         this.telemetry = telemetry;
-        this.clientLoop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class)
-                .eventLoopGroup(clientLoop)
-                .usePlaintext()
-                .overrideAuthority("localhost")
-                .withOption(ChannelOption.SO_KEEPALIVE, null)
-                .build();
+        this.client = UnixSocketChannel.open(socket.toString(), "test-client-io");
+        this.channel = client.channel();
     }
 
     static RunningPlugin start() {
@@ -112,14 +100,8 @@ final class RunningPlugin implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        client.close();
         transport.shutdown(Duration.ZERO);
-        clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         deleteTree(directory);
     }
 

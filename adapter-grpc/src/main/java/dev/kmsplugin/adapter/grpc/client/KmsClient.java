@@ -9,18 +9,8 @@ import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
-import dev.kmsplugin.domain.failure.KmsException;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -31,14 +21,14 @@ import java.util.concurrent.TimeUnit;
 public final class KmsClient implements AutoCloseable {
 
     /** kube-apiserver dials unix sockets with this authority. */
-    public static final String AUTHORITY = "localhost";
+    public static final String AUTHORITY = UnixSocketChannel.AUTHORITY;
 
-    private final EventLoopGroup group;
+    private final UnixSocketChannel socket;
     private final ManagedChannel channel;
     private final boolean waitForReady;
 
-    private KmsClient(EventLoopGroup group, ManagedChannel channel, boolean waitForReady) {
-        this.group = group;
+    private KmsClient(UnixSocketChannel socket, ManagedChannel channel, boolean waitForReady) {
+        this.socket = socket;
         this.channel = channel;
         this.waitForReady = waitForReady;
     }
@@ -47,18 +37,8 @@ public final class KmsClient implements AutoCloseable {
      * @param waitForReady as the apiserver does: wait for the socket until the deadline instead of failing at once
      */
     public static KmsClient connect(ListenAddress address, boolean waitForReady) {
-        requireEpoll();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kms-grpc-client", true),
-                EpollIoHandler.newFactory());
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(address.socketName()))
-                .channelType(EpollDomainSocketChannel.class)
-                .eventLoopGroup(group)
-                .usePlaintext()
-                .overrideAuthority(AUTHORITY)
-                // TCP keep-alive means nothing on a unix socket; unset it so Netty does not warn on every connect.
-                .withOption(ChannelOption.SO_KEEPALIVE, null)
-                .build();
-        return new KmsClient(group, channel, waitForReady);
+        UnixSocketChannel socket = UnixSocketChannel.open(address.socketName(), "kms-grpc-client");
+        return new KmsClient(socket, socket.channel(), waitForReady);
     }
 
     /** A client over a channel someone else made (an in-process one in tests); closing it shuts the channel. */
@@ -123,24 +103,20 @@ public final class KmsClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (socket != null) {
+            socket.close();
+            return;
+        }
         channel.shutdownNow();
         try {
             channel.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-        }
     }
 
     /** Unix sockets need Netty's epoll transport; say so plainly when the platform lacks it. */
     public static void requireEpoll() {
-        if (!Epoll.isAvailable()) {
-            Throwable cause = Epoll.unavailabilityCause();
-            throw new KmsException.Misconfigured("unix domain sockets need Netty's native epoll transport, which is"
-                    + " unavailable here (" + (cause == null ? "unknown reason" : cause.getMessage()) + "); the plugin"
-                    + " runs on Linux x86_64 and aarch64 with a writable, executable java.io.tmpdir", cause);
-        }
+        UnixSocketChannel.requireEpoll();
     }
 }
