@@ -17,7 +17,6 @@ import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.retirement.Retirement;
 import dev.kmsplugin.ports.spi.Command;
-import dev.kmsplugin.ports.spi.Settings;
 import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.PrintStream;
 import java.math.BigInteger;
@@ -136,19 +135,6 @@ final class KeyVaultCommand implements Command {
         }
     }
 
-    /** The retire-version options: {@code --dry-run}, {@code --min-successor-age} (empty = computed). */
-    record RetireOptions(boolean dryRun, Optional<Duration> minSuccessorAge) {
-        static RetireOptions read(Settings all) {
-            boolean dryRun = all.has("retire.dry-run") && all.bool("retire.dry-run");
-            Optional<Duration> age = all.optionalString("retire.min-successor-age").isPresent()
-                    ? Optional.of(all.duration("retire.min-successor-age")) : Optional.empty();
-            if (age.filter(Duration::isNegative).isPresent()) {
-                throw new KmsException.Misconfigured("--min-successor-age must not be negative");
-            }
-            return new RetireOptions(dryRun, age);
-        }
-    }
-
     private ExitCode retirement(String word, String version, KeyVaultSettings settings, RetireOptions options,
                            Command.Invocation invocation, PrintStream out) {
         boolean retire = word.equals("retire-version");
@@ -173,45 +159,6 @@ final class KeyVaultCommand implements Command {
                 () -> invocation.collaborators().storedData(), clock, out);
     }
 
-    /** The create-key options, validated. */
-    record CreateOptions(boolean hsm, int size, Duration expiresIn, Duration rotateEvery, Duration notifyBefore,
-                         boolean addVersion) {
-        static CreateOptions read(Settings all, KeyVaultSettings settings) {
-            Settings s = all.at("create");
-            List<String> problems = new ArrayList<>();
-            String type = s.string("key-type").trim().toUpperCase(java.util.Locale.ROOT);
-            if (!type.equals("RSA-HSM") && !type.equals("RSA")) {
-                problems.add("--key-type must be RSA-HSM or RSA, not '" + type + "'");
-            }
-            if (type.equals("RSA") && settings.managedHsm()) {
-                problems.add("--key-type=RSA is not available on Managed HSM: every key there is RSA-HSM");
-            }
-            int size = s.integer("key-size");
-            if (size != 2048 && size != 3072 && size != 4096) {
-                problems.add("--key-size must be 2048, 3072 or 4096, not " + size);
-            }
-            Duration expires = s.duration("expires-in");
-            Duration rotate = s.duration("rotate-every");
-            Duration notify = s.duration("notify-before-expiry");
-            for (Map.Entry<String, Duration> d : Map.of("--key-expires-in", expires, "--rotate-every", rotate,
-                    "--notify-before-expiry", notify).entrySet()) {
-                if (d.getValue().isNegative() || (!d.getValue().isZero() && d.getValue().toHours() % 24 != 0)) {
-                    problems.add(d.getKey() + " must be a whole number of days (e.g. 2160h for 90 days)");
-                }
-            }
-            if (!notify.isZero() && expires.isZero()) {
-                problems.add("--notify-before-expiry needs --key-expires-in");
-            }
-            if (!rotate.isZero() && !expires.isZero() && rotate.compareTo(expires) >= 0) {
-                problems.add("--rotate-every must be shorter than --key-expires-in, or versions expire unrotated");
-            }
-            if (!problems.isEmpty()) {
-                throw new KmsException.Misconfigured(String.join("; ", problems));
-            }
-            return new CreateOptions(type.equals("RSA-HSM") || settings.managedHsm(), size, expires, rotate, notify,
-                    s.bool("add-version"));
-        }
-    }
 
     private ExitCode createKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
         KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
