@@ -97,14 +97,14 @@ public final class PemFiles {
             return switch (block.label()) {
                 case "PRIVATE KEY" -> {
                     pkcs8 = der;
-                    yield generate(flag, path, pkcs8Algorithm(flag, path, der), der, "not a PKCS#8 private key");
+                    yield generate(flag, path, Pkcs8.algorithm(flag, path, der), der, "not a PKCS#8 private key");
                 }
                 case "RSA PRIVATE KEY" -> {
-                    pkcs8 = wrapPkcs1(flag, path, der);
+                    pkcs8 = Pkcs8.fromPkcs1(flag, path, der);
                     yield generate(flag, path, "RSA", pkcs8, "not a PKCS#1 RSA private key");
                 }
                 case "EC PRIVATE KEY" -> {
-                    pkcs8 = wrapSec1(flag, path, der);
+                    pkcs8 = Pkcs8.fromSec1(flag, path, der);
                     yield generate(flag, path, "EC", pkcs8, "not a SEC1 EC private key on a curve the JDK supports");
                 }
                 default -> throw misconfigured(flag, path, "a '" + Messages.oneLine(block.label(), 40)
@@ -161,88 +161,6 @@ public final class PemFiles {
         }
     }
 
-    /** The JDK algorithm name for a PKCS#8 PrivateKeyInfo's AlgorithmIdentifier. */
-    private static String pkcs8Algorithm(String flag, Path path, byte[] der) {
-        try {
-            Der.Element info = Der.whole(der);
-            Der.Element version = info.first();
-            Der.Element algorithm = version.next(info.end());
-            if (info.tag() != Der.SEQUENCE || version.tag() != Der.INTEGER || algorithm == null
-                    || algorithm.tag() != Der.SEQUENCE) {
-                throw new IllegalArgumentException("not a PrivateKeyInfo");
-            }
-            byte[] oid = algorithm.first().encoded();
-            if (Arrays.equals(oid, Der.RSA_ENCRYPTION)) {
-                return "RSA";
-            }
-            if (Arrays.equals(oid, Der.RSASSA_PSS)) {
-                return "RSASSA-PSS";
-            }
-            if (Arrays.equals(oid, Der.EC_PUBLIC_KEY)) {
-                return "EC";
-            }
-            if (Arrays.equals(oid, Der.ED25519)) {
-                return "Ed25519";
-            }
-            throw misconfigured(flag, path, "a PKCS#8 key of an algorithm kms-plugin does not use for TLS; "
-                    + "use an RSA, EC or Ed25519 key");
-        } catch (IllegalArgumentException e) {
-            throw misconfigured(flag, path, "not a PKCS#8 private key (" + e.getMessage() + ")");
-        }
-    }
-
-    /** PKCS#1 RSAPrivateKey inside PKCS#8 PrivateKeyInfo { 0, rsaEncryption NULL, OCTET STRING }. */
-    private static byte[] wrapPkcs1(String flag, Path path, byte[] der) {
-        try {
-            Der.Element key = Der.whole(der);
-            Der.Element version = key.first();
-            Der.Element modulus = version.next(key.end());
-            if (key.tag() != Der.SEQUENCE || !(version.isSmallInteger(0) || version.isSmallInteger(1))
-                    || modulus == null || modulus.tag() != Der.INTEGER) {
-                throw new IllegalArgumentException("not an RSAPrivateKey structure");
-            }
-        } catch (IllegalArgumentException e) {
-            throw misconfigured(flag, path, "not a PKCS#1 RSA private key (" + e.getMessage() + ")");
-        }
-        byte[] algorithm = Der.encode(Der.SEQUENCE, Der.RSA_ENCRYPTION, new byte[] {Der.NULL, 0});
-        return Der.encode(Der.SEQUENCE, new byte[] {Der.INTEGER, 1, 0}, algorithm, Der.encode(Der.OCTET_STRING, der));
-    }
-
-    /**
-     * SEC1 ECPrivateKey { 1, privateKey, [0] curve OID, [1] public key } inside PKCS#8 PrivateKeyInfo
-     * { 0, id-ecPublicKey curve, OCTET STRING }: the curve moves from the key's [0] into the AlgorithmIdentifier.
-     */
-    private static byte[] wrapSec1(String flag, Path path, byte[] der) {
-        byte[] curve = null;
-        try {
-            Der.Element key = Der.whole(der);
-            Der.Element version = key.first();
-            Der.Element secret = version.next(key.end());
-            if (key.tag() != Der.SEQUENCE || !version.isSmallInteger(1) || secret == null
-                    || secret.tag() != Der.OCTET_STRING) {
-                throw new IllegalArgumentException("not an ECPrivateKey structure");
-            }
-            for (Der.Element field = secret.next(key.end()); field != null; field = field.next(key.end())) {
-                if (field.tag() == Der.CONTEXT_0) {
-                    Der.Element parameters = field.first();
-                    if (parameters.tag() != Der.OID) {
-                        throw new IllegalArgumentException("explicit curve parameters; only named curves are "
-                                + "supported (openssl ecparam -name prime256v1)");
-                    }
-                    curve = parameters.encoded();
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            throw misconfigured(flag, path, "not a SEC1 EC private key (" + e.getMessage() + ")");
-        }
-        if (curve == null) {
-            throw misconfigured(flag, path, "the SEC1 EC private key does not name its curve; convert it to PKCS#8 "
-                    + "with 'openssl pkey -in " + path + " -out <key.pem>'");
-        }
-        byte[] algorithm = Der.encode(Der.SEQUENCE, Der.EC_PUBLIC_KEY, curve);
-        return Der.encode(Der.SEQUENCE, new byte[] {Der.INTEGER, 1, 0}, algorithm, Der.encode(Der.OCTET_STRING, der));
-    }
-
     private static byte[] decode(String flag, Path path, Block block) {
         try {
             return Base64.getDecoder().decode(block.base64()); // the lines, stripped and joined
@@ -297,7 +215,7 @@ public final class PemFiles {
         return String.join(", ", blocks.stream().map(block -> Messages.oneLine(block.label(), 40)).toList());
     }
 
-    private static KmsException.Misconfigured misconfigured(String flag, Path path, String problem) {
+    static KmsException.Misconfigured misconfigured(String flag, Path path, String problem) {
         return new KmsException.Misconfigured(flag + " " + shown(path) + ": " + problem);
     }
 
