@@ -12,14 +12,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 
 /**
  * A read-only etcd v3 client for the storage audit: reads every key under a prefix page by page at one pinned
@@ -107,11 +104,11 @@ public final class EtcdClient implements AutoCloseable {
                     page = range(request);
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
-                        throw failure(e, prefix, pinned);
+                        throw EtcdErrors.failure(e, endpoint(), settings, prefix, pinned);
                     }
                     if (limit == 1) {
                         throw new KmsException.BackendUnavailable(Messages.oneLine("etcd's value at or after key '"
-                                + printable(start) + "' does not fit in one response even alone ("
+                                + EtcdErrors.printable(start) + "' does not fit in one response even alone ("
                                 + e.getStatus().getDescription() + "); the audit cannot read it"));
                     }
                     limit = Math.max(1, limit / 2);
@@ -198,15 +195,15 @@ public final class EtcdClient implements AutoCloseable {
                     active = i; // it answered; the scan reports what it said, with the range it asked for
                     return;
                 }
-                if (isTls(e) && tlsFailure == null) {
+                if (EtcdErrors.isTls(e) && tlsFailure == null) {
                     tlsFailure = e;
                     tlsEndpoint = endpoint.uri();
                 }
-                tried.add(endpoint.uri() + " (" + reason(e) + ")");
+                tried.add(endpoint.uri() + " (" + EtcdErrors.reason(e) + ")");
             }
         }
         if (tlsFailure != null) {
-            throw tlsRefused(tlsEndpoint, tlsFailure);
+            throw EtcdErrors.tlsRefused(tlsEndpoint, tlsFailure);
         }
         throw new KmsException.BackendUnavailable(Messages.oneLine("etcd is not reachable; tried "
                 + String.join(", ", tried) + "; check " + EtcdSettings.ENDPOINTS_FLAG
@@ -225,7 +222,7 @@ public final class EtcdClient implements AutoCloseable {
                 active = index;
                 return response;
             } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || isTls(e)) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || EtcdErrors.isTls(e)) {
                     throw e;
                 }
                 if (first == null) {
@@ -234,70 +231,5 @@ public final class EtcdClient implements AutoCloseable {
             }
         }
         throw first;
-    }
-
-    private RuntimeException failure(StatusRuntimeException e, byte[] prefix, long pinned) {
-        Status status = e.getStatus();
-        String where = "etcd at " + endpoint();
-        String what = "reading '" + printable(ByteString.copyFrom(prefix)) + "'";
-        String said = status.getCode() + ": " + Objects.requireNonNullElse(status.getDescription(), "");
-        return switch (status.getCode()) {
-            case OUT_OF_RANGE -> said.contains("compacted")
-                    ? new KmsException.BackendUnavailable(Messages.oneLine(where + " compacted away revision "
-                            + pinned + ", which the audit was " + what + " at (" + said + "): the audit took "
-                            + "longer than etcd's compaction interval (kube-apiserver compacts every 5 minutes "
-                            + "by default); run it again"), e)
-                    : new KmsException.BackendUnavailable(Messages.oneLine(where + " refused " + what + ": " + said),
-                            e);
-            case PERMISSION_DENIED, UNAUTHENTICATED -> new KmsException.Misconfigured(Messages.oneLine(where
-                    + " refused " + what + " (" + said + "); the identity in " + EtcdSettings.CERT_FLAG
-                    + " needs read access to that range"), e);
-            case UNAVAILABLE -> isTls(e)
-                    ? tlsRefused(endpoint(), e)
-                    : new KmsException.BackendUnavailable(Messages.oneLine("etcd stopped answering while the audit "
-                            + "was " + what + "; tried " + settings.endpointList() + " (" + reason(e) + ")"), e);
-            case DEADLINE_EXCEEDED -> new KmsException.BackendUnavailable(Messages.oneLine(where
-                    + " did not return a page within " + settings.requestTimeout().toSeconds() + " s while the audit "
-                    + "was " + what + "; rerun with a smaller page or a longer request timeout"), e);
-            default -> new KmsException.BackendUnavailable(Messages.oneLine(where + " failed " + what + ": " + said),
-                    e);
-        };
-    }
-
-    private static KmsException tlsRefused(URI endpoint, StatusRuntimeException e) {
-        return new KmsException.Misconfigured(Messages.oneLine("TLS with etcd at " + endpoint + " failed ("
-                + reason(e) + "); check " + EtcdSettings.CA_FLAG + " (the CA that signed etcd's server "
-                + "certificate), and " + EtcdSettings.CERT_FLAG + " and " + EtcdSettings.KEY_FLAG
-                + " (a client certificate that etcd's --trusted-ca-file trusts)"), e);
-    }
-
-    /** The status refuses a connection for a TLS reason: a certificate, a handshake, an alert. */
-    private static boolean isTls(StatusRuntimeException e) {
-        for (Throwable cause = e.getStatus().getCause(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof SSLException || cause instanceof CertificateException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The deepest cause's class and message, or the status description: why a connection failed. */
-    private static String reason(StatusRuntimeException e) {
-        Throwable root = e.getStatus().getCause();
-        if (root == null) {
-            return Messages.oneLine(e.getStatus().getCode() + ": " + e.getStatus().getDescription(), 300);
-        }
-        String best = null;
-        for (Throwable cause = root; cause != null; cause = cause.getCause()) {
-            if (cause.getMessage() != null) {
-                best = cause.getClass().getSimpleName() + ": " + cause.getMessage();
-            }
-        }
-        return Messages.oneLine(best == null ? root.getClass().getSimpleName() : best, 300);
-    }
-
-    /** A key for messages: etcd keys under /registry are resource paths, not secrets. */
-    private static String printable(ByteString key) {
-        return Messages.oneLine(new String(key.toByteArray(), StandardCharsets.UTF_8), 200);
     }
 }
