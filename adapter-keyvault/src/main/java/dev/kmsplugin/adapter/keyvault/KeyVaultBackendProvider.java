@@ -32,6 +32,11 @@ public final class KeyVaultBackendProvider implements BackendProvider {
 
     @Override
     public List<Flag> flags() {
+        return declaredFlags();
+    }
+
+    /** The backend's flags, also how its settings reader names the flag of a path. */
+    static List<Flag> declaredFlags() {
         return List.of(
                 Flag.string("keyvault-name", NS + "vault-name", "Azure Key Vault or Managed HSM name"),
                 Flag.string("key-name", NS + "key-name", "name of the RSA key that wraps data keys"),

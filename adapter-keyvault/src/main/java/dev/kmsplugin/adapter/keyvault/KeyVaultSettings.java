@@ -2,6 +2,7 @@ package dev.kmsplugin.adapter.keyvault;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.SettingsCheck;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,28 +93,28 @@ record KeyVaultSettings(
     }
 
     static KeyVaultSettings read(Settings settings) {
-        List<String> problems = new ArrayList<>();
+        SettingsCheck check = new SettingsCheck(settings, "kms.keyvault", KeyVaultBackendProvider.declaredFlags());
         String vaultName = trimmed(settings.optionalString("vault-name").orElse(""));
         if (vaultName.isEmpty()) {
-            problems.add("kms.keyvault.vault-name is not set (set it with --keyvault-name)");
+            check.problem("kms.keyvault.vault-name is not set (set it with --keyvault-name)");
         } else if (vaultName.length() < 3 || vaultName.length() > 24 || !VAULT_NAME.matcher(vaultName).matches()) {
-            problems.add("--keyvault-name '" + vaultName + "' is invalid: 3-24 characters of letters, digits and '-'");
+            check.problem("--keyvault-name '" + vaultName + "' is invalid: 3-24 characters of letters, digits and '-'");
         }
         String keyName = trimmed(settings.optionalString("key-name").orElse(""));
         if (keyName.isEmpty()) {
-            problems.add("kms.keyvault.key-name is not set (set it with --key-name)");
+            check.problem("kms.keyvault.key-name is not set (set it with --key-name)");
         } else if (!KEY_NAME.matcher(keyName).matches()) {
-            problems.add("--key-name '" + keyName + "' is invalid: 1-127 characters of letters, digits and '-'");
+            check.problem("--key-name '" + keyName + "' is invalid: 1-127 characters of letters, digits and '-'");
         }
         Optional<String> keyVersion = Optional.of(trimmed(settings.optionalString("key-version").orElse("")))
                 .filter(v -> !v.isEmpty());
         keyVersion.filter(v -> !KEY_VERSION.matcher(v).matches()).ifPresent(v ->
-                problems.add("--key-version '" + v + "' is invalid: Key Vault versions are letters and digits"));
+                check.problem("--key-version '" + v + "' is invalid: Key Vault versions are letters and digits"));
         List<String> legacy = new ArrayList<>();
         for (String version : settings.strings("legacy-key-versions")) {
             String v = trimmed(version);
             if (!KEY_VERSION.matcher(v).matches()) {
-                problems.add("kms.keyvault.legacy-key-versions holds an invalid version '" + v + "'");
+                check.problem("kms.keyvault.legacy-key-versions holds an invalid version '" + v + "'");
             } else if (!legacy.contains(v)) {
                 legacy.add(v);
             }
@@ -122,61 +123,61 @@ record KeyVaultSettings(
         String proxyAddress = settings.optionalString("proxy-address").orElse("").trim();
         int proxyPort = settings.integer("proxy-port");
         if (proxyMode && proxyAddress.isEmpty()) {
-            problems.add("--proxy-mode needs --proxy-address");
+            check.problem("--proxy-mode needs --proxy-address");
         }
         boolean allowRemote = settings.has("proxy-allow-remote") && settings.bool("proxy-allow-remote");
         if (proxyMode && !proxyAddress.isEmpty() && !loopback(proxyAddress) && !allowRemote) {
-            problems.add("--proxy-address " + proxyAddress + " is not a loopback address: proxy mode sends tokens and "
+            check.problem("--proxy-address " + proxyAddress + " is not a loopback address: proxy mode sends tokens and "
                     + "key material in clear text, so it is meant for a node-local proxy; set --proxy-allow-remote "
                     + "(kms.keyvault.proxy-allow-remote) to allow another address");
         }
         if (proxyPort < 1 || proxyPort > 65535) {
-            problems.add("--proxy-port " + proxyPort + " is not a TCP port");
+            check.problem("--proxy-port " + proxyPort + " is not a TCP port");
         }
         AuthKind auth = AuthKind.parse(settings.string("auth"));
         if (auth == null) {
-            problems.add("kms.keyvault.auth '" + settings.string("auth") + "' is not one of auto, managed-identity, "
+            check.problem("kms.keyvault.auth '" + settings.string("auth") + "' is not one of auto, managed-identity, "
                     + "client-secret, client-certificate, workload-identity, environment");
         }
         Optional<String> endpoint = settings.optionalString("endpoint").map(String::trim).filter(s -> !s.isEmpty());
         endpoint.filter(e -> !e.startsWith("https://")).ifPresent(e ->
-                problems.add("kms.keyvault.endpoint must be an https:// URL"));
+                check.problem("kms.keyvault.endpoint must be an https:// URL"));
         Optional<String> authority = settings.optionalString("authority-host").map(String::trim)
                 .filter(s -> !s.isEmpty());
         authority.filter(e -> !e.startsWith("https://")).ifPresent(e ->
-                problems.add("kms.keyvault.authority-host must be an https:// URL"));
+                check.problem("kms.keyvault.authority-host must be an https:// URL"));
         int maxAttempts = settings.integer("max-attempts");
         if (maxAttempts < 1 || maxAttempts > 10) {
-            problems.add("kms.keyvault.max-attempts must be between 1 and 10");
+            check.problem("kms.keyvault.max-attempts must be between 1 and 10");
         }
-        Duration callTimeout = positive(settings, "call-timeout", problems);
+        Duration callTimeout = check.positive("call-timeout");
         if (callTimeout.compareTo(Duration.ofSeconds(3)) >= 0) {
-            problems.add("kms.keyvault.call-timeout must stay below the apiserver's 3 s");
+            check.problem("kms.keyvault.call-timeout must stay below the apiserver's 3 s");
         }
         String goText = settings.optionalString("go-plugin-ciphertexts").orElse("auto");
         GoPluginReading goPlugin = GoPluginReading.parse(goText);
         if (goPlugin == null) {
-            problems.add("kms.keyvault.go-plugin-ciphertexts '" + goText + "' is not one of auto, on, off");
+            check.problem("kms.keyvault.go-plugin-ciphertexts '" + goText + "' is not one of auto, on, off");
         }
         String wrapText = settings.optionalString("wrap").orElse("local");
         WrapMode wrap = WrapMode.parse(wrapText);
         if (wrap == null) {
-            problems.add("--wrap '" + KeyVaultErrors.oneLine(wrapText) + "' (kms.keyvault.wrap) is not one of local "
+            check.problem("--wrap '" + KeyVaultErrors.oneLine(wrapText) + "' (kms.keyvault.wrap) is not one of local "
                     + "(wrap with the key version's public key in the plugin, no Key Vault call) or remote (Key "
                     + "Vault wrapKey on every Encrypt)");
         }
         KeyVaultSettings result = new KeyVaultSettings(vaultName, keyName, keyVersion, settings.bool("managed-hsm"),
                 Path.of(settings.string("config-file-path").trim()), proxyMode, proxyAddress, proxyPort, auth,
                 List.copyOf(legacy), endpoint, authority,
-                positive(settings, "refresh-interval", problems), positive(settings, "probe-interval", problems),
-                nonNegative(settings, "health-grace", problems), callTimeout, maxAttempts,
-                positive(settings, "retry-base-delay", problems), positive(settings, "retry-max-delay", problems),
-                positive(settings, "startup-timeout", problems), goPlugin, allowRemote, wrap);
-        if (!problems.isEmpty()) {
+                check.positive("refresh-interval"), check.positive("probe-interval"),
+                check.nonNegative("health-grace"), callTimeout, maxAttempts,
+                check.positive("retry-base-delay"), check.positive("retry-max-delay"),
+                check.positive("startup-timeout"), goPlugin, allowRemote, wrap);
+        if (check.failed()) {
             // The default backend is Key Vault: a newcomer who wanted the offline simulator lands here first.
             String hint = vaultName.isEmpty() && keyName.isEmpty() ? "; to run the local simulator instead, use "
                     + "--backend=hsm-sim --sim-dir=DIR (see kms-plugin --help)" : "";
-            throw new KmsException.Misconfigured("Key Vault backend: " + String.join("; ", problems) + hint);
+            throw new KmsException.Misconfigured("Key Vault backend: " + check.problems() + hint);
         }
         return result;
     }
@@ -229,23 +230,5 @@ record KeyVaultSettings(
             v = v.substring(0, v.length() - 1).trim();
         }
         return v;
-    }
-
-    private static Duration positive(Settings settings, String path, List<String> problems) {
-        Duration value = settings.duration(path);
-        if (value.isZero() || value.isNegative()) {
-            problems.add("kms.keyvault." + path + " must be positive");
-            return Duration.ofSeconds(1);
-        }
-        return value;
-    }
-
-    private static Duration nonNegative(Settings settings, String path, List<String> problems) {
-        Duration value = settings.duration(path);
-        if (value.isNegative()) {
-            problems.add("kms.keyvault." + path + " must not be negative");
-            return Duration.ZERO;
-        }
-        return value;
     }
 }

@@ -3,6 +3,7 @@ package dev.kmsplugin.adapter.softhsm;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.SettingsCheck;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,37 +46,30 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
     }
 
     static SimSettings from(Settings settings) {
-        Path directory = settings.optionalString("dir").map(Path::of).map(Path::toAbsolutePath)
-                .orElseThrow(() -> new KmsException.Misconfigured(
-                        "the hsm-sim backend needs a simulator directory: set --sim-dir=DIR"));
+        SettingsCheck check = new SettingsCheck(settings, "kms.hsm-sim", flags());
+        Path directory = settings.optionalString("dir").map(Path::of).map(Path::toAbsolutePath).orElse(null);
+        if (directory == null) {
+            check.problem("the hsm-sim backend needs a simulator directory: set --sim-dir=DIR");
+        }
         String keyName = settings.string("key-name");
         if (!keyName.matches("[A-Za-z0-9-]{1,64}")) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.key-name '" + keyName
-                    + "' must be 1 to 64 letters, digits or dashes (set it with --sim-key-name)");
+            check.problem("key-name", "'" + keyName + "' must be 1 to 64 letters, digits or dashes");
         }
         String label = settings.string("token-label");
         if (label.isEmpty() || label.length() > 32) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.token-label must be 1 to 32 characters (PKCS#11 limit)");
+            check.problem("token-label", "must be 1 to 32 characters (PKCS#11 limit)");
         }
-        Duration refresh = positive(settings, "refresh-interval");
+        Duration refresh = check.positive("refresh-interval");
         // docs/simulator.md promises operators that a rotation reaches every running server within a minute.
         if (refresh.compareTo(MAX_REFRESH_INTERVAL) > 0) {
-            throw new KmsException.Misconfigured("kms.hsm-sim.refresh-interval is " + refresh.toSeconds()
-                    + "s; at most 60s is allowed, so that a rotation reaches running servers within a minute"
-                    + " (set it with --sim-refresh-interval)");
+            check.problem("refresh-interval", "is " + refresh.toSeconds() + "s; at most 60s is allowed, so that a "
+                    + "rotation reaches running servers within a minute");
         }
-        return new SimSettings(directory, label, keyName, settings.optionalString("pin-file").map(Path::of),
-                settings.optionalString("library"), refresh,
-                positive(settings, "probe-interval"), positive(settings, "health-grace"),
-                settings.has("allow-pins-in-argv") && settings.bool("allow-pins-in-argv"));
-    }
-
-    private static Duration positive(Settings settings, String path) {
-        Duration value = settings.duration(path);
-        if (value.isNegative() || value.isZero()) {
-            throw new KmsException.Misconfigured("kms.hsm-sim." + path + " must be positive");
-        }
-        return value;
+        Duration probe = check.positive("probe-interval");
+        Duration grace = check.positive("health-grace");
+        return check.done(new SimSettings(directory, label, keyName, settings.optionalString("pin-file").map(Path::of),
+                settings.optionalString("library"), refresh, probe, grace,
+                settings.has("allow-pins-in-argv") && settings.bool("allow-pins-in-argv")));
     }
 
     Path pinPath() {

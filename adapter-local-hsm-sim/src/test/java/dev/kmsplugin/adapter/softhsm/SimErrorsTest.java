@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -177,5 +178,16 @@ class SimErrorsTest {
                 () -> SimSettings.from(SoftHsmFixture.settingsView(values)));
         assertTrue(error.getMessage().contains("at most 60s") && error.getMessage().contains("--sim-refresh-interval"),
                 error.getMessage());
+    }
+
+    @Test
+    void every_bad_setting_is_named_in_one_error_with_its_flag() {
+        KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
+                () -> SimSettings.from(SoftHsmFixture.settingsView(Map.of("dir", "", "key-name", "no spaces",
+                        "token-label", "x".repeat(40), "refresh-interval", "5m", "probe-interval", "0s"))));
+        for (String named : List.of("--sim-dir", "--sim-key-name", "--sim-token-label", "--sim-refresh-interval",
+                "--sim-probe-interval")) {
+            assertTrue(error.getMessage().contains(named), named + " is not named: " + error.getMessage());
+        }
     }
 }
