@@ -66,11 +66,11 @@ public final class GrpcTransportProvider implements TransportProvider {
 
     @Override
     public void validate(PluginContext context) {
-        GrpcTransportSettings.from(context.settings());
+        GrpcTransportSettings.from(context.settings(), flags());
     }
 
     @Override
     public Transport create(PluginContext context, EnvelopeEncryption service) {
-        return new GrpcTransport(GrpcTransportSettings.from(context.settings()), service, context.telemetry());
+        return new GrpcTransport(GrpcTransportSettings.from(context.settings(), flags()), service, context.telemetry());
     }
 }

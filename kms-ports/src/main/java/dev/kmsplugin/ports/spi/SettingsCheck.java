@@ -53,6 +53,19 @@ public final class SettingsCheck {
         problems.add(name(path) + " " + why);
     }
 
+    /**
+     * The value {@code read} gives, or null after recording its {@link KmsException}'s message as a problem (a
+     * parser that refuses a value says why in its own words).
+     */
+    public <T> T attempt(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (KmsException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
     /** A duration above zero; a problem (and one second, to go on reading) otherwise. */
     public Duration positive(String path) {
         Duration value = settings.duration(path);

@@ -3,10 +3,11 @@ package dev.kmsplugin.adapter.grpc.transport;
 import dev.kmsplugin.adapter.grpc.socket.ListenAddress;
 import dev.kmsplugin.adapter.grpc.socket.SocketFile;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.SettingsCheck;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -37,54 +38,47 @@ public record GrpcTransportSettings(ListenAddress listenAddress, String statusVe
         socketMode = Set.copyOf(socketMode);
     }
 
+    /** The settings with no flags to name (tests, in-process use). */
     public static GrpcTransportSettings from(Settings settings) {
-        List<String> problems = new ArrayList<>();
-        ListenAddress address = attempt(problems, () -> ListenAddress.parse(settings.string("listen-addr")));
-        String version = attempt(problems, () -> settings.string("v2-status-version"));
+        return from(settings, List.of());
+    }
+
+    /** The settings; every problem is reported together, named by its flag in {@code flags}. */
+    public static GrpcTransportSettings from(Settings settings, List<Flag> flags) {
+        SettingsCheck check = new SettingsCheck(settings, "kms.grpc", flags);
+        ListenAddress address = check.attempt(() -> ListenAddress.parse(settings.string("listen-addr")));
+        String version = check.attempt(() -> settings.string("v2-status-version"));
         if (version != null && !STATUS_VERSIONS.contains(version)) {
-            problems.add("kms.grpc.v2-status-version is '" + version + "'; use v2 (kube-apiserver 1.29+) or v2beta1"
+            check.problem("kms.grpc.v2-status-version is '" + version + "'; use v2 (kube-apiserver 1.29+) or v2beta1"
                     + " (1.27 and 1.28) (set it with --kms-v2-version)");
         }
-        Set<PosixFilePermission> mode = attempt(problems, () -> SocketFile.parseMode(settings.string("socket-mode")));
-        Integer concurrent = attempt(problems, () -> settings.integer("max-concurrent-calls"));
+        Set<PosixFilePermission> mode = check.attempt(() -> SocketFile.parseMode(settings.string("socket-mode")));
+        Integer concurrent = check.attempt(() -> settings.integer("max-concurrent-calls"));
         if (concurrent != null && (concurrent < 1 || concurrent > MAX_CONCURRENT_CEILING)) {
-            problems.add("kms.grpc.max-concurrent-calls is " + concurrent + "; choose 1 to " + MAX_CONCURRENT_CEILING);
+            check.problem("kms.grpc.max-concurrent-calls is " + concurrent + "; choose 1 to " + MAX_CONCURRENT_CEILING);
         }
-        Integer messageBytes = attempt(problems, () -> settings.integer("max-message-bytes"));
+        Integer messageBytes = check.attempt(() -> settings.integer("max-message-bytes"));
         if (messageBytes != null && (messageBytes < APISERVER_MAX_REQUEST_BYTES || messageBytes > MAX_MESSAGE_CEILING)) {
-            problems.add("kms.grpc.max-message-bytes is " + messageBytes + "; choose " + APISERVER_MAX_REQUEST_BYTES
+            check.problem("kms.grpc.max-message-bytes is " + messageBytes + "; choose " + APISERVER_MAX_REQUEST_BYTES
                     + " (the largest request kube-apiserver sends) to " + MAX_MESSAGE_CEILING);
         }
-        Duration deadline = attempt(problems, () -> settings.duration("default-deadline"));
+        Duration deadline = check.attempt(() -> settings.duration("default-deadline"));
         if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
-            problems.add("kms.grpc.default-deadline must be positive");
+            check.problem("kms.grpc.default-deadline must be positive");
         }
-        Integer loops = attempt(problems, () -> settings.integer("event-loop-threads"));
+        Integer loops = check.attempt(() -> settings.integer("event-loop-threads"));
         if (loops != null && (loops < 1 || loops > 64)) {
-            problems.add("kms.grpc.event-loop-threads is " + loops + "; choose 1 to 64");
+            check.problem("kms.grpc.event-loop-threads is " + loops + "; choose 1 to 64");
         }
-        PeerPolicy peers = attempt(problems, () -> PeerPolicy.from(settings));
+        PeerPolicy peers = PeerPolicy.from(check);
         if (address != null && address.isAbstract() && peers != null && !peers.allowAbstractSocket()) {
-            problems.add("kms.grpc.listen-addr " + address + " is an abstract socket, which every process in the"
+            check.problem("kms.grpc.listen-addr " + address + " is an abstract socket, which every process in the"
                     + " network namespace can reach (no file, no permissions); use a socket path, or opt in with"
                     + " --allow-abstract-socket (ideally with --allowed-peer-uids)");
         }
-        if (!problems.isEmpty()) {
-            throw new KmsException.Misconfigured("gRPC transport settings are invalid: " + String.join("; ", problems));
+        if (check.failed()) {
+            throw new KmsException.Misconfigured("gRPC transport settings are invalid: " + check.problems());
         }
         return new GrpcTransportSettings(address, version, mode, concurrent, messageBytes, deadline, loops, peers);
-    }
-
-    interface Read<T> {
-        T get();
-    }
-
-    static <T> T attempt(List<String> problems, Read<T> read) {
-        try {
-            return read.get();
-        } catch (KmsException e) {
-            problems.add(e.getMessage());
-            return null;
-        }
     }
 }

@@ -2,8 +2,8 @@ package dev.kmsplugin.adapter.grpc.transport;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.SettingsCheck;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,33 +34,34 @@ public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean
         return new PeerPolicy(128, Duration.ofMinutes(5), false, Set.of(), 16, Duration.ofSeconds(5));
     }
 
-    static PeerPolicy from(Settings settings) {
-        List<String> problems = new ArrayList<>();
-        Integer max = GrpcTransportSettings.attempt(problems, () -> settings.integer("max-connections"));
+    /** The policy from the transport's settings; its problems go to {@code check} (null when there were any). */
+    static PeerPolicy from(SettingsCheck check) {
+        Settings settings = check.settings();
+        Integer max = check.attempt(() -> settings.integer("max-connections"));
         if (max != null && (max < 1 || max > MAX_CONNECTIONS_CEILING)) {
-            problems.add("kms.grpc.max-connections is " + max + "; choose 1 to " + MAX_CONNECTIONS_CEILING
+            check.problem("kms.grpc.max-connections is " + max + "; choose 1 to " + MAX_CONNECTIONS_CEILING
                     + " (set it with --max-connections)");
         }
-        Duration idle = GrpcTransportSettings.attempt(problems, () -> settings.duration("max-connection-idle"));
+        Duration idle = check.attempt(() -> settings.duration("max-connection-idle"));
         if (idle != null && idle.compareTo(Duration.ofSeconds(1)) < 0) {
-            problems.add("kms.grpc.max-connection-idle is " + idle + "; choose at least 1s");
+            check.problem("kms.grpc.max-connection-idle is " + idle + "; choose at least 1s");
         }
-        Boolean allowAbstract = GrpcTransportSettings.attempt(problems,
+        Boolean allowAbstract = check.attempt(
                 () -> settings.bool("allow-abstract-socket"));
-        Set<Integer> uids = GrpcTransportSettings.attempt(problems,
+        Set<Integer> uids = check.attempt(
                 () -> parseUids(settings.strings("allowed-peer-uids")));
-        Integer streams = GrpcTransportSettings.attempt(problems, () -> settings.integer("max-streams-per-connection"));
+        Integer streams = check.attempt(() -> settings.integer("max-streams-per-connection"));
         if (streams != null && (streams < 1 || streams > MAX_STREAMS_CEILING)) {
-            problems.add("kms.grpc.max-streams-per-connection is " + streams + "; choose 1 to " + MAX_STREAMS_CEILING
+            check.problem("kms.grpc.max-streams-per-connection is " + streams + "; choose 1 to " + MAX_STREAMS_CEILING
                     + " (set it with --max-streams-per-connection)");
         }
-        Duration read = GrpcTransportSettings.attempt(problems, () -> settings.duration("request-read-timeout"));
+        Duration read = check.attempt(() -> settings.duration("request-read-timeout"));
         if (read != null && (read.compareTo(Duration.ofMillis(100)) < 0 || read.compareTo(Duration.ofMinutes(5)) > 0)) {
-            problems.add("kms.grpc.request-read-timeout is " + read + "; choose 100ms to 5m (set it with"
+            check.problem("kms.grpc.request-read-timeout is " + read + "; choose 100ms to 5m (set it with"
                     + " --request-read-timeout)");
         }
-        if (!problems.isEmpty()) {
-            throw new KmsException.Misconfigured(String.join("; ", problems));
+        if (check.failed()) {
+            return null;
         }
         return new PeerPolicy(max, idle, allowAbstract, uids, streams, read);
     }
