@@ -1,5 +1,6 @@
 package dev.kmsplugin.app.ops.health;
 
+import dev.kmsplugin.app.ops.http.HttpAnswer;
 import dev.kmsplugin.app.ops.http.OpsHttpServer;
 import dev.kmsplugin.app.ops.http.OpsHttpLimits;
 import dev.kmsplugin.app.ops.http.PeerUids;
@@ -92,42 +93,42 @@ public final class HealthEndpoints implements AutoCloseable {
         return server.port();
     }
 
-    private OpsHttpServer.Answer liveness() {
+    private HttpAnswer liveness() {
         if (phase == Phase.STARTING) {
-            return noted(OpsHttpServer.Answer.text(503, "starting: the transport is not serving yet"));
+            return noted(HttpAnswer.text(503, "starting: the transport is not serving yet"));
         }
         StatusReport status = service.status();
         if (!status.healthy()) {
-            return noted(OpsHttpServer.Answer.text(503, "backend: " + firstLine(status.healthz())));
+            return noted(HttpAnswer.text(503, "backend: " + firstLine(status.healthz())));
         }
         try {
             transport.selfCheck(timeout);
         } catch (RuntimeException e) {
-            return noted(OpsHttpServer.Answer.text(503, "self-check through " + transport.endpoint() + " failed: "
+            return noted(HttpAnswer.text(503, "self-check through " + transport.endpoint() + " failed: "
                     + OpsHttpServer.oneLine(e)));
         }
-        return noted(OpsHttpServer.Answer.text(200, "ok"));
+        return noted(HttpAnswer.text(200, "ok"));
     }
 
-    private OpsHttpServer.Answer readiness() {
+    private HttpAnswer readiness() {
         switch (phase) {
             case STARTING:
-                return OpsHttpServer.Answer.text(503, "starting: the transport is not serving yet");
+                return HttpAnswer.text(503, "starting: the transport is not serving yet");
             case DRAINING:
-                return OpsHttpServer.Answer.text(503, "draining: shutting down");
+                return HttpAnswer.text(503, "draining: shutting down");
             default:
                 break;
         }
         Health health = service.status().health();
         if (health.lastSuccessTime().isEmpty()) {
-            return OpsHttpServer.Answer.text(503, "waiting for the backend's first successful probe: "
+            return HttpAnswer.text(503, "waiting for the backend's first successful probe: "
                     + firstLine(health.detail()));
         }
-        return OpsHttpServer.Answer.text(200, "ok");
+        return HttpAnswer.text(200, "ok");
     }
 
     // A failing probe repeats every few seconds; log when the answer changes, not every time.
-    private OpsHttpServer.Answer noted(OpsHttpServer.Answer answer) {
+    private HttpAnswer noted(HttpAnswer answer) {
         String line = answer.status() + " " + answer.body().strip();
         if (!line.equals(lastLiveness)) {
             lastLiveness = line;

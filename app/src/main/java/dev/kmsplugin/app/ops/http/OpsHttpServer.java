@@ -50,59 +50,13 @@ public final class OpsHttpServer implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger(OpsHttpServer.class.getName());
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long WRITE_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int ACCEPTS_PER_ROUND = 256;
     private static final int QUEUED_REQUESTS = 64;
 
-    /** What a route answers. */
-    public record Answer(int status, String contentType, String body) {
-        public static Answer text(int status, String body) {
-            return new Answer(status, "text/plain; charset=utf-8", body.endsWith("\n") ? body : body + "\n");
-        }
-    }
-
     @FunctionalInterface
     public interface Route {
-        public Answer answer() throws Exception;
-    }
-
-    /** Whom a connection is counted against: a local user, or a client address when the user is not known. */
-    record Peer(String description) {
-        static Peer uid(int uid) {
-            return new Peer("uid " + uid);
-        }
-
-        static Peer address(InetSocketAddress address) {
-            return new Peer("address " + address.getAddress().getHostAddress());
-        }
-    }
-
-    private enum State {
-        READING, WORKING, WRITING, LINGERING
-    }
-
-    private static final class Connection {
-        final SocketChannel channel;
-        final PeerUids.Ends ends;
-        Peer peer;
-        SelectionKey key;
-        State state = State.READING;
-        long deadline;
-        byte[] data = new byte[512];
-        int length;
-        int scanned;
-        ByteBuffer out;
-
-        Connection(SocketChannel channel, PeerUids.Ends ends, long deadline) {
-            this.channel = channel;
-            this.ends = ends;
-            this.deadline = deadline;
-        }
-    }
-
-    private record Reply(Connection connection, byte[] bytes) {
+        HttpAnswer answer() throws Exception;
     }
 
     private final String name;
@@ -115,13 +69,11 @@ public final class OpsHttpServer implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final String address;
     private final Thread loop;
-    private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
-    private final Set<Connection> open = new LinkedHashSet<>();
-    private final Map<Peer, ArrayDeque<Connection>> byPeer = new HashMap<>();
-    private final ByteBuffer readBuffer;
+    private final Set<OpsConnection> open = new LinkedHashSet<>();
+    private final Map<OpsConnection.Peer, ArrayDeque<OpsConnection>> byPeer = new HashMap<>();
+    private final RequestIo requests;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
     private volatile boolean running = true;
     private long acceptPausedUntil;
     private long nextSweep;
@@ -138,7 +90,6 @@ public final class OpsHttpServer implements AutoCloseable {
         this.peerUids = peerUids;
         this.listener = listener;
         this.selector = selector;
-        this.readBuffer = ByteBuffer.allocate(Math.min(limits.maxRequestBytes(), 16384));
         InetSocketAddress bound = (InetSocketAddress) listener.getLocalAddress();
         String host = bound.getAddress().getHostAddress();
         this.address = (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
@@ -152,6 +103,7 @@ public final class OpsHttpServer implements AutoCloseable {
                     return thread;
                 });
         this.workers.allowCoreThreadTimeOut(true);
+        this.requests = new RequestIo(routes, limits, workers, selector, this::close, this::note);
         this.loop = new Thread(this::run, "kms-" + name + "-http-selector");
         this.loop.setDaemon(true);
     }
@@ -233,7 +185,7 @@ public final class OpsHttpServer implements AutoCloseable {
 
     /** Requests refused by the parser (400, 431, 505) or because every worker was busy (503). */
     public long rejectedRequests() {
-        return rejected.get();
+        return requests.rejected();
     }
 
     // ---- the selector thread: everything below runs on it, so its state needs no locks
@@ -248,18 +200,15 @@ public final class OpsHttpServer implements AutoCloseable {
                     if (key.channel() == listener) {
                         return; // accepted below, after the round, so one /proc scan serves them all
                     }
-                    Connection connection = (Connection) key.attachment();
-                    if (connection.state == State.WRITING && key.isWritable()) {
-                        write(connection);
+                    OpsConnection connection = (OpsConnection) key.attachment();
+                    if (connection.state == OpsConnection.State.WRITING && key.isWritable()) {
+                        requests.write(connection);
                     } else if (key.isReadable()) {
-                        read(connection);
+                        requests.read(connection);
                     }
                 }, 100);
                 acceptAll();
-                Reply reply;
-                while ((reply = replies.poll()) != null) {
-                    send(reply.connection(), reply.bytes());
-                }
+                requests.sendReplies();
                 long now = System.nanoTime();
                 if (now - nextSweep >= 0) {
                     nextSweep = now + SWEEP_NANOS;
@@ -282,13 +231,13 @@ public final class OpsHttpServer implements AutoCloseable {
             acceptPausedUntil = 0;
             accepting.interestOps(SelectionKey.OP_ACCEPT);
         }
-        List<Connection> fresh = new ArrayList<>();
+        List<OpsConnection> fresh = new ArrayList<>();
         try {
             SocketChannel channel;
             while (fresh.size() < ACCEPTS_PER_ROUND && (channel = listener.accept()) != null) {
                 try {
                     channel.configureBlocking(false);
-                    fresh.add(new Connection(channel, new PeerUids.Ends(
+                    fresh.add(new OpsConnection(channel, new PeerUids.Ends(
                             (InetSocketAddress) channel.getRemoteAddress(),
                             (InetSocketAddress) channel.getLocalAddress()),
                             now + limits.requestTimeout().toNanos()));
@@ -307,15 +256,16 @@ public final class OpsHttpServer implements AutoCloseable {
             return;
         }
         List<PeerUids.Ends> local = new ArrayList<>();
-        for (Connection connection : fresh) {
+        for (OpsConnection connection : fresh) {
             if (fromThisHost(connection.ends)) {
                 local.add(connection.ends);
             }
         }
         Map<PeerUids.Ends, Integer> uids = local.isEmpty() ? Map.of() : peerUids.uids(local);
-        for (Connection connection : fresh) {
+        for (OpsConnection connection : fresh) {
             Integer uid = uids.get(connection.ends);
-            connection.peer = uid != null ? Peer.uid(uid) : Peer.address(connection.ends.peer());
+            connection.peer = uid != null ? OpsConnection.Peer.uid(uid)
+                    : OpsConnection.Peer.address(connection.ends.peer());
             admit(connection);
         }
     }
@@ -325,8 +275,8 @@ public final class OpsHttpServer implements AutoCloseable {
                 || ends.peer().getAddress().equals(ends.local().getAddress());
     }
 
-    private void admit(Connection connection) {
-        ArrayDeque<Connection> own = byPeer.computeIfAbsent(connection.peer, peer -> new ArrayDeque<>());
+    private void admit(OpsConnection connection) {
+        ArrayDeque<OpsConnection> own = byPeer.computeIfAbsent(connection.peer, peer -> new ArrayDeque<>());
         if (own.size() >= limits.maxConnectionsPerUid()) {
             refuse(connection, connection.peer.description() + " is at its cap of " + limits.maxConnectionsPerUid()
                     + " connections");
@@ -349,9 +299,9 @@ public final class OpsHttpServer implements AutoCloseable {
     }
 
     /** At the global cap: a peer holding fewer than the largest holder takes that holder's oldest unfinished request. */
-    private boolean makeRoomFor(ArrayDeque<Connection> own) {
-        ArrayDeque<Connection> largest = null;
-        for (ArrayDeque<Connection> held : byPeer.values()) {
+    private boolean makeRoomFor(ArrayDeque<OpsConnection> own) {
+        ArrayDeque<OpsConnection> largest = null;
+        for (ArrayDeque<OpsConnection> held : byPeer.values()) {
             if (largest == null || held.size() > largest.size()) {
                 largest = held;
             }
@@ -359,8 +309,8 @@ public final class OpsHttpServer implements AutoCloseable {
         if (largest == null || largest == own || largest.size() <= own.size() + 1) {
             return false;
         }
-        for (Connection victim : largest) {
-            if (victim.state == State.READING) {
+        for (OpsConnection victim : largest) {
+            if (victim.state == OpsConnection.State.READING) {
                 refused.incrementAndGet();
                 close(victim);
                 note(victim.peer.description() + " gave up a connection to a peer below its share");
@@ -370,172 +320,33 @@ public final class OpsHttpServer implements AutoCloseable {
         return false;
     }
 
-    private void refuse(Connection connection, String why) {
+    private void refuse(OpsConnection connection, String why) {
         refused.incrementAndGet();
         closeQuietly(connection.channel, null);
         dropIfEmpty(connection.peer, byPeer.get(connection.peer));
         note("refused a connection: " + why + " (--ops-max-conns-per-uid and kms.ops-http set the caps)");
     }
 
-    private void dropIfEmpty(Peer peer, ArrayDeque<Connection> held) {
+    private void dropIfEmpty(OpsConnection.Peer peer, ArrayDeque<OpsConnection> held) {
         if (held != null && held.isEmpty()) {
             byPeer.remove(peer);
         }
     }
 
-    private void read(Connection connection) {
-        if (connection.state == State.LINGERING) {
-            linger(connection);
-            return;
-        }
-        int count;
-        try {
-            readBuffer.clear();
-            readBuffer.limit(Math.min(readBuffer.capacity(), limits.maxRequestBytes() - connection.length + 1));
-            count = connection.channel.read(readBuffer);
-        } catch (IOException e) {
-            close(connection);
-            return;
-        }
-        if (count < 0) {
-            close(connection); // the client gave up before finishing its request
-            return;
-        }
-        if (count == 0) {
-            return;
-        }
-        if (connection.length + count > connection.data.length) {
-            connection.data = Arrays.copyOf(connection.data,
-                    Math.min(limits.maxRequestBytes() + 1, Math.max(connection.data.length * 2,
-                            connection.length + count)));
-        }
-        readBuffer.flip();
-        readBuffer.get(connection.data, connection.length, count);
-        connection.length += count;
-        int end = RequestHead.scan(connection.data, connection.scanned, connection.length);
-        if (end == -2) {
-            reject(connection, 400, "lines must end in CRLF and hold no NUL");
-            return;
-        }
-        if (end == -1) {
-            if (connection.length > limits.maxRequestBytes()) {
-                reject(connection, 431, "request line and headers exceed " + limits.maxRequestBytes() + " bytes");
-            } else {
-                connection.scanned = RequestHead.resumeAt(connection.data, connection.length);
-            }
-            return;
-        }
-        if (end > limits.maxRequestBytes()) {
-            reject(connection, 431, "request line and headers exceed " + limits.maxRequestBytes() + " bytes");
-            return;
-        }
-        RequestHead head = RequestHead.parse(connection.data, end);
-        connection.data = null;
-        if (head instanceof RequestHead.Refused refusedHead) {
-            reject(connection, refusedHead.status(), refusedHead.reason());
-        } else {
-            dispatch(connection, (RequestHead.Request) head);
-        }
-    }
-
-    private void dispatch(Connection connection, RequestHead.Request request) {
-        boolean head = request.method().equals("HEAD");
-        Route route = routes.get(request.path());
-        if (route == null) {
-            send(connection, response(Answer.text(404, "not found: try " + String.join(", ", routes.keySet())),
-                    head, ""));
-            return;
-        }
-        if (!head && !request.method().equals("GET")) {
-            send(connection, response(Answer.text(405, "method not allowed: use GET"), false,
-                    "Allow: GET, HEAD\r\n"));
-            return;
-        }
-        connection.state = State.WORKING;
-        connection.key.interestOps(0);
-        try {
-            workers.execute(() -> {
-                Answer answer;
-                try {
-                    answer = route.answer();
-                } catch (Exception e) {
-                    LOG.log(Level.WARNING, "{0} failed: {1}", request.path(), oneLine(e));
-                    answer = Answer.text(503, oneLine(e));
-                }
-                replies.add(new Reply(connection, response(answer, head, "")));
-                selector.wakeup();
-            });
-        } catch (RejectedExecutionException e) {
-            rejected.incrementAndGet();
-            note("every worker is busy; answered 503");
-            send(connection, response(Answer.text(503, "busy: every worker is answering; try again"), head, ""));
-        }
-    }
-
-    private void reject(Connection connection, int status, String reason) {
-        rejected.incrementAndGet();
-        note("answered " + status + " to " + connection.peer.description() + ": " + reason);
-        send(connection, response(Answer.text(status, "bad request: " + reason), false, ""));
-    }
-
-    private void send(Connection connection, byte[] bytes) {
-        if (!connection.channel.isOpen()) {
-            return;
-        }
-        connection.state = State.WRITING;
-        connection.deadline = System.nanoTime() + WRITE_NANOS;
-        connection.out = ByteBuffer.wrap(bytes);
-        write(connection);
-        if (connection.state == State.WRITING && connection.channel.isOpen()) {
-            connection.key.interestOps(SelectionKey.OP_WRITE);
-        }
-    }
-
-    private void write(Connection connection) {
-        try {
-            connection.channel.write(connection.out);
-            if (!connection.out.hasRemaining()) {
-                // Half-close and read what the client still sends until it closes too (1 s at most): closing with
-                // unread bytes would reset the connection and could destroy the answer before the client reads it.
-                connection.channel.shutdownOutput();
-                connection.state = State.LINGERING;
-                connection.deadline = System.nanoTime() + LINGER_NANOS;
-                connection.key.interestOps(SelectionKey.OP_READ);
-            }
-        } catch (IOException e) {
-            close(connection);
-        }
-    }
-
-    private void linger(Connection connection) {
-        try {
-            int count;
-            do {
-                readBuffer.clear();
-                count = connection.channel.read(readBuffer);
-            } while (count > 0);
-            if (count < 0) {
-                close(connection);
-            }
-        } catch (IOException e) {
-            close(connection);
-        }
-    }
-
     private void sweep(long now) {
-        List<Connection> late = new ArrayList<>();
-        for (Connection connection : open) {
-            if (connection.state != State.WORKING && now - connection.deadline > 0) {
+        List<OpsConnection> late = new ArrayList<>();
+        for (OpsConnection connection : open) {
+            if (connection.state != OpsConnection.State.WORKING && now - connection.deadline > 0) {
                 late.add(connection);
             }
         }
-        for (Connection connection : late) {
-            if (connection.state == State.READING) {
+        for (OpsConnection connection : late) {
+            if (connection.state == OpsConnection.State.READING) {
                 timedOut.incrementAndGet();
                 note(connection.peer.description() + " did not finish a request within "
                         + limits.requestTimeout().toMillis() + " ms");
                 try {
-                    connection.channel.write(ByteBuffer.wrap(response(Answer.text(408, "request timeout"), false,
+                    connection.channel.write(ByteBuffer.wrap(HttpAnswer.text(408, "request timeout").bytes(false,
                             "")));
                 } catch (IOException e) {
                     // closing anyway
@@ -548,10 +359,10 @@ public final class OpsHttpServer implements AutoCloseable {
         }
     }
 
-    private void close(Connection connection) {
+    private void close(OpsConnection connection) {
         closeQuietly(connection.channel, null);
         if (open.remove(connection)) {
-            ArrayDeque<Connection> held = byPeer.get(connection.peer);
+            ArrayDeque<OpsConnection> held = byPeer.get(connection.peer);
             if (held != null) {
                 held.remove(connection);
                 dropIfEmpty(connection.peer, held);
@@ -574,38 +385,6 @@ public final class OpsHttpServer implements AutoCloseable {
                 name, unlogged, TimeUnit.NANOSECONDS.toSeconds(LOG_EVERY_NANOS), Messages.oneLine(lastEvent));
         unlogged = 0;
         nextLog = now + LOG_EVERY_NANOS;
-    }
-
-    private static byte[] response(Answer answer, boolean head, String extraHeaders) {
-        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-        String status = answer.status() + " " + reason(answer.status());
-        byte[] headers = ("HTTP/1.1 " + status + "\r\n"
-                + "Content-Type: " + answer.contentType() + "\r\n"
-                + "Content-Length: " + body.length + "\r\n"
-                + "Cache-Control: no-store\r\n"
-                + extraHeaders
-                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        if (head) {
-            return headers;
-        }
-        byte[] bytes = Arrays.copyOf(headers, headers.length + body.length);
-        System.arraycopy(body, 0, bytes, headers.length, body.length);
-        return bytes;
-    }
-
-    private static String reason(int status) {
-        return switch (status) {
-            case 200 -> "OK";
-            case 400 -> "Bad Request";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 408 -> "Request Timeout";
-            case 431 -> "Request Header Fields Too Large";
-            case 500 -> "Internal Server Error";
-            case 503 -> "Service Unavailable";
-            case 505 -> "HTTP Version Not Supported";
-            default -> "Status";
-        };
     }
 
     /** The first line of an exception's message, or its simple class name when it has none. */

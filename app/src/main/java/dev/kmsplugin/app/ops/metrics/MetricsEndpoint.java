@@ -1,5 +1,6 @@
 package dev.kmsplugin.app.ops.metrics;
 
+import dev.kmsplugin.app.ops.http.HttpAnswer;
 import dev.kmsplugin.app.ops.http.OpsHttpServer;
 import dev.kmsplugin.app.ops.http.OpsHttpLimits;
 import dev.kmsplugin.app.ops.http.PeerUids;
@@ -24,7 +25,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** {@link #start(OpsAddress, PrometheusTelemetry)} within {@code limits} ({@code kms.ops-http}). */
     public static MetricsEndpoint start(OpsAddress address, PrometheusTelemetry telemetry, OpsHttpLimits limits) {
         return new MetricsEndpoint(OpsHttpServer.start("metrics", address, "--metrics-addr", Map.of(PATH,
-                () -> new OpsHttpServer.Answer(200, PrometheusTelemetry.contentType(), telemetry.scrape())),
+                () -> new HttpAnswer(200, PrometheusTelemetry.contentType(), telemetry.scrape())),
                 limits, PeerUids.procNet()));
     }
 

@@ -56,7 +56,7 @@ class OpsHttpServerTest {
         server = OpsHttpServer.start("test", new OpsAddress("127.0.0.1", 0), "--test-addr", Map.of(
                 "/livez", () -> {
                     routed.incrementAndGet();
-                    return OpsHttpServer.Answer.text(200, "ok");
+                    return HttpAnswer.text(200, "ok");
                 },
                 "/broken", () -> {
                     throw new IllegalStateException("backend gone\nsecond line");
