@@ -105,7 +105,7 @@ public final class HealthEndpoints implements AutoCloseable {
             transport.selfCheck(timeout);
         } catch (RuntimeException e) {
             return noted(HttpAnswer.text(503, "self-check through " + transport.endpoint() + " failed: "
-                    + OpsHttpServer.oneLine(e)));
+                    + HttpAnswer.firstLine(e)));
         }
         return noted(HttpAnswer.text(200, "ok"));
     }

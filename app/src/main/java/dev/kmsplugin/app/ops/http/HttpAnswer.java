@@ -1,5 +1,6 @@
 package dev.kmsplugin.app.ops.http;
 
+import dev.kmsplugin.domain.failure.Messages;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -41,5 +42,16 @@ public record HttpAnswer(int status, String contentType, String body) {
             case 505 -> "HTTP Version Not Supported";
             default -> "Status";
         };
+    }
+
+    /** The first line of an exception's message, or its simple class name when it has none. */
+    public static String firstLine(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        // the first line says what failed; the rest is detail for the plugin's own log
+        int newline = message.indexOf('\n');
+        return Messages.oneLine(newline < 0 ? message : message.substring(0, newline));
     }
 }

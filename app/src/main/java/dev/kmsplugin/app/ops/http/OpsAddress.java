@@ -64,4 +64,18 @@ public record OpsAddress(String host, int port) {
     public String toString() {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
+
+    /**
+     * The warning for an address that is not loopback: the endpoint is then reachable from other hosts (the
+     * wildcard address listens on every interface, IPv6 included), which its operator should have chosen knowingly.
+     */
+    public java.util.Optional<String> exposure(String name, String setting) {
+        java.net.InetAddress bound = socketAddress().getAddress();
+        if (bound != null && bound.isLoopbackAddress()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(name + " endpoint listens on " + this + ", which is not loopback"
+                + (bound != null && bound.isAnyLocalAddress() ? " (every interface, IPv6 included)" : "")
+                + ": other hosts can reach it; unless that is intended, set " + setting + " to 127.0.0.1");
+    }
 }

@@ -1,7 +1,6 @@
 package dev.kmsplugin.app.ops.http;
 
 import dev.kmsplugin.domain.failure.KmsException;
-import dev.kmsplugin.domain.failure.Messages;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -14,21 +13,12 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,18 +29,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * per connection, and answers that are always one line of text (a failing route yields 503 with a one-line reason,
  * never a stack trace).
  *
- * <p>Slow clients cannot starve the probes. The selector reads request heads without blocking and without a thread
- * per connection; a head is bounded in size and in time from accept; only a complete request reaches the small
- * worker pool that runs routes. Connections are capped per local user (the owner of the client socket, from
- * {@code /proc/net/tcp*}; per client address when that is not known) and in all, and at the global cap a user below
- * its share takes a slot from the user holding the most, so the kubelet's probe gets in while another user holds
- * hundreds of slow connections.
+ * <p>Slow clients cannot starve the probes: {@link RequestIo} reads heads without a thread per connection, bounded in
+ * size and time, and only a complete request reaches the worker pool; {@link Admission} caps connections per local
+ * user (from {@code /proc/net/tcp*}) and in all, giving a user below its share a slot of the one holding the most.
  */
 public final class OpsHttpServer implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger(OpsHttpServer.class.getName());
     private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int ACCEPTS_PER_ROUND = 256;
     private static final int QUEUED_REQUESTS = 64;
 
@@ -69,17 +55,13 @@ public final class OpsHttpServer implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final String address;
     private final Thread loop;
-    private final Set<OpsConnection> open = new LinkedHashSet<>();
-    private final Map<OpsConnection.Peer, ArrayDeque<OpsConnection>> byPeer = new HashMap<>();
+    private final Admission admission;
     private final RequestIo requests;
-    private final AtomicLong refused = new AtomicLong();
+    private final FloodLog notes;
     private final AtomicLong timedOut = new AtomicLong();
     private volatile boolean running = true;
     private long acceptPausedUntil;
     private long nextSweep;
-    private long nextLog;
-    private long unlogged;
-    private String lastEvent = "";
 
     private OpsHttpServer(String name, Map<String, Route> routes, OpsHttpLimits limits,
                           PeerUids peerUids, ServerSocketChannel listener, Selector selector) throws IOException {
@@ -94,8 +76,7 @@ public final class OpsHttpServer implements AutoCloseable {
         String host = bound.getAddress().getHostAddress();
         this.address = (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
         AtomicInteger threads = new AtomicInteger();
-        // Threads start on demand and end when idle. Routes may block (liveness calls the plugin through its socket);
-        // when every worker is busy and the queue is full, a request is answered 503 at once.
+        // On-demand threads; routes may block (liveness calls the plugin), and a full queue answers 503 at once.
         this.workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUED_REQUESTS), task -> {
                     Thread thread = new Thread(task, "kms-" + name + "-http-" + threads.incrementAndGet());
@@ -103,7 +84,9 @@ public final class OpsHttpServer implements AutoCloseable {
                     return thread;
                 });
         this.workers.allowCoreThreadTimeOut(true);
-        this.requests = new RequestIo(routes, limits, workers, selector, this::close, this::note);
+        this.notes = new FloodLog(name + " endpoint", LOG);
+        this.admission = new Admission(limits, selector, notes::note);
+        this.requests = new RequestIo(routes, limits, workers, selector, admission::close, notes::note);
         this.loop = new Thread(this::run, "kms-" + name + "-http-selector");
         this.loop.setDaemon(true);
     }
@@ -119,22 +102,8 @@ public final class OpsHttpServer implements AutoCloseable {
     }
 
     /** {@link #start(String, OpsAddress, String, Map)} within {@code limits}, finding users with {@code peerUids}. */
-    /**
-     * The warning for an address that is not loopback: the endpoint is then reachable from other hosts (the
-     * wildcard address listens on every interface, IPv6 included), which its operator should have chosen knowingly.
-     */
-    public static java.util.Optional<String> exposure(String name, OpsAddress address, String setting) {
-        java.net.InetAddress bound = address.socketAddress().getAddress();
-        if (bound != null && bound.isLoopbackAddress()) {
-            return java.util.Optional.empty();
-        }
-        return java.util.Optional.of(name + " endpoint listens on " + address + ", which is not loopback"
-                + (bound != null && bound.isAnyLocalAddress() ? " (every interface, IPv6 included)" : "")
-                + ": other hosts can reach it; unless that is intended, set " + setting + " to 127.0.0.1");
-    }
-
     public static OpsHttpServer start(String name, OpsAddress address, String setting, Map<String, Route> routes,
-                               OpsHttpLimits limits, PeerUids peerUids) {
+                                      OpsHttpLimits limits, PeerUids peerUids) {
         ServerSocketChannel listener = null;
         Selector selector = null;
         try {
@@ -149,7 +118,7 @@ public final class OpsHttpServer implements AutoCloseable {
             server.loop.start();
             LOG.log(Level.INFO, "{0} endpoint listening on http://{1} (paths {2})", name, server.address(),
                     String.join(", ", routes.keySet()));
-            exposure(name, address, setting).ifPresent(warning -> LOG.log(Level.WARNING, warning));
+            address.exposure(name, setting).ifPresent(warning -> LOG.log(Level.WARNING, warning));
             return server;
         } catch (BindException e) {
             closeQuietly(listener, selector);
@@ -159,7 +128,7 @@ public final class OpsHttpServer implements AutoCloseable {
         } catch (IOException | IllegalArgumentException | SecurityException e) {
             closeQuietly(listener, selector);
             throw new KmsException.Misconfigured(name + " endpoint cannot listen on " + address + ": "
-                    + (e instanceof UnresolvedAddressException ? "cannot resolve " + address.host() : oneLine(e))
+                    + (e instanceof UnresolvedAddressException ? "cannot resolve " + address.host() : HttpAnswer.firstLine(e))
                     + "; check " + setting);
         }
     }
@@ -175,7 +144,7 @@ public final class OpsHttpServer implements AutoCloseable {
 
     /** Connections closed at accept: over their user's cap, over the global cap, or taken back for a fairer share. */
     public long refusedConnections() {
-        return refused.get();
+        return admission.refused();
     }
 
     /** Connections closed because their request was not complete within the request timeout. */
@@ -216,7 +185,7 @@ public final class OpsHttpServer implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 if (running) {
-                    note("selector failed: " + oneLine(e));
+                    notes.note("selector failed: " + HttpAnswer.firstLine(e));
                 }
             }
         }
@@ -250,7 +219,7 @@ public final class OpsHttpServer implements AutoCloseable {
             // (the listener stays readable while connections wait, so its interest is dropped too).
             acceptPausedUntil = now + SWEEP_NANOS;
             accepting.interestOps(0);
-            note("accept failed: " + oneLine(e));
+            notes.note("accept failed: " + HttpAnswer.firstLine(e));
         }
         if (fresh.isEmpty()) {
             return;
@@ -266,7 +235,7 @@ public final class OpsHttpServer implements AutoCloseable {
             Integer uid = uids.get(connection.ends);
             connection.peer = uid != null ? OpsConnection.Peer.uid(uid)
                     : OpsConnection.Peer.address(connection.ends.peer());
-            admit(connection);
+            admission.admit(connection);
         }
     }
 
@@ -275,67 +244,9 @@ public final class OpsHttpServer implements AutoCloseable {
                 || ends.peer().getAddress().equals(ends.local().getAddress());
     }
 
-    private void admit(OpsConnection connection) {
-        ArrayDeque<OpsConnection> own = byPeer.computeIfAbsent(connection.peer, peer -> new ArrayDeque<>());
-        if (own.size() >= limits.maxConnectionsPerUid()) {
-            refuse(connection, connection.peer.description() + " is at its cap of " + limits.maxConnectionsPerUid()
-                    + " connections");
-            return;
-        }
-        if (open.size() >= limits.maxConnections() && !makeRoomFor(own)) {
-            refuse(connection, "all " + limits.maxConnections() + " connections are taken and "
-                    + connection.peer.description() + " already holds its share");
-            return;
-        }
-        try {
-            connection.key = connection.channel.register(selector, SelectionKey.OP_READ, connection);
-        } catch (IOException e) {
-            closeQuietly(connection.channel, null);
-            dropIfEmpty(connection.peer, own);
-            return;
-        }
-        own.addLast(connection);
-        open.add(connection);
-    }
-
-    /** At the global cap: a peer holding fewer than the largest holder takes that holder's oldest unfinished request. */
-    private boolean makeRoomFor(ArrayDeque<OpsConnection> own) {
-        ArrayDeque<OpsConnection> largest = null;
-        for (ArrayDeque<OpsConnection> held : byPeer.values()) {
-            if (largest == null || held.size() > largest.size()) {
-                largest = held;
-            }
-        }
-        if (largest == null || largest == own || largest.size() <= own.size() + 1) {
-            return false;
-        }
-        for (OpsConnection victim : largest) {
-            if (victim.state == OpsConnection.State.READING) {
-                refused.incrementAndGet();
-                close(victim);
-                note(victim.peer.description() + " gave up a connection to a peer below its share");
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void refuse(OpsConnection connection, String why) {
-        refused.incrementAndGet();
-        closeQuietly(connection.channel, null);
-        dropIfEmpty(connection.peer, byPeer.get(connection.peer));
-        note("refused a connection: " + why + " (--ops-max-conns-per-uid and kms.ops-http set the caps)");
-    }
-
-    private void dropIfEmpty(OpsConnection.Peer peer, ArrayDeque<OpsConnection> held) {
-        if (held != null && held.isEmpty()) {
-            byPeer.remove(peer);
-        }
-    }
-
     private void sweep(long now) {
         List<OpsConnection> late = new ArrayList<>();
-        for (OpsConnection connection : open) {
+        for (OpsConnection connection : admission.open()) {
             if (connection.state != OpsConnection.State.WORKING && now - connection.deadline > 0) {
                 late.add(connection);
             }
@@ -343,7 +254,7 @@ public final class OpsHttpServer implements AutoCloseable {
         for (OpsConnection connection : late) {
             if (connection.state == OpsConnection.State.READING) {
                 timedOut.incrementAndGet();
-                note(connection.peer.description() + " did not finish a request within "
+                notes.note(connection.peer.description() + " did not finish a request within "
                         + limits.requestTimeout().toMillis() + " ms");
                 try {
                     connection.channel.write(ByteBuffer.wrap(HttpAnswer.text(408, "request timeout").bytes(false,
@@ -352,53 +263,12 @@ public final class OpsHttpServer implements AutoCloseable {
                     // closing anyway
                 }
             }
-            close(connection);
+            admission.close(connection);
         }
-        if (unlogged > 0 && now - nextLog >= 0) {
-            flushNotes(now);
-        }
+        notes.flushIfDue(now);
     }
 
-    private void close(OpsConnection connection) {
-        closeQuietly(connection.channel, null);
-        if (open.remove(connection)) {
-            ArrayDeque<OpsConnection> held = byPeer.get(connection.peer);
-            if (held != null) {
-                held.remove(connection);
-                dropIfEmpty(connection.peer, held);
-            }
-        }
-    }
-
-    // Refusals and bad requests come in floods when someone tries: log the first, then a count at most every 10 s.
-    private void note(String event) {
-        unlogged++;
-        lastEvent = event;
-        long now = System.nanoTime();
-        if (now - nextLog >= 0) {
-            flushNotes(now);
-        }
-    }
-
-    private void flushNotes(long now) {
-        LOG.log(Level.WARNING, "{0} endpoint: {1} connection(s) refused or cut off in the last {2} s; last: {3}",
-                name, unlogged, TimeUnit.NANOSECONDS.toSeconds(LOG_EVERY_NANOS), Messages.oneLine(lastEvent));
-        unlogged = 0;
-        nextLog = now + LOG_EVERY_NANOS;
-    }
-
-    /** The first line of an exception's message, or its simple class name when it has none. */
-    public static String oneLine(Throwable e) {
-        String message = e.getMessage();
-        if (message == null || message.isBlank()) {
-            return e.getClass().getSimpleName();
-        }
-        // the first line says what failed; the rest is detail for the plugin's own log
-        int newline = message.indexOf('\n');
-        return Messages.oneLine(newline < 0 ? message : message.substring(0, newline));
-    }
-
-    private static void closeQuietly(java.io.Closeable first, java.io.Closeable second) {
+    static void closeQuietly(java.io.Closeable first, java.io.Closeable second) {
         for (java.io.Closeable closeable : new java.io.Closeable[] {first, second}) {
             if (closeable != null) {
                 try {

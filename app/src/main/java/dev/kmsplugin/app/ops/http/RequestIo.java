@@ -144,8 +144,8 @@ final class RequestIo {
                 try {
                     answer = route.answer();
                 } catch (Exception e) {
-                    LOG.log(Level.WARNING, "{0} failed: {1}", request.path(), OpsHttpServer.oneLine(e));
-                    answer = HttpAnswer.text(503, OpsHttpServer.oneLine(e));
+                    LOG.log(Level.WARNING, "{0} failed: {1}", request.path(), HttpAnswer.firstLine(e));
+                    answer = HttpAnswer.text(503, HttpAnswer.firstLine(e));
                 }
                 replies.add(new Reply(connection, answer.bytes(head, "")));
                 selector.wakeup();
