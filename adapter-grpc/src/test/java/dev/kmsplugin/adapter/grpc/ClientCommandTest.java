@@ -117,6 +117,12 @@ class ClientCommandTest {
         Result bad = run("encrypt", KmsRoundTripTest.dataKey(), s -> s.with("client.output", "yaml"));
         assertEquals(ExitCode.USAGE.code(), bad.code());
         assertTrue(bad.err().contains("--client-output is 'yaml'; use json or base64"), bad.err());
+        Result twice = run("encrypt", KmsRoundTripTest.dataKey(),
+                s -> s.with("client.output", "yaml").with("client.api", "v3").with("client.timeout", "soon"));
+        assertEquals(ExitCode.USAGE.code(), twice.code());
+        for (String named : List.of("--client-output", "--client-api", "client.timeout")) {
+            assertTrue(twice.err().contains(named), "every bad setting is reported at once: " + twice.err());
+        }
     }
 
     @Test

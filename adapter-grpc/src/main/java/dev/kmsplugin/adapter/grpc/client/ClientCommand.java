@@ -7,6 +7,7 @@ import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.SettingsCheck;
 import dev.kmsplugin.ports.spi.ExitCode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -59,25 +60,20 @@ public final class ClientCommand implements Command {
         }
         String operation = words.get(0);
         Settings settings = invocation.settings();
-        ListenAddress address;
-        String api;
-        Duration timeout;
-        String output;
-        try {
-            address = ListenAddress.parse(settings.string("listen-addr"));
-            api = settings.string("client.api");
-            timeout = settings.duration("client.timeout");
-            output = settings.optionalString("client.output").orElse(JSON);
-        } catch (KmsException e) {
-            err.println("kms-plugin client: " + e.getMessage());
-            return ExitCode.USAGE;
-        }
-        if (!api.equals("v2") && !api.equals("v1")) {
-            err.println("kms-plugin client: --client-api is '" + api + "'; use v2 or v1");
-            return ExitCode.USAGE;
+        // Every bad setting is reported at once (SettingsCheck), not the first alone.
+        SettingsCheck check = new SettingsCheck(settings, "kms.grpc", List.of());
+        ListenAddress address = check.attempt(() -> ListenAddress.parse(settings.string("listen-addr")));
+        String api = check.attempt(() -> settings.string("client.api"));
+        Duration timeout = check.attempt(() -> settings.duration("client.timeout"));
+        String output = settings.optionalString("client.output").orElse(JSON);
+        if (api != null && !api.equals("v2") && !api.equals("v1")) {
+            check.problem("--client-api is '" + api + "'; use v2 or v1");
         }
         if (!output.equals(JSON) && !output.equals(BASE64)) {
-            err.println("kms-plugin client: --client-output is '" + output + "'; use json or base64");
+            check.problem("--client-output is '" + output + "'; use json or base64");
+        }
+        if (check.failed()) {
+            err.println("kms-plugin client: " + check.problems());
             return ExitCode.USAGE;
         }
         if (!address.isAbstract() && !Files.exists(address.path())) {
