@@ -41,7 +41,7 @@ final class CallLog extends Handler implements AutoCloseable {
     List<Map<String, String>> outcomes() {
         return records.stream()
                 .filter(r -> CallOutcome.MESSAGE.equals(r.getMessage()) && r.getParameters() != null
-                        && r.getParameters().length == 1 && r.getParameters()[0] instanceof Map)
+                        && r.getParameters().length >= 1 && r.getParameters()[0] instanceof Map)
                 .map(r -> (Map<String, String>) r.getParameters()[0]).toList();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.kmsplugin.adapter.grpc.kms.CallOutcome;
 import dev.kmsplugin.adapter.grpc.wire.v2.DecryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
@@ -89,6 +90,13 @@ class CallerFacingFailuresTest {
                 assertEquals(Status.Code.INTERNAL, internal.getStatus().getCode());
             }
             assertEquals(5, outcomes("INTERNAL").size(), "every INTERNAL keeps the line its uid points to");
+            // one structured line per INTERNAL failure, carrying the exception for its stack trace; no second line
+            List<java.util.logging.LogRecord> severe = records.stream()
+                    .filter(r -> r.getLevel() == java.util.logging.Level.SEVERE).toList();
+            assertEquals(5, severe.size(), severe.toString());
+            assertTrue(severe.stream().allMatch(r -> CallOutcome.MESSAGE.equals(r.getMessage())
+                    && r.getParameters().length == 2 && r.getParameters()[1] instanceof IllegalStateException),
+                    severe.toString());
         }
     }
 }

@@ -123,18 +123,15 @@ public final class UnaryCalls {
     private <T> void fail(String method, CallContext context, ServerCallStreamObserver<T> call,
             Throwable failure, long start) {
         Status status = KmsStatusMapping.toStatus(failure, context.uid());
-        if (status.getCode() == Status.Code.INTERNAL) {
-            LOG.log(Level.ERROR, "uid=" + CallOutcome.render("uid", String.valueOf(context.uid())) + " method="
-                    + method + ": unexpected failure", failure);
-        }
-        // Logged before the caller hears of it: a caller that then looks for its uid finds the line.
+        // Logged before the caller hears of it: a caller that then looks for its uid finds the line. A failure
+        // nobody anticipated (INTERNAL) is never sampled, and its line carries the exception and its stack.
+        boolean internal = status.getCode() == Status.Code.INTERNAL;
         String detail = KmsStatusMapping.forLog(failure);
-        long left = status.getCode() == Status.Code.INTERNAL ? 0
-                : failures.admit(status.getCode().name(), detail, System.nanoTime());
+        long left = internal ? 0 : failures.admit(status.getCode().name(), detail, System.nanoTime());
         if (left >= 0) {
-            log(levelOf(status.getCode()), method, context, status.getCode().name(),
+            log(internal ? Level.ERROR : levelOf(status.getCode()), method, context, status.getCode().name(),
                     left == 0 ? detail : detail + " (" + left + " identical failure(s) not logged since the last)",
-                    start);
+                    start, internal ? failure : null);
         }
         if (!call.isCancelled()) {
             call.onError(status.asRuntimeException());
@@ -150,9 +147,20 @@ public final class UnaryCalls {
     }
 
     private static void log(Level level, String method, CallContext context, String code, String detail, long start) {
+        log(level, method, context, code, detail, start, null);
+    }
+
+    /** The call's one outcome line; a {@code thrown} goes with it as a second parameter, for its stack trace. */
+    private static void log(Level level, String method, CallContext context, String code, String detail, long start,
+                            Throwable thrown) {
         if (LOG.isLoggable(level)) {
             long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
-            LOG.log(level, CallOutcome.MESSAGE, new CallOutcome(context.uid(), method, code, micros, detail).fields());
+            Object fields = new CallOutcome(context.uid(), method, code, micros, detail).fields();
+            if (thrown == null) {
+                LOG.log(level, CallOutcome.MESSAGE, fields);
+            } else {
+                LOG.log(level, CallOutcome.MESSAGE, fields, thrown);
+            }
         }
     }
 

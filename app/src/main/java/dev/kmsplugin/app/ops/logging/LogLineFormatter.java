@@ -58,6 +58,11 @@ public final class LogLineFormatter extends Formatter {
             message = "";
         }
         Throwable thrown = record.getThrown();
+        Object[] parameters = record.getParameters();
+        if (thrown == null && parameters != null && parameters.length == 2
+                && parameters[1] instanceof Throwable trailing) {
+            thrown = trailing; // a structured event with its exception (System.Logger cannot pass both otherwise)
+        }
         return json ? json(time, level, logger, message, structured(record), thrown)
                 : plain(time, level, logger, message, thrown);
     }
@@ -79,10 +84,14 @@ public final class LogLineFormatter extends Formatter {
         return line.append('\n').toString();
     }
 
-    /** The fields an event carries as its only parameter, a map of names to values; empty otherwise. */
+    /**
+     * The fields an event carries as its first parameter, a map of names to values (alone, or followed by the
+     * event's exception); empty otherwise.
+     */
     private static Map<String, String> structured(LogRecord record) {
         Object[] parameters = record.getParameters();
-        if (parameters == null || parameters.length != 1 || !(parameters[0] instanceof Map<?, ?> map)) {
+        if (parameters == null || parameters.length == 0 || parameters.length > 2
+                || !(parameters[0] instanceof Map<?, ?> map)) {
             return Map.of();
         }
         Map<String, String> fields = new LinkedHashMap<>();

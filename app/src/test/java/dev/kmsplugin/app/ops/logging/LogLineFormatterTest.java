@@ -94,6 +94,18 @@ class LogLineFormatterTest {
     }
 
     @Test
+    void a_structured_event_with_its_exception_keeps_both() {
+        LogRecord record = record(Level.SEVERE, "{0}");
+        record.setParameters(new Object[] {Map.of("uid", "u3", "code", "INTERNAL"),
+                new IllegalStateException("a bug")});
+        Map<String, String> fields = json(JSON, record);
+        assertEquals("u3", fields.get("uid"));
+        assertEquals("INTERNAL", fields.get("code"));
+        assertEquals("java.lang.IllegalStateException", fields.get("exception"));
+        assertEquals("a bug", fields.get("exception_message"));
+    }
+
+    @Test
     void the_stack_trace_is_one_escaped_field_at_debug_verbosity() {
         LogRecord record = record(Level.SEVERE, "unexpected failure");
         record.setThrown(new IOException("broken pipe"));
