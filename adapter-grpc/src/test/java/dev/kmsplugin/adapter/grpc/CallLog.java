@@ -8,9 +8,15 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Captures what the call runner logs (every level) while open, and reads its call outcome lines back. */
-final class CallLog extends Handler implements AutoCloseable {
+/**
+ * Captures what the call runner logs (every level) while open, and reads its call outcome lines back. As a JUnit
+ * extension ({@code @RegisterExtension}) it listens for the duration of each test.
+ */
+final class CallLog extends Handler implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
     private final Logger logger = Logger.getLogger("dev.kmsplugin.adapter.grpc.kms.UnaryCalls");
     private final Level previous = logger.getLevel();
@@ -19,6 +25,16 @@ final class CallLog extends Handler implements AutoCloseable {
     CallLog() {
         logger.setLevel(Level.ALL);
         logger.addHandler(this);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        records.clear();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -16,9 +16,8 @@ import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.LogRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a caller of the socket learns when the backend fails: the kind, never the plugin's paths or library errors,
@@ -30,19 +29,9 @@ class CallerFacingFailuresTest {
     private static final String DETAIL = "SoftHSM failed to unwrap under kek/1 in /var/lib/kms-sim/tokens:"
             + " PKCS11Exception: CKR_OBJECT_HANDLE_INVALID";
 
-    private CallLog log;
-    private java.util.List<java.util.logging.LogRecord> records;
-
-    @BeforeEach
-    void listen() {
-        log = new CallLog();
-        records = log.records;
-    }
-
-    @AfterEach
-    void stopListening() {
-        log.close();
-    }
+    @RegisterExtension
+    final CallLog log = new CallLog();
+    private final java.util.List<java.util.logging.LogRecord> records = log.records;
 
     private List<Map<String, String>> outcomes(String code) {
         return log.outcomes().stream().filter(o -> o.get("code").equals(code)).toList();

@@ -19,9 +19,8 @@ import java.util.Set;
 import java.util.logging.LogRecord;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One log line per call, its outcome passed as structured fields (a {@code Map<String, String>} parameter under a
@@ -34,19 +33,9 @@ class RequestLogTest {
             "(?<=^|\\s)([a-z][a-z0-9_]{0,31})=(\"((?:[^\"\\\\]|\\\\.)*)\"|[^\\s\"]+)");
     private static final String INJECTION = "x\" user=system:admin";
 
-    private CallLog log;
-    private java.util.List<java.util.logging.LogRecord> records;
-
-    @BeforeEach
-    void listen() {
-        log = new CallLog();
-        records = log.records;
-    }
-
-    @AfterEach
-    void stopListening() {
-        log.close();
-    }
+    @RegisterExtension
+    final CallLog log = new CallLog();
+    private final java.util.List<java.util.logging.LogRecord> records = log.records;
 
     private List<Map<String, String>> outcomes() {
         return log.outcomes();
