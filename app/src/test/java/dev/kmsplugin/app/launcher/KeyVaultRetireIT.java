@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.adapter.etcd.testing.ApiserverValues;
-import dev.kmsplugin.adapter.etcd.testing.EtcdProcess;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,31 +17,7 @@ import org.junit.jupiter.api.Test;
  * project's test Key Vault through the real Azure SDK, the stored data in a real etcd with TLS (read through the
  * storage plugin, which the app wires in), and a serving plugin whose Decrypt shows what a retirement does.
  */
-class KeyVaultRetireIT {
-
-    static EtcdProcess etcd;
-
-    @BeforeAll
-    static void start() throws Exception {
-        KeyVaultLauncherIT.startTestKeyVault();
-        etcd = EtcdProcess.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (etcd != null) {
-            etcd.close();
-        }
-        KeyVaultLauncherIT.stopTestKeyVault();
-    }
-
-    private static Map<byte[], byte[]> values(int count, byte[] value) {
-        Map<byte[], byte[]> entries = new LinkedHashMap<>();
-        for (int i = 0; i < count; i++) {
-            entries.put(("/registry/secrets/ns/obj-" + i).getBytes(StandardCharsets.UTF_8), value);
-        }
-        return entries;
-    }
+class KeyVaultRetireIT extends VaultAndEtcdIT {
 
     /** {@code kms-plugin keyvault WORD VERSION} with the etcd and Key Vault flags of the test. */
     private static KeyVaultLauncherIT.Run keyvault(String word, String version, String... extra) throws Exception {
@@ -91,7 +62,7 @@ class KeyVaultRetireIT {
         try (KeyVaultLauncherIT.Plugin plugin = new KeyVaultLauncherIT.Plugin(flags, Map.of())) {
             assertTrue(plugin.awaitOutput(out -> out.contains("serving KMS on"), 60), plugin.output.toString());
             byte[] ofA = encrypt(socket);
-            etcd.putAll(values(20, ApiserverValues.kmsV2("azurekmsprovider", keyIdA, ofA)));
+            etcd.putAll(values(20, "secrets", ApiserverValues.kmsV2("azurekmsprovider", keyIdA, ofA)));
 
             String b = KeyVaultLauncherIT.vaultCommand("rotate retire-kek", "ROTATED version=");
             assertTrue(plugin.awaitOutput(o -> o.contains("current key version changed"), 30),
@@ -104,7 +75,7 @@ class KeyVaultRetireIT {
             assertTrue(enabled(a));
 
             byte[] ofB = encrypt(socket);
-            etcd.putAll(values(20, ApiserverValues.kmsV2("azurekmsprovider",
+            etcd.putAll(values(20, "secrets", ApiserverValues.kmsV2("azurekmsprovider",
                     KeyVaultStorageAuditIT.keyId("retire-kek", b), ofB)));
 
             KeyVaultLauncherIT.Run young = keyvault("retire-version", a);

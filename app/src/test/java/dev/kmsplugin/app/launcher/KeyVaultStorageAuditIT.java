@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.adapter.etcd.testing.ApiserverValues;
-import dev.kmsplugin.adapter.etcd.testing.EtcdProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +11,8 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,35 +21,11 @@ import org.junit.jupiter.api.Test;
  * plugin name their version in their header; the Go plugin's KMS v2 values are attributed by their key_id; its KMS
  * v1 values cannot be attributed and block a retirement check.
  */
-class KeyVaultStorageAuditIT {
-
-    static EtcdProcess etcd;
-
-    @BeforeAll
-    static void start() throws Exception {
-        KeyVaultLauncherIT.startTestKeyVault();
-        etcd = EtcdProcess.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (etcd != null) {
-            etcd.close();
-        }
-        KeyVaultLauncherIT.stopTestKeyVault();
-    }
+class KeyVaultStorageAuditIT extends VaultAndEtcdIT {
 
     static String keyId(String keyName, String version) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
                 ("https://myvault.vault.azure.net/keys/" + keyName + "/" + version).getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static Map<byte[], byte[]> values(int count, String resource, byte[] value) {
-        Map<byte[], byte[]> entries = new LinkedHashMap<>();
-        for (int i = 0; i < count; i++) {
-            entries.put(("/registry/" + resource + "/ns/obj-" + i).getBytes(StandardCharsets.UTF_8), value);
-        }
-        return entries;
     }
 
     private static StorageAuditLauncherIT.Run audit(String... extra) throws Exception {
