@@ -6,26 +6,11 @@ import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyRef;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /** The ciphertext format on every Encrypt (header, encode) and every Decrypt (isOurs, decode). */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class CiphertextFormatBenchmark {
+public class CiphertextFormatBenchmark extends MicroBenchmark {
 
     private SealedDataKey sealed;
     private Ciphertext ciphertext;

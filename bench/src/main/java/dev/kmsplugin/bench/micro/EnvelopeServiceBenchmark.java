@@ -12,29 +12,14 @@ import dev.kmsplugin.ports.testkit.InMemoryKeys;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The envelope use cases over an in-memory AES key: what the core adds around a wrap or unwrap (deadline check,
  * header, format, key_id check, telemetry) plus the JDK's AES-GCM, without an HSM or a socket.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class EnvelopeServiceBenchmark {
+public class EnvelopeServiceBenchmark extends MicroBenchmark {
 
     private EnvelopeService service;
     private Plaintext dataKey;
