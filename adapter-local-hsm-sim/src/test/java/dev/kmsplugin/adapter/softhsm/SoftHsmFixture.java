@@ -1,5 +1,7 @@
 package dev.kmsplugin.adapter.softhsm;
 
+import dev.kmsplugin.domain.call.CallContext;
+import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Settings;
 import dev.kmsplugin.ports.testkit.MapSettings;
@@ -73,5 +75,17 @@ final class SoftHsmFixture {
     /** Settings as the app would hand them over: the shipped defaults with {@code values} (paths under kms.hsm-sim). */
     static Settings settingsView(Map<String, String> values) {
         return MapSettings.reference("kms.hsm-sim").withAll(values);
+    }
+
+    /** A random 32-byte data key. */
+    static Plaintext randomKey() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return new Plaintext(bytes);
+    }
+
+    /** A call with a 5 s deadline. */
+    static CallContext call() {
+        return CallContext.of("test", Duration.ofSeconds(5));
     }
 }

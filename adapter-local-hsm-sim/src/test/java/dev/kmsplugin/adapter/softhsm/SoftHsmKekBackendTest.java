@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsplugin.domain.call.CallContext;
 import dev.kmsplugin.domain.envelope.Ciphertext;
 import dev.kmsplugin.domain.envelope.CiphertextFormat;
 import dev.kmsplugin.domain.envelope.Plaintext;
@@ -21,9 +20,7 @@ import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.testkit.RecordingTelemetry;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,42 +53,32 @@ class SoftHsmKekBackendTest {
         backend.close();
     }
 
-    private static Plaintext randomKey() {
-        byte[] bytes = new byte[32];
-        new SecureRandom().nextBytes(bytes);
-        return new Plaintext(bytes);
-    }
-
-    private static CallContext call() {
-        return CallContext.of("test", Duration.ofSeconds(5));
-    }
-
     @Test
     void round_trips_a_data_key_through_the_token() {
-        Plaintext dek = randomKey();
-        EncryptResult result = service.encrypt(dek, call());
+        Plaintext dek = SoftHsmFixture.randomKey();
+        EncryptResult result = service.encrypt(dek, SoftHsmFixture.call());
         SealedDataKey sealed = CiphertextFormat.decode(result.ciphertext());
         assertEquals(Algorithm.AES_256_GCM, sealed.algorithm());
         assertEquals(12 + 32 + 16, sealed.wrapped().length, "IV, ciphertext and tag");
         assertEquals(dek, service.decrypt(
-                DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()), result.annotations()), call()));
+                DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()), result.annotations()), SoftHsmFixture.call()));
     }
 
     @Test
     void a_fresh_provider_instance_decrypts_what_an_earlier_one_wrapped() {
-        Plaintext dek = randomKey();
+        Plaintext dek = SoftHsmFixture.randomKey();
         SimSettings own = SoftHsmFixture.settings("fresh");
         Ciphertext ciphertext;
         SoftHsmKekBackend first = SoftHsmFixture.backend(own);
         try {
-            ciphertext = new EnvelopeService(Backend.of(first), Telemetry.none()).encrypt(dek, call()).ciphertext();
+            ciphertext = new EnvelopeService(Backend.of(first), Telemetry.none()).encrypt(dek, SoftHsmFixture.call()).ciphertext();
         } finally {
             first.close();
         }
         SoftHsmKekBackend second = SoftHsmFixture.backend(own);
         try {
             assertEquals(dek, new EnvelopeService(Backend.of(second), Telemetry.none())
-                    .decrypt(DecryptRequest.of(ciphertext), call()));
+                    .decrypt(DecryptRequest.of(ciphertext), SoftHsmFixture.call()));
         } finally {
             second.close();
         }
@@ -104,8 +91,8 @@ class SoftHsmKekBackendTest {
         SoftHsmKekBackend rotating = SoftHsmFixture.backend(own, telemetry);
         try {
             EnvelopeService envelope = new EnvelopeService(Backend.of(rotating), Telemetry.none());
-            Plaintext dek = randomKey();
-            EncryptResult before = envelope.encrypt(dek, call());
+            Plaintext dek = SoftHsmFixture.randomKey();
+            EncryptResult before = envelope.encrypt(dek, SoftHsmFixture.call());
             assertEquals(new KeyRef("rotation", "1"), rotating.current().ref());
 
             // another "process" rotates: the token is the shared truth
@@ -123,12 +110,12 @@ class SoftHsmKekBackendTest {
             assertEquals(List.of(first.keyId(), second.keyId()), telemetry.currentKeys);
             assertEquals(List.of(first.created(), second.created()), telemetry.currentKeysCreated);
 
-            EncryptResult after = envelope.encrypt(dek, call());
+            EncryptResult after = envelope.encrypt(dek, SoftHsmFixture.call());
             assertNotEquals(before.keyId(), after.keyId(), "a new version gets a new key_id");
             assertEquals(second.keyId(), after.keyId());
             assertEquals(dek, envelope.decrypt(
-                    DecryptRequest.v2(before.ciphertext(), Optional.of(before.keyId()), before.annotations()), call()));
-            assertEquals(dek, envelope.decrypt(DecryptRequest.of(after.ciphertext()), call()));
+                    DecryptRequest.v2(before.ciphertext(), Optional.of(before.keyId()), before.annotations()), SoftHsmFixture.call()));
+            assertEquals(dek, envelope.decrypt(DecryptRequest.of(after.ciphertext()), SoftHsmFixture.call()));
         } finally {
             rotating.close();
         }
@@ -150,10 +137,10 @@ class SoftHsmKekBackendTest {
 
     @Test
     void a_tampered_wrapped_key_fails_integrity() {
-        byte[] bytes = service.encrypt(randomKey(), call()).ciphertext().bytes();
+        byte[] bytes = service.encrypt(SoftHsmFixture.randomKey(), SoftHsmFixture.call()).ciphertext().bytes();
         bytes[bytes.length - 5] ^= 0x40;
         KmsException.IntegrityFailure error = assertThrows(KmsException.IntegrityFailure.class,
-                () -> service.decrypt(DecryptRequest.of(new Ciphertext(bytes)), call()));
+                () -> service.decrypt(DecryptRequest.of(new Ciphertext(bytes)), SoftHsmFixture.call()));
         assertTrue(error.getMessage().contains("failed authentication"), error.getMessage());
     }
 
@@ -163,13 +150,13 @@ class SoftHsmKekBackendTest {
         SoftHsmKekBackend swapping = SoftHsmFixture.backend(own);
         try (SoftHsmToken admin = SimulatorToken.openExisting(own, SoftHsmFixture.env(), Clock.systemUTC()).token()) {
             EnvelopeService envelope = new EnvelopeService(Backend.of(swapping), Telemetry.none());
-            SealedDataKey underV1 = CiphertextFormat.decode(envelope.encrypt(randomKey(), call()).ciphertext());
+            SealedDataKey underV1 = CiphertextFormat.decode(envelope.encrypt(SoftHsmFixture.randomKey(), SoftHsmFixture.call()).ciphertext());
             admin.generate(own.keyName(), Instant.now());
             swapping.refresh();
             Ciphertext relabelled = CiphertextFormat.encode(
                     new SealedDataKey(Algorithm.AES_256_GCM, new KeyRef("swap", "2"), underV1.wrapped()));
             assertThrows(KmsException.IntegrityFailure.class,
-                    () -> envelope.decrypt(DecryptRequest.of(relabelled), call()));
+                    () -> envelope.decrypt(DecryptRequest.of(relabelled), SoftHsmFixture.call()));
         } finally {
             swapping.close();
         }
@@ -177,23 +164,23 @@ class SoftHsmKekBackendTest {
 
     @Test
     void an_unknown_key_version_or_key_name_is_reported_as_such() {
-        SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(randomKey(), call()).ciphertext());
+        SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(SoftHsmFixture.randomKey(), SoftHsmFixture.call()).ciphertext());
         for (KeyRef other : List.of(new KeyRef("kek", "99"), new KeyRef("other-key", "1"))) {
             Ciphertext ciphertext = CiphertextFormat.encode(
                     new SealedDataKey(Algorithm.AES_256_GCM, other, sealed.wrapped()));
             KmsException.UnknownKeyVersion error = assertThrows(KmsException.UnknownKeyVersion.class,
-                    () -> service.decrypt(DecryptRequest.of(ciphertext), call()));
+                    () -> service.decrypt(DecryptRequest.of(ciphertext), SoftHsmFixture.call()));
             assertTrue(error.getMessage().contains(other.name()), error.getMessage());
         }
     }
 
     @Test
     void a_ciphertext_from_another_backend_is_refused_clearly() {
-        SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(randomKey(), call()).ciphertext());
+        SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(SoftHsmFixture.randomKey(), SoftHsmFixture.call()).ciphertext());
         Ciphertext rsa = CiphertextFormat.encode(
                 new SealedDataKey(Algorithm.RSA_OAEP_256, sealed.key(), sealed.wrapped()));
         KmsException.InvalidInput error = assertThrows(KmsException.InvalidInput.class,
-                () -> service.decrypt(DecryptRequest.of(rsa), call()));
+                () -> service.decrypt(DecryptRequest.of(rsa), SoftHsmFixture.call()));
         assertTrue(error.getMessage().contains("RSA_OAEP_256"), error.getMessage());
     }
 
@@ -206,9 +193,9 @@ class SoftHsmKekBackendTest {
                 results.add(pool.submit(() -> {
                     int ok = 0;
                     for (int i = 0; i < 100; i++) {
-                        Plaintext dek = randomKey();
-                        Ciphertext ciphertext = service.encrypt(dek, call()).ciphertext();
-                        if (service.decrypt(DecryptRequest.of(ciphertext), call()).equals(dek)) {
+                        Plaintext dek = SoftHsmFixture.randomKey();
+                        Ciphertext ciphertext = service.encrypt(dek, SoftHsmFixture.call()).ciphertext();
+                        if (service.decrypt(DecryptRequest.of(ciphertext), SoftHsmFixture.call()).equals(dek)) {
                             ok++;
                         }
                     }
