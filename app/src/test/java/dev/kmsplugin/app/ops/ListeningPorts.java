@@ -37,4 +37,27 @@ public record ListeningPorts(int health, int metrics) {
         }
         return new ListeningPorts(health, metrics);
     }
+
+    /**
+     * Starts {@code command} (a plugin asked for free health and metrics ports), its output in {@code dir} and its
+     * log in {@code log}, and waits until its endpoints are bound and {@code /readyz} answers 200.
+     */
+    public static Started startReady(java.util.List<String> command, Path dir, Path log) throws Exception {
+        Process plugin = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(dir.resolve("plugin.out").toFile())
+                .redirectError(log.toFile())
+                .start();
+        ListeningPorts ports = await(plugin, log);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (Scrape.get(ports.health(), "/readyz").status() != 200) {
+            assertTrue(System.nanoTime() < deadline, "not ready within 60 s: " + Files.readString(log));
+            Thread.sleep(100);
+        }
+        return new Started(plugin, ports);
+    }
+
+    /** A plugin that {@link #startReady} started, and its ports. */
+    public record Started(Process process, ListeningPorts ports) {
+    }
 }

@@ -87,20 +87,12 @@ class OpsLauncherIT {
 
     /** Starts the plugin on free ports with JSON logs at debug verbosity and waits until it is ready. */
     private void startPlugin() throws Exception {
-        plugin = new ProcessBuilder(command("--backend=hsm-sim", "--sim-dir=" + dir, "--listen-addr=" + socket(),
-                "--healthz-port=0", "--metrics-addr=127.0.0.1:0", "--log-format-json", "-v=4"))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(dir.resolve("plugin.out").toFile())
-                .redirectError(log.toFile())
-                .start();
-        ListeningPorts ports = ListeningPorts.await(plugin, log);
-        healthPort = ports.health();
-        metricsPort = ports.metrics();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (Scrape.get(healthPort, "/readyz").status() != 200) {
-            assertTrue(System.nanoTime() < deadline, "not ready within 60 s: " + Files.readString(log));
-            Thread.sleep(100);
-        }
+        ListeningPorts.Started started = ListeningPorts.startReady(command("--backend=hsm-sim", "--sim-dir=" + dir,
+                "--listen-addr=" + socket(), "--healthz-port=0", "--metrics-addr=127.0.0.1:0", "--log-format-json",
+                "-v=4"), dir, log);
+        plugin = started.process();
+        healthPort = started.ports().health();
+        metricsPort = started.ports().metrics();
     }
 
     private List<Scrape.Sample> scrape() throws Exception {

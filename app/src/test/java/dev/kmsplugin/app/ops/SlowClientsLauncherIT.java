@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -93,20 +92,12 @@ class SlowClientsLauncherIT {
     }
 
     private void startPlugin() throws Exception {
-        plugin = new ProcessBuilder(LAUNCHER.toString(), "--backend=hsm-sim", "--sim-dir=" + dir,
-                "--listen-addr=unix://" + dir.resolve("kms.sock"), "--healthz-port=0", "--metrics-addr=127.0.0.1:0")
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(dir.resolve("plugin.out").toFile())
-                .redirectError(log.toFile())
-                .start();
-        ListeningPorts ports = ListeningPorts.await(plugin, log);
-        healthPort = ports.health();
-        metricsPort = ports.metrics();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (get(healthPort, "/readyz").status() != 200) {
-            assertTrue(System.nanoTime() < deadline, "not ready within 60 s: " + Files.readString(log));
-            Thread.sleep(100);
-        }
+        ListeningPorts.Started started = ListeningPorts.startReady(List.of(LAUNCHER.toString(), "--backend=hsm-sim",
+                "--sim-dir=" + dir, "--listen-addr=unix://" + dir.resolve("kms.sock"), "--healthz-port=0",
+                "--metrics-addr=127.0.0.1:0"), dir, log);
+        plugin = started.process();
+        healthPort = started.ports().health();
+        metricsPort = started.ports().metrics();
     }
 
     /** Starts the slow clients as the unprivileged user and waits until it says every connection is open. */
