@@ -151,6 +151,11 @@ class ServerOpsTest {
         KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
                 () -> server(0, "127.0.0.1:0", Map.of("kms.ops-http.max-connections-per-uid", "0")).start());
         assertTrue(error.getMessage().contains("--ops-max-conns-per-uid"), error.getMessage());
+        KmsException.Misconfigured both = assertThrows(KmsException.Misconfigured.class,
+                () -> server(0, "127.0.0.1:0", Map.of("kms.ops-http.max-connections-per-uid", "0",
+                        "kms.ops-http.workers", "0")).start());
+        assertTrue(both.getMessage().contains("--ops-max-conns-per-uid") && both.getMessage()
+                .contains("kms.ops-http.workers"), "every bad limit is named at once: " + both.getMessage());
     }
 
     @Test
