@@ -1,6 +1,5 @@
 package dev.kmsplugin.app.serve;
 
-import dev.kmsplugin.app.cli.AppFlags;
 import dev.kmsplugin.app.config.Configuration;
 import dev.kmsplugin.app.ops.health.HealthEndpoints;
 import dev.kmsplugin.app.ops.http.OpsAddress;
@@ -16,7 +15,6 @@ import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.PluginContext;
 import dev.kmsplugin.ports.spi.Settings;
-import dev.kmsplugin.ports.spi.SettingsCheck;
 import dev.kmsplugin.ports.spi.Transport;
 import dev.kmsplugin.ports.spi.TransportProvider;
 import dev.kmsplugin.ports.spi.ExitCode;
@@ -82,7 +80,7 @@ public final class Server {
         Settings kms = configuration.settings("kms");
         Duration grace = kms.duration("shutdown-grace");
         Settings health = kms.at("health");
-        OpsHttpLimits limits = opsHttpLimits(kms.at("ops-http"));
+        OpsHttpLimits limits = OpsHttpLimits.from(kms.at("ops-http"));
         BackendProvider backendProvider = plugins.backend(configuration.string("kms.backend"));
         TransportProvider transportProvider = plugins.transport(configuration.string("kms.transport"));
         OpsAddress healthAddress = OpsAddress.of(health.string("address"), health.integer("port"),
@@ -114,31 +112,6 @@ public final class Server {
             running.close();
             throw e;
         }
-    }
-
-    private static OpsHttpLimits opsHttpLimits(Settings settings) {
-        SettingsCheck check = new SettingsCheck(settings, "kms.ops-http", AppFlags.all());
-        int bytes = settings.integer("max-request-bytes");
-        if (bytes < 256) {
-            check.problem("max-request-bytes", "is " + bytes + "; a request head needs at least 256");
-        }
-        Duration timeout = check.positive("request-timeout");
-        int max = settings.integer("max-connections");
-        if (max < 1) {
-            check.problem("max-connections", "is " + max + "; allow at least 1");
-        }
-        int perUid = settings.integer("max-connections-per-uid");
-        if (perUid < 1 || perUid > max) {
-            check.problem("max-connections-per-uid", "is " + perUid + "; choose 1 to max-connections (" + max + ")");
-        }
-        int workers = settings.integer("workers");
-        if (workers < 1) {
-            check.problem("workers", "is " + workers + "; run at least 1");
-        }
-        if (check.failed()) {
-            throw new KmsException.Misconfigured("health and metrics endpoints: " + check.problems());
-        }
-        return new OpsHttpLimits(bytes, timeout, max, perUid, workers);
     }
 
     private PluginContext context(String providerName) {

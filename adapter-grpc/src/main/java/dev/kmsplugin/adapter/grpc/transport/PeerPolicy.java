@@ -29,11 +29,6 @@ public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean
         allowedPeerUids = Set.copyOf(allowedPeerUids);
     }
 
-    /** Anyone the socket admits, the default connection limits, no abstract socket. */
-    public static PeerPolicy defaults() {
-        return new PeerPolicy(128, Duration.ofMinutes(5), false, Set.of(), 16, Duration.ofSeconds(5));
-    }
-
     /** The policy from the transport's settings; its problems go to {@code check} (null when there were any). */
     static PeerPolicy from(SettingsCheck check) {
         Settings settings = check.settings();

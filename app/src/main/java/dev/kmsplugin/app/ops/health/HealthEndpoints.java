@@ -61,12 +61,8 @@ public final class HealthEndpoints implements AutoCloseable {
      *
      * @param livenessPath the configurable liveness path ({@code --healthz-path}), served besides {@code /livez}
      * @param timeout      how long the self-check's calls through the socket may take ({@code --healthz-timeout})
+     * @param limits       the endpoints' connection and request limits ({@code kms.ops-http})
      */
-    public static HealthEndpoints start(OpsAddress address, String livenessPath, Duration timeout) {
-        return start(address, livenessPath, timeout, OpsHttpLimits.defaults());
-    }
-
-    /** {@link #start(OpsAddress, String, Duration)} within {@code limits} ({@code kms.ops-http}). */
     public static HealthEndpoints start(OpsAddress address, String livenessPath, Duration timeout,
                                         OpsHttpLimits limits) {
         if (!livenessPath.startsWith("/") || livenessPath.equals("/readyz")) {

@@ -1,5 +1,9 @@
 package dev.kmsplugin.app.ops.http;
 
+import dev.kmsplugin.app.cli.AppFlags;
+import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.spi.Settings;
+import dev.kmsplugin.ports.spi.SettingsCheck;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -23,9 +27,30 @@ public record OpsHttpLimits(int maxRequestBytes, Duration requestTimeout, int ma
         }
     }
 
-    /** The reference.conf defaults. */
-    public static OpsHttpLimits defaults() {
-        return new OpsHttpLimits(8192, Duration.ofSeconds(5), 1024, 16, 4);
+    /** The limits from {@code kms.ops-http} (their defaults are in reference.conf); every bad one named at once. */
+    public static OpsHttpLimits from(Settings settings) {
+        SettingsCheck check = new SettingsCheck(settings, "kms.ops-http", AppFlags.all());
+        int bytes = settings.integer("max-request-bytes");
+        if (bytes < 256) {
+            check.problem("max-request-bytes", "is " + bytes + "; a request head needs at least 256");
+        }
+        Duration timeout = check.positive("request-timeout");
+        int max = settings.integer("max-connections");
+        if (max < 1) {
+            check.problem("max-connections", "is " + max + "; allow at least 1");
+        }
+        int perUid = settings.integer("max-connections-per-uid");
+        if (perUid < 1 || perUid > max) {
+            check.problem("max-connections-per-uid", "is " + perUid + "; choose 1 to max-connections (" + max + ")");
+        }
+        int workers = settings.integer("workers");
+        if (workers < 1) {
+            check.problem("workers", "is " + workers + "; run at least 1");
+        }
+        if (check.failed()) {
+            throw new KmsException.Misconfigured("health and metrics endpoints: " + check.problems());
+        }
+        return new OpsHttpLimits(bytes, timeout, max, perUid, workers);
     }
 
     OpsHttpLimits withMaxConnectionsPerUid(int cap) {

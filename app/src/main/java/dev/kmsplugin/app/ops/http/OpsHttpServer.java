@@ -92,16 +92,12 @@ public final class OpsHttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code address} and starts answering {@code routes} (exact paths) within the default limits.
+     * Binds {@code address} and starts answering {@code routes} (exact paths) within {@code limits}, finding the
+     * users of connections with {@code peerUids}.
      *
      * @param setting the flags that choose the address, named in the error when it cannot be bound
      * @throws KmsException.Misconfigured when the address is in use or cannot be bound: one line saying which
      */
-    public static OpsHttpServer start(String name, OpsAddress address, String setting, Map<String, Route> routes) {
-        return start(name, address, setting, routes, OpsHttpLimits.defaults(), PeerUids.procNet());
-    }
-
-    /** {@link #start(String, OpsAddress, String, Map)} within {@code limits}, finding users with {@code peerUids}. */
     public static OpsHttpServer start(String name, OpsAddress address, String setting, Map<String, Route> routes,
                                       OpsHttpLimits limits, PeerUids peerUids) {
         ServerSocketChannel listener = null;

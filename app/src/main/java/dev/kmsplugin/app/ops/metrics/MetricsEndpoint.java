@@ -18,11 +18,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    public static MetricsEndpoint start(OpsAddress address, PrometheusTelemetry telemetry) {
-        return start(address, telemetry, OpsHttpLimits.defaults());
-    }
-
-    /** {@link #start(OpsAddress, PrometheusTelemetry)} within {@code limits} ({@code kms.ops-http}). */
+    /** Binds the metrics endpoint within {@code limits} ({@code kms.ops-http}). */
     public static MetricsEndpoint start(OpsAddress address, PrometheusTelemetry telemetry, OpsHttpLimits limits) {
         return new MetricsEndpoint(OpsHttpServer.start("metrics", address, "--metrics-addr", Map.of(PATH,
                 () -> new HttpAnswer(200, PrometheusTelemetry.contentType(), telemetry.scrape())),

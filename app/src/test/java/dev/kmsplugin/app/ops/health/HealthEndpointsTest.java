@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kmsplugin.app.ops.Scrape;
 import dev.kmsplugin.app.ops.InProcessTransport;
 import dev.kmsplugin.app.ops.http.OpsAddress;
+import dev.kmsplugin.app.ops.http.ShippedLimits;
 import dev.kmsplugin.app.ops.http.OpsHttpLimits;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
@@ -33,7 +34,8 @@ class HealthEndpointsTest {
         keys = new InMemoryKeys("test-kek", Telemetry.none(), Duration.ZERO);
         service = new EnvelopeService(Backend.of(keys), Telemetry.none());
         transport = new InProcessTransport(service, Telemetry.none());
-        health = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2));
+        health = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(2),
+                ShippedLimits.get());
     }
 
     @AfterEach
@@ -176,7 +178,7 @@ class HealthEndpointsTest {
         keys.probe(null);
         serving();
         try (HealthEndpoints custom = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/alive",
-                Duration.ofSeconds(2))) {
+                Duration.ofSeconds(2), ShippedLimits.get())) {
             custom.serving(transport, service);
             assertEquals(200, Scrape.get(custom.port(), "/alive").status());
             assertEquals(200, Scrape.get(custom.port(), "/livez").status());
@@ -192,7 +194,7 @@ class HealthEndpointsTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
                     () -> HealthEndpoints.start(new OpsAddress("127.0.0.1", taken.getLocalPort()), "/healthz",
-                            Duration.ofSeconds(1)));
+                            Duration.ofSeconds(1), ShippedLimits.get()));
             assertTrue(error.getMessage().startsWith("health endpoint cannot listen on 127.0.0.1:"
                     + taken.getLocalPort() + ": address already in use"), error.getMessage());
             assertTrue(error.getMessage().contains("--healthz-addr/--healthz-port"), error.getMessage());
@@ -207,6 +209,7 @@ class HealthEndpointsTest {
         try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
             assertEquals(port, again.getLocalPort());
         }
-        health = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(1));
+        health = HealthEndpoints.start(new OpsAddress("127.0.0.1", 0), "/healthz", Duration.ofSeconds(1),
+                ShippedLimits.get());
     }
 }

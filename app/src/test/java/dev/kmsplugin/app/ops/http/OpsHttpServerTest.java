@@ -133,7 +133,7 @@ class OpsHttpServerTest {
 
     @Test
     void answers_are_one_line_with_length_no_store_and_close() throws Exception {
-        start(OpsHttpLimits.defaults());
+        start(ShippedLimits.get());
         String ok = get("/livez?verbose");
         assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
         assertTrue(ok.contains("\r\nContent-Length: 3\r\n") && ok.contains("\r\nCache-Control: no-store\r\n")
@@ -150,7 +150,7 @@ class OpsHttpServerTest {
 
     @Test
     void oversize_heads_are_answered_431() throws Exception {
-        start(OpsHttpLimits.defaults());
+        start(ShippedLimits.get());
         String response = exchange("GET /livez HTTP/1.1\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n");
         assertTrue(response.startsWith("HTTP/1.1 431 "), response);
         assertEquals(0, routed.get());
@@ -203,7 +203,7 @@ class OpsHttpServerTest {
 
     @Test
     void malformed_requests_are_answered_400_without_reaching_a_route() throws Exception {
-        start(OpsHttpLimits.defaults());
+        start(ShippedLimits.get());
         for (String request : List.of(
                 "GET /livez HTTP/1.1\n\n",
                 "GET /livez HTTP/1.1\r\nHost: a\n\r\n",

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kmsplugin.app.ops.Scrape;
 import dev.kmsplugin.app.ops.InProcessTransport;
 import dev.kmsplugin.app.ops.http.OpsAddress;
+import dev.kmsplugin.app.ops.http.ShippedLimits;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
@@ -36,7 +37,8 @@ class MetricsEndpointTest {
     @BeforeEach
     void start() {
         telemetry = new PrometheusTelemetry(Clock.systemUTC());
-        endpoint = MetricsEndpoint.start(OpsAddress.parse("127.0.0.1:0", "--metrics-addr"), telemetry);
+        endpoint = MetricsEndpoint.start(OpsAddress.parse("127.0.0.1:0", "--metrics-addr"), telemetry,
+                ShippedLimits.get());
         keys = new InMemoryKeys("test-kek", telemetry, Duration.ZERO);
         service = new EnvelopeService(Backend.of(keys), telemetry);
         telemetry.watchHealth(() -> service.status().health());
@@ -228,7 +230,8 @@ class MetricsEndpointTest {
     @Test
     void refuses_a_port_in_use_naming_the_metrics_flag() throws Exception {
         KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
-                () -> MetricsEndpoint.start(new OpsAddress("127.0.0.1", endpoint.port()), telemetry));
+                () -> MetricsEndpoint.start(new OpsAddress("127.0.0.1", endpoint.port()), telemetry,
+                        ShippedLimits.get()));
         assertTrue(error.getMessage().startsWith("metrics endpoint cannot listen on 127.0.0.1:" + endpoint.port()),
                 error.getMessage());
         assertTrue(error.getMessage().endsWith("or choose another with --metrics-addr"), error.getMessage());
