@@ -1,5 +1,6 @@
 package dev.kmsplugin.adapter.grpc.client;
 
+import dev.kmsplugin.domain.failure.Messages;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,15 +23,15 @@ record CiphertextEnvelope(String api, byte[] ciphertext, Optional<String> keyId,
     }
 
     String toJson() {
-        StringBuilder json = new StringBuilder("{\"api\":").append(quote(api))
-                .append(",\"ciphertext\":").append(quote(Base64.getEncoder().encodeToString(ciphertext)));
-        keyId.ifPresent(id -> json.append(",\"key_id\":").append(quote(id)));
+        StringBuilder json = Messages.appendJsonString(new StringBuilder("{\"api\":"), api);
+        Messages.appendJsonString(json.append(",\"ciphertext\":"), Base64.getEncoder().encodeToString(ciphertext));
+        keyId.ifPresent(id -> Messages.appendJsonString(json.append(",\"key_id\":"), id));
         if (api.equals("v2")) {
             json.append(",\"annotations\":{");
             String separator = "";
             for (Map.Entry<String, byte[]> entry : new TreeMap<>(annotations).entrySet()) {
-                json.append(separator).append(quote(entry.getKey())).append(':')
-                        .append(quote(Base64.getEncoder().encodeToString(entry.getValue())));
+                Messages.appendJsonString(json.append(separator), entry.getKey()).append(':');
+                Messages.appendJsonString(json, Base64.getEncoder().encodeToString(entry.getValue()));
                 separator = ",";
             }
             json.append('}');
@@ -90,24 +91,6 @@ record CiphertextEnvelope(String api, byte[] ciphertext, Optional<String> keyId,
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(what + " is not base64: " + e.getMessage());
         }
-    }
-
-    private static String quote(String text) {
-        StringBuilder quoted = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> quoted.append("\\\"");
-                case '\\' -> quoted.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        quoted.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        quoted.append(c);
-                    }
-                }
-            }
-        }
-        return quoted.append('"').toString();
     }
 
     /** A strict reader for the one shape above: objects whose members are strings (or, at the top, objects). */
