@@ -38,7 +38,7 @@ record CreateOptions(boolean hsm, int size, Duration expiresIn, Duration rotateE
             check.problem("rotate-every", "must be shorter than " + check.name("expires-in")
                     + ", or versions expire unrotated");
         }
-        return check.done(new CreateOptions(type.equals("RSA-HSM") || settings.managedHsm(), size, expires, rotate, notify,
-                s.bool("add-version")));
+        boolean hsm = type.equals("RSA-HSM") || settings.managedHsm();
+        return check.done(new CreateOptions(hsm, size, expires, rotate, notify, s.bool("add-version")));
     }
 }

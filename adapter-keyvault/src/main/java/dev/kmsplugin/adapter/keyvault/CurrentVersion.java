@@ -141,7 +141,7 @@ final class CurrentVersion {
             }
             return result;
         } catch (KmsException.AccessDenied | KmsException.UnknownKeyVersion e) {
-            if (e.getMessage() != null && e.getMessage().contains("is disabled in Key Vault")) {
+            if (KeyVaultErrors.saysDisabled(e)) {
                 // Key Vault refused the version as disabled: never wrap with it locally until a read says otherwise.
                 local.disabled(key);
             }

@@ -18,7 +18,8 @@ import java.util.Optional;
 /** What makes a key version fit to wrap data keys: enabled and valid now, RSA of 2048 bits or more, wrap+unwrap. */
 final class KeyChecks {
 
-    private static final int MIN_RSA_BITS = 2048;
+    /** The smallest RSA modulus the plugin wraps with, whether Key Vault wraps or the plugin does. */
+    static final int MIN_RSA_BITS = 2048;
 
     private final Clock clock;
     private final VaultAddress address;

@@ -20,6 +20,14 @@ import java.util.concurrent.TimeoutException;
  */
 final class KeyVaultErrors {
 
+    /** How every refusal of a disabled key version is worded, here and by the local wrap; see {@link #saysDisabled}. */
+    static final String DISABLED = " is disabled in Key Vault";
+
+    /** Whether {@code failure} says the key version is disabled (Key Vault's 403, or the local wrap's refusal). */
+    static boolean saysDisabled(KmsException failure) {
+        return failure.getMessage() != null && failure.getMessage().contains(DISABLED);
+    }
+
     /**
      * The access-policy key permissions serving needs: list for versionless mode and the key inventory, wrapKey
      * only where Key Vault wraps (--wrap=remote).
@@ -124,12 +132,12 @@ final class KeyVaultErrors {
         String target = subject.text();
         boolean disabled = detail.toLowerCase(Locale.ROOT).contains("disabled");
         if (disabled && op.decrypts() && subject.restoreCommand().isPresent()) {
-            return new KmsException.UnknownKeyVersion(target + " is disabled in Key Vault (retired; 403 on "
+            return new KmsException.UnknownKeyVersion(target + DISABLED + " (retired; 403 on "
                     + op.wireName() + "): what it wrapped cannot be read until it is restored with: "
                     + subject.restoreCommand().get(), cause);
         }
         if (disabled) {
-            return new KmsException.AccessDenied(target + " is disabled in Key Vault (403 on " + op.wireName()
+            return new KmsException.AccessDenied(target + DISABLED + " (403 on " + op.wireName()
                     + "); enable it or configure another version", cause);
         }
         if (op == Operation.UPDATE) {

@@ -31,7 +31,7 @@ import javax.crypto.spec.PSource;
  */
 final class LocalWrap {
 
-    static final int MIN_RSA_BITS = 2048;
+    static final int MIN_RSA_BITS = KeyChecks.MIN_RSA_BITS;
     private static final int MAX_VERSIONS = 32;
     private static final OAEPParameterSpec RSA_OAEP_256 = new OAEPParameterSpec("SHA-256", "MGF1",
             MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
@@ -180,7 +180,7 @@ final class LocalWrap {
     private KmsException refusal(KeyRef ref, Known known) {
         String what = "key " + ref + " in " + address.canonicalUrl();
         if (!known.enabled()) {
-            return new KmsException.AccessDenied(what + " is disabled in Key Vault; it is not wrapped with");
+            return new KmsException.AccessDenied(what + KeyVaultErrors.DISABLED + "; it is not wrapped with");
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
         if (known.expires() != null && !known.expires().isAfter(now)) {
