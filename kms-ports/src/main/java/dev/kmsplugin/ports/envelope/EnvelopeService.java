@@ -45,7 +45,7 @@ public final class EnvelopeService implements EnvelopeEncryption {
         // unknown or retired key version (stored data that no longer decrypts).
         telemetry.backendCallsExpected("wrap", "ok");
         telemetry.backendCallsExpected("unwrap", "ok");
-        telemetry.backendCallsExpected("unwrap", KmsException.Kind.UNKNOWN_KEY_VERSION.name().toLowerCase(Locale.ROOT));
+        telemetry.backendCallsExpected("unwrap", Telemetry.outcome(KmsException.Kind.UNKNOWN_KEY_VERSION));
     }
 
     @Override
@@ -105,11 +105,8 @@ public final class EnvelopeService implements EnvelopeEncryption {
         String outcome = "ok";
         try {
             return work.get();
-        } catch (KmsException e) {
-            outcome = e.kind().name().toLowerCase(Locale.ROOT);
-            throw e;
         } catch (RuntimeException e) {
-            outcome = "internal_error";
+            outcome = Telemetry.outcome(e);
             throw e;
         } finally {
             telemetry.backendCallCompleted(operation, outcome, Duration.ofNanos(System.nanoTime() - start));

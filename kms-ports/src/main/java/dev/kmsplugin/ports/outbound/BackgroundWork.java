@@ -2,7 +2,6 @@ package dev.kmsplugin.ports.outbound;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,12 +39,10 @@ public final class BackgroundWork implements AutoCloseable {
         String outcome = "ok";
         try {
             work.run();
-        } catch (KmsException e) {
-            outcome = e.kind().name().toLowerCase(Locale.ROOT);
-            onFailure.accept(e);
         } catch (RuntimeException e) {
-            outcome = "internal_error";
-            onFailure.accept(new KmsException.BackendUnavailable(operation + " failed: " + e, e));
+            outcome = Telemetry.outcome(e);
+            onFailure.accept(e instanceof KmsException known ? known
+                    : new KmsException.BackendUnavailable(operation + " failed: " + e, e));
         } finally {
             telemetry.backendCallCompleted(operation, outcome, Duration.ofNanos(System.nanoTime() - start));
         }

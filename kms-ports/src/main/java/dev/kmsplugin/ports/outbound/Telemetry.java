@@ -1,8 +1,10 @@
 package dev.kmsplugin.ports.outbound;
 
+import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyId;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 
 /**
  * Where adapters report what they did, for metrics. Every argument is drawn from a small fixed set (API and method
@@ -44,6 +46,16 @@ public interface Telemetry {
 
     /** Retries of this operation for this reason may happen: their series exist, at zero, before the first one. */
     default void retriesExpected(String operation, String reason) {
+    }
+
+    /** The outcome label of a backend operation that failed with {@code failure}: its kind, or internal_error. */
+    static String outcome(Throwable failure) {
+        return failure instanceof KmsException known ? outcome(known.kind()) : "internal_error";
+    }
+
+    /** The outcome label of a failure of {@code kind}, e.g. {@code unknown_key_version}. */
+    static String outcome(KmsException.Kind kind) {
+        return kind.name().toLowerCase(Locale.ROOT);
     }
 
     /** Telemetry that records nothing, for tests and commands. */
