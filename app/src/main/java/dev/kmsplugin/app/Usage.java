@@ -7,6 +7,7 @@ import dev.kmsplugin.ports.spi.Flag;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** The text of {@code kms-plugin --help}, built from what is installed. */
@@ -43,18 +44,23 @@ final class Usage {
     /** The text of {@code kms-plugin COMMAND [WORD] --help}: the command's usage and the flags it reads. */
     static String command(Command command, List<String> arguments, List<Flag> flags,
                           Map<String, String> defaults) {
-        StringBuilder text = new StringBuilder(command.usage()).append("\n");
-        List<String> names = command.flagNames(arguments);
+        Optional<String> word = arguments.stream().findFirst();
+        StringBuilder text = new StringBuilder(command.synopsis().render(word, name -> declared(flags, name)))
+                .append("\n");
+        List<String> names = command.synopsis().flagNames(word);
         if (!names.isEmpty()) {
             text.append("\nFlags:\n");
             for (String name : names) {
-                flags.stream().filter(flag -> flag.name().equals(name)).findFirst()
-                        .ifPresent(flag -> describe(text, flag, defaults));
+                declared(flags, name).ifPresent(flag -> describe(text, flag, defaults));
             }
         }
         text.append("\nAlso: --config FILE, --v N, --log-format-json; 'kms-plugin --help' lists every flag.\n");
         text.append("\nExit codes:\n").append(ExitCode.table());
         return text.toString();
+    }
+
+    private static Optional<Flag> declared(List<Flag> flags, String name) {
+        return flags.stream().filter(flag -> flag.name().equals(name)).findFirst();
     }
 
     /** One flag's line: name, kind, help, and its default from the merged reference.conf (never from the help). */

@@ -1,13 +1,16 @@
 package dev.kmsplugin.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.app.cli.AppFlags;
 import dev.kmsplugin.app.config.Configuration;
 import dev.kmsplugin.app.plugins.Plugins;
+import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.ExitCode;
 import dev.kmsplugin.ports.spi.Flag;
+import dev.kmsplugin.ports.spi.Synopsis;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,5 +60,42 @@ class UsageTest {
             assertEquals(1, help.lines().filter(line -> line.equals("  " + exit.code() + "  " + exit.meaning()))
                     .count(), help);
         }
+    }
+
+    @Test
+    void every_command_usage_is_rendered_from_declared_flags_and_repeats_no_default() {
+        Map<String, String> defaults = Configuration.defaults(flags);
+        for (var owned : plugins.commands()) {
+            Command command = owned.command();
+            for (Synopsis.Form form : command.synopsis().forms()) {
+                String word = form.words().split("[| ]")[0];
+                String help = Usage.command(command, List.of(word), flags, defaults);
+                String usage = help.substring(0, help.indexOf("\n\n"));
+                assertTrue(usage.startsWith("usage: kms-plugin " + command.name() + " " + form.words()), usage);
+                for (String name : form.required()) {
+                    assertTrue(usage.contains(" --" + name), usage);
+                    assertTrue(help.contains("\n  --" + name + " "), "--" + name + " not described:\n" + help);
+                }
+                for (String name : form.optional()) {
+                    assertTrue(usage.contains("[--" + name), usage);
+                    assertTrue(help.contains("\n  --" + name), "--" + name + " not described:\n" + help);
+                }
+                for (Flag flag : flags) {
+                    String value = defaults.get(flag.path());
+                    assertTrue(value == null || !usage.contains("--" + flag.name() + "=" + value),
+                            "usage repeats the default of --" + flag.name() + ": " + usage);
+                }
+            }
+        }
+    }
+
+    @Test
+    void a_usage_that_names_an_undeclared_flag_fails_loudly() {
+        Synopsis synopsis = new Synopsis("demo", List.of(new Synopsis.Form("go", List.of("no-such-flag"),
+                List.of(), "")));
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> synopsis.render(java.util.Optional.of("go"), name -> flags.stream()
+                        .filter(flag -> flag.name().equals(name)).findFirst()));
+        assertTrue(error.getMessage().contains("--no-such-flag"), error.getMessage());
     }
 }

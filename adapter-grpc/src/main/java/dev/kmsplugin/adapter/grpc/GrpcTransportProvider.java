@@ -61,7 +61,7 @@ public final class GrpcTransportProvider implements TransportProvider {
 
     @Override
     public List<Command> commands() {
-        return List.of(new ClientCommand());
+        return List.of(new ClientCommand(flags()));
     }
 
     @Override

@@ -18,6 +18,8 @@ import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.retirement.Retirement;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.ExitCode;
+import dev.kmsplugin.ports.spi.Flag;
+import dev.kmsplugin.ports.spi.Synopsis;
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.time.Clock;
@@ -42,13 +44,16 @@ import java.util.function.Function;
 final class KeyVaultCommand implements Command {
 
 
-    private static final String USAGE = "usage: kms-plugin keyvault create-key|rotate-key|check --keyvault-name=NAME "
-            + "--key-name=NAME [--managed-hsm] [--config-file-path=FILE] [--key-type=RSA-HSM|RSA] "
-            + "[--key-size=3072] [--key-expires-in=8760h] [--rotate-every=2160h] [--notify-before-expiry=720h] "
-            + "[--add-version]\n"
-            + "       kms-plugin keyvault retire-version|restore-version VERSION --keyvault-name=NAME --key-name=NAME "
-            + "[--managed-hsm] [--config-file-path=FILE] [--dry-run] [--min-successor-age=9m] [etcd flags: "
-            + "--etcd-endpoints=... and its TLS flags]";
+    private static final List<String> VAULT = List.of("keyvault-name", "key-name");
+    private static final List<String> ACCESS = List.of("managed-hsm", "config-file-path", "proxy-mode",
+            "proxy-address", "proxy-port");
+    private static final Synopsis SYNOPSIS = new Synopsis("keyvault", List.of(
+            new Synopsis.Form("create-key|rotate-key", VAULT, Synopsis.names(ACCESS, List.of("key-type", "key-size",
+                    "key-expires-in", "rotate-every", "notify-before-expiry", "add-version")), ""),
+            new Synopsis.Form("check", VAULT, Synopsis.names(ACCESS, List.of("key-version", "wrap")), ""),
+            new Synopsis.Form("retire-version|restore-version VERSION", VAULT, Synopsis.names(ACCESS, List.of("dry-run",
+                    "min-successor-age", "etcd-endpoints", "etcd-cacert", "etcd-cert", "etcd-key", "etcd-prefix")),
+                    "")));
     private static final String OFFICER = "run it as an operator identity with the RBAC role 'Key Vault Crypto "
             + "Officer' on the key, or the access policy key permissions get, list, update (the serving identity's "
             + "'Key Vault Crypto Service Encryption User' lacks 'update')";
@@ -74,25 +79,14 @@ final class KeyVaultCommand implements Command {
         this.clock = clock;
     }
 
-    @Override
-    public String usage() {
-        return USAGE;
+    /** How an operator sets {@code path} under {@code kms.keyvault}. */
+    static String flag(String path) {
+        return Flag.spelled(KeyVaultBackendProvider.declaredFlags(), "kms.keyvault." + path);
     }
 
     @Override
-    public List<String> flagNames(List<String> arguments) {
-        List<String> names = new java.util.ArrayList<>(List.of("keyvault-name", "key-name", "managed-hsm",
-                "config-file-path", "proxy-mode", "proxy-address", "proxy-port"));
-        String word = arguments.isEmpty() ? "" : arguments.get(0);
-        if (!word.equals("check") && !word.startsWith("retire") && !word.startsWith("restore")) {
-            names.addAll(List.of("key-type", "key-size", "key-expires-in", "rotate-every", "notify-before-expiry",
-                    "add-version"));
-        }
-        if (!word.equals("check") && !word.equals("create-key") && !word.equals("rotate-key")) {
-            names.addAll(List.of("dry-run", "min-successor-age", "etcd-endpoints", "etcd-cacert", "etcd-cert",
-                    "etcd-key", "etcd-prefix"));
-        }
-        return names;
+    public Synopsis synopsis() {
+        return SYNOPSIS;
     }
 
     @Override
@@ -102,8 +96,8 @@ final class KeyVaultCommand implements Command {
 
     @Override
     public String summary() {
-        return "create-key, rotate-key or check the Key Vault / Managed HSM key (--keyvault-name, --key-name); "
-                + "retire-version or restore-version VERSION";
+        return "create-key, rotate-key or check the Key Vault / Managed HSM key (" + flag("vault-name") + ", "
+                + flag("key-name") + "); retire-version or restore-version VERSION";
     }
 
     @Override
@@ -113,7 +107,7 @@ final class KeyVaultCommand implements Command {
         List<String> words = invocation.arguments();
         boolean versionWord = words.size() == 2 && List.of("retire-version", "restore-version").contains(words.get(0));
         if (!versionWord && (words.size() != 1 || !List.of("create-key", "rotate-key", "check").contains(words.get(0)))) {
-            err.println(USAGE);
+            err.println(SYNOPSIS.brief());
             return ExitCode.USAGE;
         }
         try {
@@ -140,10 +134,10 @@ final class KeyVaultCommand implements Command {
         boolean retire = word.equals("retire-version");
         if (retire && settings.keyVersion().isPresent() && options.minSuccessorAge().isEmpty()) {
             // Pinned serving switches version when each node is restarted, which no timestamp in Key Vault records.
-            throw new KmsException.Misconfigured("--key-version pins serving to " + settings.keyVersion().get()
+            throw new KmsException.Misconfigured(flag("key-version") + " pins serving to " + settings.keyVersion().get()
                     + ": when every node switched to it is known only to you, not from Key Vault's timestamps; give "
-                    + "--min-successor-age explicitly (e.g. 0s once every node has run with the new version for "
-                    + "long enough)");
+                    + flag("retire.min-successor-age") + " explicitly (e.g. 0s once every node has run with the new"
+                    + " version for long enough)");
         }
         KeyInventory inventory = KeyVaultKeyInventory.read(settings, env, http.apply(settings), Telemetry.none(),
                 clock);
@@ -169,9 +163,11 @@ final class KeyVaultCommand implements Command {
         Optional<KeyVaultKey> existing = find(resilience, keys, name);
         if (existing.isPresent() && !options.addVersion()) {
             KeyVaultKey key = existing.get();
-            out.println("key '" + name + "' already exists in " + connection.address.canonicalUrl() + " (newest version "
+            out.println("key '" + name + "' already exists in " + connection.address.canonicalUrl()
+                    + " (newest version "
                     + key.getProperties().getVersion() + ", " + describe(key) + "); nothing changed");
-            out.println("use --add-version to add a version, or 'kms-plugin keyvault check' to verify it");
+            out.println("use " + flag("create.add-version")
+                    + " to add a version, or 'kms-plugin keyvault check' to verify it");
             return ExitCode.OK;
         }
         KeyVaultKey created = create(resilience, keys, name, options.hsm(), options.size(), options);
@@ -209,7 +205,8 @@ final class KeyVaultCommand implements Command {
         out.println(settings.versionless()
                 ? "a versionless plugin makes it current within " + settings.refreshInterval().toSeconds()
                 + " s (refresh-interval); earlier versions stay usable for decryption"
-                : "the plugin is pinned with --key-version; set --key-version=" + version + " and restart it");
+                : "the plugin is pinned with " + flag("key-version") + "; set " + flag("key-version") + "="
+                        + version + " and restart it");
         return ExitCode.OK;
     }
 
@@ -221,9 +218,10 @@ final class KeyVaultCommand implements Command {
             out.println("OK: " + backend.describe() + ", version " + key.ref().version());
             out.println("  enabled, RSA of 2048 bits or more, its operations include wrapKey and unwrapKey");
             out.println(settings.wrap() == KeyVaultSettings.WrapMode.LOCAL
-                    ? "  a round trip succeeded: wrapped here with the version's public key (--wrap=local), unwrapped "
-                    + "by Key Vault; the identity's wrapKey permission was not used (only --wrap=remote needs it)"
-                    : "  a round trip succeeded: wrapped and unwrapped by Key Vault (--wrap=remote)");
+                    ? "  a round trip succeeded: wrapped here with the version's public key (" + flag("wrap")
+                    + "=local), unwrapped by Key Vault; the identity's wrapKey permission was not used (only "
+                    + flag("wrap") + "=remote needs it)"
+                    : "  a round trip succeeded: wrapped and unwrapped by Key Vault (" + flag("wrap") + "=remote)");
             out.println("key_id " + key.keyId());
             return ExitCode.OK;
         } catch (KmsException e) {

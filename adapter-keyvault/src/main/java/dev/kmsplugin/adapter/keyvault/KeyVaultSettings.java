@@ -96,25 +96,28 @@ record KeyVaultSettings(
         SettingsCheck check = new SettingsCheck(settings, "kms.keyvault", KeyVaultBackendProvider.declaredFlags());
         String vaultName = trimmed(settings.optionalString("vault-name").orElse(""));
         if (vaultName.isEmpty()) {
-            check.problem("kms.keyvault.vault-name is not set (set it with --keyvault-name)");
+            check.unset("vault-name");
         } else if (vaultName.length() < 3 || vaultName.length() > 24 || !VAULT_NAME.matcher(vaultName).matches()) {
-            check.problem("--keyvault-name '" + vaultName + "' is invalid: 3-24 characters of letters, digits and '-'");
+            check.problem(check.flag("vault-name") + " '" + vaultName
+                    + "' is invalid: 3-24 characters of letters, digits and '-'");
         }
         String keyName = trimmed(settings.optionalString("key-name").orElse(""));
         if (keyName.isEmpty()) {
-            check.problem("kms.keyvault.key-name is not set (set it with --key-name)");
+            check.unset("key-name");
         } else if (!KEY_NAME.matcher(keyName).matches()) {
-            check.problem("--key-name '" + keyName + "' is invalid: 1-127 characters of letters, digits and '-'");
+            check.problem(check.flag("key-name") + " '" + keyName
+                    + "' is invalid: 1-127 characters of letters, digits and '-'");
         }
         Optional<String> keyVersion = Optional.of(trimmed(settings.optionalString("key-version").orElse("")))
                 .filter(v -> !v.isEmpty());
         keyVersion.filter(v -> !KEY_VERSION.matcher(v).matches()).ifPresent(v ->
-                check.problem("--key-version '" + v + "' is invalid: Key Vault versions are letters and digits"));
+                check.problem(check.flag("key-version") + " '" + v
+                        + "' is invalid: Key Vault versions are letters and digits"));
         List<String> legacy = new ArrayList<>();
         for (String version : settings.strings("legacy-key-versions")) {
             String v = trimmed(version);
             if (!KEY_VERSION.matcher(v).matches()) {
-                check.problem("kms.keyvault.legacy-key-versions holds an invalid version '" + v + "'");
+                check.problem(check.path("legacy-key-versions") + " holds an invalid version '" + v + "'");
             } else if (!legacy.contains(v)) {
                 legacy.add(v);
             }
@@ -123,46 +126,50 @@ record KeyVaultSettings(
         String proxyAddress = settings.optionalString("proxy-address").orElse("").trim();
         int proxyPort = settings.integer("proxy-port");
         if (proxyMode && proxyAddress.isEmpty()) {
-            check.problem("--proxy-mode needs --proxy-address");
+            check.problem(check.flag("proxy-mode") + " needs " + check.flag("proxy-address"));
         }
         boolean allowRemote = settings.has("proxy-allow-remote") && settings.bool("proxy-allow-remote");
         if (proxyMode && !proxyAddress.isEmpty() && !loopback(proxyAddress) && !allowRemote) {
-            check.problem("--proxy-address " + proxyAddress + " is not a loopback address: proxy mode sends tokens and "
-                    + "key material in clear text, so it is meant for a node-local proxy; set --proxy-allow-remote "
-                    + "(kms.keyvault.proxy-allow-remote) to allow another address");
+            check.problem(check.flag("proxy-address") + " " + proxyAddress
+                    + " is not a loopback address: proxy mode sends tokens and key material in clear text, so it is"
+                    + " meant for a node-local proxy; set "
+                    + check.flag("proxy-allow-remote") + " (" + check.path("proxy-allow-remote")
+                    + ") to allow another address");
         }
         if (proxyPort < 1 || proxyPort > 65535) {
-            check.problem("--proxy-port " + proxyPort + " is not a TCP port");
+            check.problem(check.flag("proxy-port") + " " + proxyPort + " is not a TCP port");
         }
         AuthKind auth = AuthKind.parse(settings.string("auth"));
         if (auth == null) {
-            check.problem("kms.keyvault.auth '" + settings.string("auth") + "' is not one of auto, managed-identity, "
+            check.problem(check.path("auth") + " '" + settings.string("auth")
+                    + "' is not one of auto, managed-identity, "
                     + "client-secret, client-certificate, workload-identity, environment");
         }
         Optional<String> endpoint = settings.optionalString("endpoint").map(String::trim).filter(s -> !s.isEmpty());
         endpoint.filter(e -> !e.startsWith("https://")).ifPresent(e ->
-                check.problem("kms.keyvault.endpoint must be an https:// URL"));
+                check.problem(check.path("endpoint") + " must be an https:// URL"));
         Optional<String> authority = settings.optionalString("authority-host").map(String::trim)
                 .filter(s -> !s.isEmpty());
         authority.filter(e -> !e.startsWith("https://")).ifPresent(e ->
-                check.problem("kms.keyvault.authority-host must be an https:// URL"));
+                check.problem(check.path("authority-host") + " must be an https:// URL"));
         int maxAttempts = settings.integer("max-attempts");
         if (maxAttempts < 1 || maxAttempts > 10) {
-            check.problem("kms.keyvault.max-attempts must be between 1 and 10");
+            check.problem(check.path("max-attempts") + " must be between 1 and 10");
         }
         Duration callTimeout = check.positive("call-timeout");
         if (callTimeout.compareTo(Duration.ofSeconds(3)) >= 0) {
-            check.problem("kms.keyvault.call-timeout must stay below the apiserver's 3 s");
+            check.problem(check.path("call-timeout") + " must stay below the apiserver's 3 s");
         }
         String goText = settings.optionalString("go-plugin-ciphertexts").orElse("auto");
         GoPluginReading goPlugin = GoPluginReading.parse(goText);
         if (goPlugin == null) {
-            check.problem("kms.keyvault.go-plugin-ciphertexts '" + goText + "' is not one of auto, on, off");
+            check.problem(check.path("go-plugin-ciphertexts") + " '" + goText + "' is not one of auto, on, off");
         }
         String wrapText = settings.optionalString("wrap").orElse("local");
         WrapMode wrap = WrapMode.parse(wrapText);
         if (wrap == null) {
-            check.problem("--wrap '" + KeyVaultErrors.oneLine(wrapText) + "' (kms.keyvault.wrap) is not one of local "
+            check.problem(check.flag("wrap") + " '" + KeyVaultErrors.oneLine(wrapText) + "' (" + check.path("wrap")
+                    + ") is not one of local "
                     + "(wrap with the key version's public key in the plugin, no Key Vault call) or remote (Key "
                     + "Vault wrapKey on every Encrypt)");
         }

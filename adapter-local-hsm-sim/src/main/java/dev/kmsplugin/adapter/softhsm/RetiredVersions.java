@@ -81,6 +81,6 @@ final class RetiredVersions {
         // The caller sees this message: it names the command, not the simulator's directory.
         return new KmsException.UnknownKeyVersion("key version " + settings.keyName() + "/" + version
                 + " is retired; if stored data still needs it, restore it with 'kms-plugin sim restore " + version
-                + "' and the serving plugin's --sim-dir");
+                + "' and the serving plugin's " + SimSettings.flag("dir"));
     }
 }

@@ -5,6 +5,7 @@ import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.ExitCode;
+import dev.kmsplugin.ports.spi.Synopsis;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;
@@ -17,11 +18,16 @@ import java.util.Map;
  */
 final class SimCommand implements Command {
 
-    private static final String USAGE = "usage: kms-plugin sim init|rotate|list|check --sim-dir=DIR"
-            + " [--sim-key-name=NAME]   (create-key = init, rotate-key = rotate)\n"
-            + "       kms-plugin sim retire|restore VERSION --sim-dir=DIR [--dry-run] [--min-successor-age=D]"
-            + " [the storage flags: --etcd-endpoints=... --etcd-cacert=... --etcd-cert=... --etcd-key=...]"
-            + "   (retire-version = retire, restore-version = restore)";
+    private static final List<String> TOKEN = List.of("sim-token-label", "sim-key-name", "sim-pin-file",
+            "sim-library");
+    private static final List<String> RETIREMENT = List.of("dry-run", "min-successor-age", "etcd-endpoints",
+            "etcd-cacert", "etcd-cert", "etcd-key", "etcd-prefix");
+    private static final Synopsis SYNOPSIS = new Synopsis("sim", List.of(
+            new Synopsis.Form("init|rotate|list|check", List.of("sim-dir"),
+                    Synopsis.names(TOKEN, List.of("allow-pins-in-argv")),
+                    "create-key = init, rotate-key = rotate; init and rotate may create the token"),
+            new Synopsis.Form("retire|restore VERSION", List.of("sim-dir"), Synopsis.names(TOKEN, RETIREMENT),
+                    "retire-version = retire, restore-version = restore")));
     private static final Map<String, String> ALIASES = Map.of("create-key", "init", "rotate-key", "rotate",
             "retire-version", "retire", "restore-version", "restore");
     private static final List<String> VERBS = List.of("init", "rotate", "list", "check", "retire", "restore");
@@ -33,23 +39,8 @@ final class SimCommand implements Command {
     }
 
     @Override
-    public String usage() {
-        return USAGE;
-    }
-
-    @Override
-    public List<String> flagNames(List<String> arguments) {
-        List<String> names = new java.util.ArrayList<>(List.of("sim-dir", "sim-token-label", "sim-key-name",
-                "sim-pin-file", "sim-library"));
-        String word = arguments.isEmpty() ? "" : ALIASES.getOrDefault(arguments.get(0), arguments.get(0));
-        if (!word.equals("list") && !word.equals("check") && !word.equals("retire") && !word.equals("restore")) {
-            names.add("allow-pins-in-argv");
-        }
-        if (!word.equals("init") && !word.equals("rotate") && !word.equals("list") && !word.equals("check")) {
-            names.addAll(List.of("dry-run", "min-successor-age", "etcd-endpoints", "etcd-cacert", "etcd-cert",
-                    "etcd-key", "etcd-prefix"));
-        }
-        return names;
+    public Synopsis synopsis() {
+        return SYNOPSIS;
     }
 
     @Override
@@ -59,7 +50,8 @@ final class SimCommand implements Command {
 
     @Override
     public String summary() {
-        return "init, rotate, list, check, retire or restore the simulator's key versions (--sim-dir=DIR)";
+        return "init, rotate, list, check, retire or restore the simulator's key versions ("
+                + SimSettings.flag("dir") + "=DIR)";
     }
 
     @Override
@@ -68,7 +60,7 @@ final class SimCommand implements Command {
         String verb = words.isEmpty() ? "" : ALIASES.getOrDefault(words.get(0), words.get(0));
         int expected = verb.equals("retire") || verb.equals("restore") ? 2 : 1;
         if (!VERBS.contains(verb) || words.size() != expected) {
-            invocation.err().println(USAGE);
+            invocation.err().println(SYNOPSIS.brief());
             return ExitCode.USAGE;
         }
         SimSettings settings = SimSettings.from(invocation.settings());
@@ -92,7 +84,8 @@ final class SimCommand implements Command {
                     out.println("key '" + settings.keyName() + "' version " + next.number() + " is now current");
                     out.println("key_id " + next.keyId());
                     out.println("a running plugin uses it within " + settings.refreshInterval().toSeconds()
-                            + " s (--sim-refresh-interval) or at once after a restart; earlier versions stay"
+                            + " s (" + SimSettings.flag("refresh-interval")
+                            + ") or at once after a restart; earlier versions stay"
                             + " usable for decryption");
                 }
                 case "check" -> {

@@ -53,16 +53,17 @@ final class SimDirectory {
      * this one use their token and PIN. Runs on every open.
      */
     void requireTrusted() {
-        TrustedDirectory.requireTrusted(path(), "the simulator directory", "--sim-dir");
+        TrustedDirectory.requireTrusted(path(), "the simulator directory", SimSettings.flag("dir"));
         for (String name : new String[] {"softhsm2.conf", "user.pin", "so.pin", "tokens"}) {
-            TrustedDirectory.requireNotSymbolicLink(path().resolve(name), "the simulator's " + name, "--sim-dir");
+            TrustedDirectory.requireNotSymbolicLink(path().resolve(name), "the simulator's "
+                    + name, SimSettings.flag("dir"));
         }
         if (isInDirectory(settings.pinPath(), path())) {
-            TrustedDirectory.requireNotSymbolicLink(settings.pinPath(), "the PIN file", "--sim-pin-file");
+            TrustedDirectory.requireNotSymbolicLink(settings.pinPath(), "the PIN file", SimSettings.flag("pin-file"));
         }
         Path tokens = path().resolve("tokens");
         if (Files.exists(tokens, LinkOption.NOFOLLOW_LINKS)) {
-            TrustedDirectory.requireTrusted(tokens, "the simulator's token directory", "--sim-dir");
+            TrustedDirectory.requireTrusted(tokens, "the simulator's token directory", SimSettings.flag("dir"));
         }
     }
 
@@ -81,7 +82,7 @@ final class SimDirectory {
         if (fromEnv == null || fromEnv.isBlank()) {
             throw new KmsException.Misconfigured(CONF_ENV + " is not set. SoftHSM reads it when its library loads,"
                     + " before Java can set it: start the plugin with bin/kms-plugin, which exports "
-                    + CONF_ENV + "=" + expected + " from --sim-dir, or export it yourself");
+                    + CONF_ENV + "=" + expected + " from " + SimSettings.flag("dir") + ", or export it yourself");
         }
         Path conf = Path.of(fromEnv).toAbsolutePath();
         if (!Files.exists(conf) && isInside(conf, path())) {
@@ -122,17 +123,19 @@ final class SimDirectory {
         Path file = settings.pinPath();
         if (!Files.exists(file)) {
             throw new KmsException.Misconfigured("no user PIN: " + file + " does not exist and " + PIN_ENV
-                    + " is not set; run 'kms-plugin sim init --sim-dir=" + path() + "' to create a token and its PIN");
+                    + " is not set; run 'kms-plugin sim init " + SimSettings.flag("dir") + "=" + path()
+                    + "' to create a token and its PIN");
         }
         if (isInDirectory(file, path())) {
-            TrustedDirectory.requireNotSymbolicLink(file, "the PIN file", "--sim-pin-file");
+            TrustedDirectory.requireNotSymbolicLink(file, "the PIN file", SimSettings.flag("pin-file"));
         }
         SecretFiles.warnIfExposed(file, "the PIN file");
         SecretFiles.warnIfExposed(path(), "the simulator directory");
         try {
             String pin = Files.readString(file, StandardCharsets.UTF_8).strip();
             if (pin.length() < 4) {
-                throw new KmsException.Misconfigured("the PIN file " + file + " holds no usable PIN (4 characters or more)");
+                throw new KmsException.Misconfigured("the PIN file " + file
+                        + " holds no usable PIN (4 characters or more)");
             }
             return pin;
         } catch (AccessDeniedException e) {

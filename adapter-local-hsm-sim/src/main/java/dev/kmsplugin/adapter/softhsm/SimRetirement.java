@@ -56,7 +56,8 @@ final class SimRetirement implements Retirement.Switch {
 
     @Override
     public String restoreCommand(KnownVersion version) {
-        return "kms-plugin sim restore " + version.ref().version() + " --sim-dir=" + settings.directory();
+        return "kms-plugin sim restore " + version.ref().version() + " " + SimSettings.flag("dir") + "="
+                + settings.directory();
     }
 
     @Override

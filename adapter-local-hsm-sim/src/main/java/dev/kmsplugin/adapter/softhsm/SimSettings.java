@@ -45,11 +45,16 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
                                 + " interval + 3m + 1m)"));
     }
 
+    /** How an operator sets {@code path} under {@code kms.hsm-sim}, for messages: {@code --sim-dir}. */
+    static String flag(String path) {
+        return Flag.spelled(flags(), "kms.hsm-sim." + path);
+    }
+
     static SimSettings from(Settings settings) {
         SettingsCheck check = new SettingsCheck(settings, "kms.hsm-sim", flags());
         Path directory = settings.optionalString("dir").map(Path::of).map(Path::toAbsolutePath).orElse(null);
         if (directory == null) {
-            check.problem("the hsm-sim backend needs a simulator directory: set --sim-dir=DIR");
+            check.problem("the hsm-sim backend needs a simulator directory: set " + flag("dir") + "=DIR");
         }
         String keyName = settings.string("key-name");
         if (!keyName.matches("[A-Za-z0-9-]{1,64}")) {

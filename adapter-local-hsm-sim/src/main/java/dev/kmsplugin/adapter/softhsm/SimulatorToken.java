@@ -27,7 +27,8 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
         if (!create && !java.nio.file.Files.isDirectory(settings.directory())) {
             // Commands that only read a token leave a mistyped --sim-dir as they found it.
             throw new KmsException.Misconfigured("there is no SoftHSM token '" + settings.tokenLabel() + "' in "
-                    + settings.directory() + " (the directory does not exist); run 'kms-plugin sim init --sim-dir="
+                    + settings.directory() + " (the directory does not exist); run 'kms-plugin sim init "
+                    + SimSettings.flag("dir") + "="
                     + settings.directory() + "', or fix the path");
         }
         Path conf = directory.prepareConf();
@@ -36,7 +37,8 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
         boolean created = false;
         if (slot.isEmpty() && !create) {
             throw new KmsException.Misconfigured("there is no SoftHSM token '" + settings.tokenLabel() + "' in "
-                    + settings.directory() + "; run 'kms-plugin sim init --sim-dir=" + settings.directory() + "'"
+                    + settings.directory() + "; run 'kms-plugin sim init " + SimSettings.flag("dir") + "="
+                    + settings.directory() + "'"
                     + elsewhereHint(conf, settings));
         }
         if (slot.isEmpty()) {
@@ -48,7 +50,8 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
                     slot = installation.token(conf, settings.tokenLabel());
                     created = true;
                     if (directory.created()) {
-                        LOG.log(Level.INFO, "--sim-dir {1} did not exist: created it (mode 0700) with a new SoftHSM"
+                        LOG.log(Level.INFO, SimSettings.flag("dir")
+                                + " {1} did not exist: created it (mode 0700) with a new SoftHSM"
                                 + " token ''{0}'' (user PIN in {2})", settings.tokenLabel(), settings.directory(),
                                 settings.pinPath());
                     } else {
@@ -59,7 +62,8 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
             }
         }
         if (directory.created() && !created) {
-            LOG.log(Level.INFO, "--sim-dir {0} did not exist: created it (mode 0700); SoftHSM keeps the token"
+            LOG.log(Level.INFO, SimSettings.flag("dir")
+                    + " {0} did not exist: created it (mode 0700); SoftHSM keeps the token"
                     + " ''{1}'' where {2} says", settings.directory(), settings.tokenLabel(), conf);
         }
         SoftHsmInstallation.TokenSlot found = slot.orElseThrow(() -> new KmsException.Misconfigured(
@@ -94,6 +98,6 @@ record SimulatorToken(SoftHsmToken token, SoftHsmInstallation installation, Path
             // fall through: say where SoftHSM looked
         }
         return " (SoftHSM looked where " + SimDirectory.CONF_ENV + "=" + conf + " points, not at " + expected
-                + "; start through bin/kms-plugin, which sets it from --sim-dir)";
+                + "; start through bin/kms-plugin, which sets it from " + SimSettings.flag("dir") + ")";
     }
 }

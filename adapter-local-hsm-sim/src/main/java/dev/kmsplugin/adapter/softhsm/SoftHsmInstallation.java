@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 final class SoftHsmInstallation {
 
     static final String INSTALL_HINT = "install SoftHSM2 (Debian/Ubuntu: sudo apt-get install softhsm2;"
-            + " macOS: brew install softhsm) or point --sim-library at libsofthsm2.so";
+            + " macOS: brew install softhsm) or point " + SimSettings.flag("library") + " at libsofthsm2.so";
 
     // Where distributions put the library, most common first.
     private static final List<String> LIBRARY_LOCATIONS = List.of(
@@ -59,8 +59,10 @@ final class SoftHsmInstallation {
         if (override.isPresent()) {
             Path path = Path.of(override.get());
             if (!Files.isReadable(path)) {
-                throw new KmsException.Misconfigured("the SoftHSM2 library " + path + " (--sim-library) does not exist; fix the path, or"
-                        + " unset --sim-library to search the usual locations once SoftHSM2 is installed"
+                throw new KmsException.Misconfigured("the SoftHSM2 library " + path + " ("
+                        + SimSettings.flag("library") + ") does not exist; fix the path, or"
+                        + " unset " + SimSettings.flag("library")
+                        + " to search the usual locations once SoftHSM2 is installed"
                         + " (Debian/Ubuntu: sudo apt-get install softhsm2; macOS: brew install softhsm)");
             }
             return new SoftHsmInstallation(path);
@@ -123,10 +125,12 @@ final class SoftHsmInstallation {
                     + " 'script' (" + script + ") is missing, and without it softhsm2-util would get the new PINs as"
                     + " arguments, readable by every user of this machine in /proc/<pid>/cmdline. Install it"
                     + " (Debian/Ubuntu: sudo apt-get install util-linux; Fedora/RHEL: sudo dnf install util-linux),"
-                    + " or pass --allow-pins-in-argv if no other user can run processes on this machine");
+                    + " or pass " + SimSettings.flag("allow-pins-in-argv")
+                    + " if no other user can run processes on this machine");
         }
         System.getLogger(SoftHsmInstallation.class.getName()).log(System.Logger.Level.WARNING, "util-linux 'script' is "
-                + "missing and --allow-pins-in-argv is set: the new token's PINs are passed to softhsm2-util as"
+                + "missing and " + SimSettings.flag("allow-pins-in-argv")
+                + " is set: the new token's PINs are passed to softhsm2-util as"
                 + " arguments, which other users of this machine can read while it runs");
         run(conf, List.of("--init-token", "--free", "--label", label, "--so-pin", soPin, "--pin", userPin));
     }
@@ -153,7 +157,8 @@ final class SoftHsmInstallation {
             }
             return output;
         } catch (IOException e) {
-            throw new KmsException.Misconfigured("cannot run softhsm2-util (" + e.getMessage() + "); " + INSTALL_HINT, e);
+            throw new KmsException.Misconfigured("cannot run softhsm2-util (" + e.getMessage() + "); "
+                    + INSTALL_HINT, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KmsException.BackendUnavailable("interrupted while running softhsm2-util");

@@ -238,7 +238,7 @@ final class SoftHsmToken implements AutoCloseable {
         String why = rootMessage(e);
         if (why.contains("CKR_PIN_INCORRECT")) {
             return new KmsException.Misconfigured("the user PIN is wrong for SoftHSM token '" + label
-                    + "'; check --sim-pin-file or KMS_SIM_PIN");
+                    + "'; check " + SimSettings.flag("pin-file") + " or KMS_SIM_PIN");
         }
         if (why.contains("CKR_PIN_LOCKED")) {
             return new KmsException.Misconfigured("the user PIN of SoftHSM token '" + label

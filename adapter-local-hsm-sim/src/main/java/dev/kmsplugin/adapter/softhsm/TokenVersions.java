@@ -104,7 +104,8 @@ final class TokenVersions {
         List<VersionLabel> labels = token.versions(settings.keyName());
         if (labels.isEmpty()) {
             throw new KmsException.UnknownKeyVersion("token '" + settings.tokenLabel() + "' holds no version of key '"
-                    + settings.keyName() + "'; run 'kms-plugin sim rotate --sim-dir=" + settings.directory() + "'");
+                    + settings.keyName() + "'; run 'kms-plugin sim rotate " + SimSettings.flag("dir") + "="
+                    + settings.directory() + "'");
         }
         Map<String, Version> byNumber = new LinkedHashMap<>();
         for (VersionLabel label : labels) {

@@ -18,19 +18,10 @@ public interface Command {
     String summary();
 
     /**
-     * The usage line(s) {@code kms-plugin NAME [WORD] --help} prints first, starting with {@code usage: kms-plugin}.
+     * Its forms and the flags each reads; {@code kms-plugin NAME [WORD] --help} renders the usage lines and the flag
+     * list from it, and the command prints {@link Synopsis#brief()} on a wrong word.
      */
-    default String usage() {
-        return "usage: kms-plugin " + name() + " ...   (" + summary() + ")";
-    }
-
-    /**
-     * Names (without dashes) of the flags this command reads, given the words after its name (e.g. {@code encrypt}
-     * for {@code client encrypt}); {@code kms-plugin NAME [WORD] --help} describes these.
-     */
-    default List<String> flagNames(List<String> arguments) {
-        return List.of();
-    }
+    Synopsis synopsis();
 
     /** Runs the command; the result is the process's exit code. A {@code KmsException} thrown ends it as {@link ExitCode#of}. */
     ExitCode run(Invocation invocation) throws Exception;

@@ -51,4 +51,15 @@ public record Flag(String name, String path, Kind kind, String help) {
     public static Flag duration(String name, String path, String help) {
         return new Flag(name, path, Kind.DURATION, help);
     }
+
+    /**
+     * The flag among {@code flags} that sets {@code path}, as an operator types it ({@code --keyvault-name}): the one
+     * way a message names a flag, so a renamed flag cannot leave a message naming the old one.
+     *
+     * @throws IllegalStateException when none of {@code flags} sets the path
+     */
+    public static String spelled(java.util.List<Flag> flags, String path) {
+        return flags.stream().filter(flag -> flag.path().equals(path)).findFirst().map(flag -> "--" + flag.name())
+                .orElseThrow(() -> new IllegalStateException("no declared flag sets " + path));
+    }
 }

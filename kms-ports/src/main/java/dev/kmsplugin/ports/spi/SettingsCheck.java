@@ -16,6 +16,7 @@ public final class SettingsCheck {
 
     private final Settings settings;
     private final String namespace;
+    private final List<Flag> flags;
     private final Map<String, String> flagByPath = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
 
@@ -26,6 +27,7 @@ public final class SettingsCheck {
     public SettingsCheck(Settings settings, String namespace, List<Flag> flags) {
         this.settings = settings;
         this.namespace = namespace;
+        this.flags = List.copyOf(flags);
         for (Flag flag : flags) {
             flagByPath.putIfAbsent(flag.path(), flag.name());
         }
@@ -41,6 +43,26 @@ public final class SettingsCheck {
         String full = namespace + "." + path;
         String flag = flagByPath.get(full);
         return flag == null ? full : "--" + flag + " (" + full + ")";
+    }
+
+    /**
+     * The flag that sets {@code path} (relative to the namespace), as an operator types it: {@code --keyvault-name}.
+     *
+     * @throws IllegalStateException when no declared flag sets the path, so a renamed flag cannot leave a message
+     *                               naming the old one
+     */
+    public String flag(String path) {
+        return Flag.spelled(flags, path(path));
+    }
+
+    /** The full configuration path of {@code path}: {@code kms.keyvault.vault-name}. */
+    public String path(String path) {
+        return namespace + "." + path;
+    }
+
+    /** Records that {@code path} is not set: {@code <full path> is not set (set it with <flag>)}. */
+    public void unset(String path) {
+        problems.add(path(path) + " is not set (set it with " + flag(path) + ")");
     }
 
     /** Records a problem; reading goes on. */

@@ -30,7 +30,7 @@ final class AuditRun {
 
     static ExitCode run(Command.Invocation invocation) {
         if (!invocation.arguments().equals(List.of("audit"))) {
-            invocation.err().println(StorageCommand.USAGE);
+            invocation.err().println(StorageCommand.SYNOPSIS.brief());
             return ExitCode.USAGE;
         }
         StorageSettings settings = StorageSettings.from(invocation.settings());

@@ -2,6 +2,8 @@ package dev.kmsplugin.adapter.etcd.audit;
 
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.ExitCode;
+import dev.kmsplugin.ports.spi.Synopsis;
+import java.util.List;
 
 /**
  * {@code kms-plugin storage audit}: reads etcd read-only, page by page at one revision, and reports which key
@@ -13,9 +15,11 @@ import dev.kmsplugin.ports.spi.ExitCode;
  */
 final class StorageCommand implements Command {
 
-    static final String USAGE = "usage: kms-plugin storage audit --etcd-endpoints=URL[,URL] --etcd-cacert=FILE"
-            + " --etcd-cert=FILE --etcd-key=FILE [--etcd-prefix=/registry] [--provider-name=NAME[,NAME]]"
-            + " [--output=table|json] [--require-none-under=VERSION] plus the backend's flags (--backend, ...)";
+    static final Synopsis SYNOPSIS = new Synopsis("storage", List.of(new Synopsis.Form("audit",
+            List.of("etcd-endpoints", "etcd-cacert", "etcd-cert", "etcd-key"),
+            List.of("etcd-prefix", "etcd-page-size", "etcd-dial-timeout", "etcd-command-timeout", "provider-name",
+                    "output", "require-none-under", "backend"),
+            "and the backend's own flags")));
 
     @Override
     public String name() {
@@ -28,15 +32,8 @@ final class StorageCommand implements Command {
     }
 
     @Override
-    public String usage() {
-        return USAGE;
-    }
-
-    @Override
-    public java.util.List<String> flagNames(java.util.List<String> arguments) {
-        return java.util.List.of("etcd-endpoints", "etcd-cacert", "etcd-cert", "etcd-key", "etcd-prefix",
-                "etcd-page-size", "etcd-dial-timeout", "etcd-command-timeout", "provider-name", "output",
-                "require-none-under", "backend");
+    public Synopsis synopsis() {
+        return SYNOPSIS;
     }
 
     @Override

@@ -9,6 +9,8 @@ import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Settings;
 import dev.kmsplugin.ports.spi.SettingsCheck;
 import dev.kmsplugin.ports.spi.ExitCode;
+import dev.kmsplugin.ports.spi.Flag;
+import dev.kmsplugin.ports.spi.Synopsis;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -39,6 +41,13 @@ public final class ClientCommand implements Command {
     static final String JSON = "json";
     static final String BASE64 = "base64";
 
+    private final List<Flag> flags;
+
+    /** @param flags the transport's declared flags, which name the settings in messages */
+    public ClientCommand(List<Flag> flags) {
+        this.flags = List.copyOf(flags);
+    }
+
     @Override
     public String name() {
         return "client";
@@ -55,22 +64,22 @@ public final class ClientCommand implements Command {
         PrintStream err = invocation.err();
         List<String> words = invocation.arguments();
         if (words.size() != 1 || !List.of("status", "version", "encrypt", "decrypt").contains(words.get(0))) {
-            usage(err);
+            err.println(SYNOPSIS.brief());
             return ExitCode.USAGE;
         }
         String operation = words.get(0);
         Settings settings = invocation.settings();
         // Every bad setting is reported at once (SettingsCheck), not the first alone.
-        SettingsCheck check = new SettingsCheck(settings, "kms.grpc", List.of());
+        SettingsCheck check = new SettingsCheck(settings, "kms.grpc", flags);
         ListenAddress address = check.attempt(() -> ListenAddress.parse(settings.string("listen-addr")));
         String api = check.attempt(() -> settings.string("client.api"));
         Duration timeout = check.attempt(() -> settings.duration("client.timeout"));
         String output = settings.optionalString("client.output").orElse(JSON);
         if (api != null && !api.equals("v2") && !api.equals("v1")) {
-            check.problem("--client-api is '" + api + "'; use v2 or v1");
+            check.problem(check.flag("client.api") + " is '" + api + "'; use v2 or v1");
         }
         if (!output.equals(JSON) && !output.equals(BASE64)) {
-            check.problem("--client-output is '" + output + "'; use json or base64");
+            check.problem(check.flag("client.output") + " is '" + output + "'; use json or base64");
         }
         if (check.failed()) {
             err.println("kms-plugin client: " + check.problems());
@@ -78,7 +87,7 @@ public final class ClientCommand implements Command {
         }
         if (!address.isAbstract() && !Files.exists(address.path())) {
             err.println("kms-plugin client: no socket at " + address.path() + "; is the plugin running with"
-                    + " --listen-addr=" + address + "?");
+                    + " " + check.flag("listen-addr") + "=" + address + "?");
             return ExitCode.UNREACHABLE;
         }
         try (KmsClient client = KmsClient.connect(address, false)) {
@@ -104,7 +113,7 @@ public final class ClientCommand implements Command {
                         && String.valueOf(status.getDescription()).contains("does not belong to the key version")) {
                     err.println("kms-plugin client: the ciphertext was written under another key version than the"
                             + " key_id sent; pipe in the JSON that 'client encrypt' printed (it carries the key_id),"
-                            + " or pass --client-key-id=<the key_id printed by encrypt>");
+                            + " or pass " + check.flag("client.key-id") + "=<the key_id printed by encrypt>");
                 }
                 return ExitCode.FAILED;
             } catch (BadInput e) {
@@ -221,32 +230,19 @@ public final class ClientCommand implements Command {
         return ExitCode.OK;
     }
 
-    static void usage(PrintStream err) {
-        err.println(USAGE_TEXT);
-    }
-
-    private static final String USAGE_TEXT = "usage: kms-plugin client status|version|encrypt|decrypt"
-            + " [--listen-addr=unix:///path] [--client-api=v2|v1] [--client-timeout=10s]"
-            + " [--client-output=json|base64] [--client-key-id=ID]\n"
-            + "  encrypt reads a data key on stdin and prints one line of JSON: the ciphertext (base64), the"
-            + " key_id and annotations a later decrypt needs (--client-output=base64: the bare ciphertext);\n"
-            + "  decrypt reads that JSON, or bare base64 (then it sends --client-key-id, or the current"
-            + " key_id), on stdin and writes the data key";
+    private static final List<String> CALL = List.of("listen-addr", "client-api", "client-timeout");
+    private static final Synopsis SYNOPSIS = new Synopsis("client", List.of(
+            new Synopsis.Form("status|version", List.of(), CALL, ""),
+            new Synopsis.Form("encrypt", List.of(), Synopsis.names(CALL, List.of("client-output")),
+                    "reads a data key on stdin and prints one line of JSON: the ciphertext (base64), the key_id and"
+                            + " annotations a later decrypt needs; base64 output is the bare ciphertext"),
+            new Synopsis.Form("decrypt", List.of(), Synopsis.names(CALL, List.of("client-key-id")),
+                    "reads that JSON, or bare base64 (then it sends the key_id given, or the current one), on stdin"
+                            + " and writes the data key")));
 
     @Override
-    public String usage() {
-        return USAGE_TEXT;
-    }
-
-    @Override
-    public List<String> flagNames(List<String> arguments) {
-        String word = arguments.isEmpty() ? "" : arguments.get(0);
-        return switch (word) {
-            case "status", "version" -> List.of("listen-addr", "client-api", "client-timeout");
-            case "encrypt" -> List.of("listen-addr", "client-api", "client-timeout", "client-output");
-            case "decrypt" -> List.of("listen-addr", "client-api", "client-timeout", "client-key-id");
-            default -> List.of("listen-addr", "client-api", "client-timeout", "client-output", "client-key-id");
-        };
+    public Synopsis synopsis() {
+        return SYNOPSIS;
     }
 
     private static byte[] readStdin(InputStream in) {
