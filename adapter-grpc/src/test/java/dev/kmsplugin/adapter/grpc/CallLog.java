@@ -1,13 +1,9 @@
 package dev.kmsplugin.adapter.grpc;
 
 import dev.kmsplugin.adapter.grpc.kms.CallOutcome;
+import dev.kmsplugin.ports.testkit.LogCapture;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -16,15 +12,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Captures what the call runner logs (every level) while open, and reads its call outcome lines back. As a JUnit
  * extension ({@code @RegisterExtension}) it listens for the duration of each test.
  */
-final class CallLog extends Handler implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
-
-    private final Logger logger = Logger.getLogger("dev.kmsplugin.adapter.grpc.kms.UnaryCalls");
-    private final Level previous = logger.getLevel();
-    final List<LogRecord> records = new CopyOnWriteArrayList<>();
+final class CallLog extends LogCapture implements BeforeEachCallback, AfterEachCallback {
 
     CallLog() {
-        logger.setLevel(Level.ALL);
-        logger.addHandler(this);
+        super("dev.kmsplugin.adapter.grpc.kms.UnaryCalls", true);
     }
 
     @Override
@@ -35,21 +26,6 @@ final class CallLog extends Handler implements AutoCloseable, BeforeEachCallback
     @Override
     public void afterEach(ExtensionContext context) {
         close();
-    }
-
-    @Override
-    public void publish(LogRecord record) {
-        records.add(record);
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void close() {
-        logger.removeHandler(this);
-        logger.setLevel(previous);
     }
 
     /** The structured fields of every call outcome line. */

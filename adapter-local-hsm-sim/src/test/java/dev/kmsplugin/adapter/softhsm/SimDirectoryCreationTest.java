@@ -6,19 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.ports.testkit.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.text.MessageFormat;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,38 +22,20 @@ import org.junit.jupiter.api.Test;
 /** A --sim-dir that does not exist: serving creates it and says so in one INFO line; read-only commands do not. */
 class SimDirectoryCreationTest {
 
-    private final Logger logger = Logger.getLogger(SimulatorToken.class.getName());
-    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-    private final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture log;
 
     @BeforeEach
     void capture() {
-        logger.addHandler(handler);
+        log = new LogCapture(SimulatorToken.class.getName(), false);
     }
 
     @AfterEach
     void release() {
-        logger.removeHandler(handler);
+        log.close();
     }
 
     private List<String> infoLines() {
-        return records.stream().filter(r -> r.getLevel().intValue() >= Level.INFO.intValue())
-                .map(r -> r.getParameters() == null ? r.getMessage()
-                        : MessageFormat.format(r.getMessage(), r.getParameters()))
-                .toList();
+        return log.messages(Level.INFO);
     }
 
     @Test
@@ -77,7 +55,7 @@ class SimDirectoryCreationTest {
         } finally {
             opened.token().close();
         }
-        records.clear();
+        log.records.clear();
         SimulatorToken again = SimulatorToken.openOrCreate(settings, SoftHsmFixture.env(), Clock.systemUTC());
         again.token().close();
         assertTrue(infoLines().stream().noneMatch(l -> l.contains("did not exist")), String.join("\n", infoLines()));

@@ -37,7 +37,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every architecture rule is fed classes that break it on purpose (test-only fixtures) and must report them: a rule
@@ -53,35 +57,39 @@ class RulesCanFailTest {
         assertTrue(report.contains(offender), "violation report does not name " + offender + ":\n" + report);
     }
 
-    @Test
-    void domain_rule_reports_a_domain_class_using_a_library() {
-        assertReports(ArchitectureRules.DOMAIN_DEPENDS_ON_NOTHING_BUT_THE_JDK,
-                DomainReadingConfiguration.class.getName(), DomainReadingConfiguration.class, Plaintext.class);
+    /** A rule, and classes that break it (the first is the offender the rule must name) with what they use. */
+    static Stream<Arguments> simpleViolations() {
+        return Stream.of(
+                Arguments.of("domain rule reports a domain class using a library",
+                        ArchitectureRules.DOMAIN_DEPENDS_ON_NOTHING_BUT_THE_JDK,
+                        List.of(DomainReadingConfiguration.class, Plaintext.class)),
+                Arguments.of("ports rule reports a port naming the composition root",
+                        ArchitectureRules.PORTS_DEPEND_ONLY_ON_THE_DOMAIN_AND_THE_JDK,
+                        List.of(PortNamingTheApp.class, Launcher.class)),
+                Arguments.of("adapter rule reports an adapter using another adapter",
+                        ArchitectureRules.ADAPTERS_DO_NOT_KNOW_EACH_OTHER,
+                        List.of(ReachingIntoTheGrpcAdapter.class, GrpcTransportProvider.class)),
+                Arguments.of("composition root rule reports anything that depends on it",
+                        ArchitectureRules.NOTHING_DEPENDS_ON_THE_COMPOSITION_ROOT,
+                        List.of(PortNamingTheApp.class, Launcher.class)),
+                Arguments.of("composition root rule reports app code naming an adapter",
+                        ArchitectureRules.THE_COMPOSITION_ROOT_NAMES_NO_ADAPTER,
+                        List.of(AppNamingAnAdapter.class, SoftHsmBackendProvider.class)),
+                Arguments.of("cycle rule reports a package cycle inside the domain",
+                        ArchitectureRules.NO_PACKAGE_CYCLES,
+                        List.of(CycleA.class, CycleB.class)),
+                Arguments.of("serving rule reports a grpc service outside the grpc adapter",
+                        ArchitectureRules.ONLY_THE_GRPC_ADAPTER_SERVES,
+                        List.of(EtcdAdapterServing.class)),
+                Arguments.of("azure rule reports another adapter using the azure sdk",
+                        ArchitectureRules.THE_AZURE_SDK_STAYS_IN_THE_KEYVAULT_ADAPTER,
+                        List.of(EtcdAdapterUsingTheAzureSdk.class)));
     }
 
-    @Test
-    void ports_rule_reports_a_port_naming_the_composition_root() {
-        assertReports(ArchitectureRules.PORTS_DEPEND_ONLY_ON_THE_DOMAIN_AND_THE_JDK,
-                PortNamingTheApp.class.getName(), PortNamingTheApp.class, Launcher.class);
-    }
-
-    @Test
-    void adapter_rule_reports_an_adapter_using_another_adapter() {
-        assertReports(ArchitectureRules.ADAPTERS_DO_NOT_KNOW_EACH_OTHER,
-                ReachingIntoTheGrpcAdapter.class.getName(), ReachingIntoTheGrpcAdapter.class,
-                GrpcTransportProvider.class);
-    }
-
-    @Test
-    void composition_root_rule_reports_anything_that_depends_on_it() {
-        assertReports(ArchitectureRules.NOTHING_DEPENDS_ON_THE_COMPOSITION_ROOT,
-                PortNamingTheApp.class.getName(), PortNamingTheApp.class, Launcher.class);
-    }
-
-    @Test
-    void composition_root_rule_reports_app_code_naming_an_adapter() {
-        assertReports(ArchitectureRules.THE_COMPOSITION_ROOT_NAMES_NO_ADAPTER,
-                AppNamingAnAdapter.class.getName(), AppNamingAnAdapter.class, SoftHsmBackendProvider.class);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("simpleViolations")
+    void the_rule_reports_the_offending_class(String what, ArchRule rule, List<Class<?>> classes) {
+        assertReports(rule, classes.get(0).getName(), classes.toArray(Class<?>[]::new));
     }
 
     @Test
@@ -90,11 +98,6 @@ class RulesCanFailTest {
                 OutsideEveryRing.class.getName(), OutsideEveryRing.class, Plaintext.class);
         assertReports(ArchitectureRules.THE_DESIGN_IS_AN_ONION,
                 PortNamingTheApp.class.getName(), PortNamingTheApp.class, Launcher.class);
-    }
-
-    @Test
-    void cycle_rule_reports_a_package_cycle_inside_the_domain() {
-        assertReports(ArchitectureRules.NO_PACKAGE_CYCLES, CycleA.class.getName(), CycleA.class, CycleB.class);
     }
 
     @Test
@@ -125,12 +128,6 @@ class RulesCanFailTest {
     }
 
     @Test
-    void serving_rule_reports_a_grpc_service_outside_the_grpc_adapter() {
-        assertReports(ArchitectureRules.ONLY_THE_GRPC_ADAPTER_SERVES, EtcdAdapterServing.class.getName(),
-                EtcdAdapterServing.class);
-    }
-
-    @Test
     void adapter_and_onion_rules_report_the_etcd_adapter_naming_a_backend_or_the_app() {
         assertReports(ArchitectureRules.ADAPTERS_DO_NOT_KNOW_EACH_OTHER,
                 EtcdAdapterReachingIntoTheSimulator.class.getName(), EtcdAdapterReachingIntoTheSimulator.class,
@@ -138,12 +135,6 @@ class RulesCanFailTest {
         assertReports(ArchitectureRules.THE_DESIGN_IS_AN_ONION,
                 EtcdAdapterReachingIntoTheSimulator.class.getName(), EtcdAdapterReachingIntoTheSimulator.class,
                 Launcher.class, SoftHsmBackendProvider.class);
-    }
-
-    @Test
-    void azure_rule_reports_another_adapter_using_the_azure_sdk() {
-        assertReports(ArchitectureRules.THE_AZURE_SDK_STAYS_IN_THE_KEYVAULT_ADAPTER,
-                EtcdAdapterUsingTheAzureSdk.class.getName(), EtcdAdapterUsingTheAzureSdk.class);
     }
 
     @Test

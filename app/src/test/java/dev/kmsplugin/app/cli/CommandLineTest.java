@@ -44,12 +44,15 @@ class CommandLineTest {
         assertTrue(line.words().isEmpty());
     }
 
+    /** The setting one command-line word gives the named key. */
+    private static String parsed(String word, String key) {
+        return CommandLine.parse(new String[] {word}, FLAGS).values().get(key);
+    }
+
     @Test
     void booleans_take_go_spellings_and_reject_others() {
-        assertEquals("false", CommandLine.parse(new String[] {"--managed-hsm=false"}, FLAGS)
-                .values().get("kms.keyvault.managed-hsm"));
-        assertEquals("true", CommandLine.parse(new String[] {"--managed-hsm=1"}, FLAGS)
-                .values().get("kms.keyvault.managed-hsm"));
+        assertEquals("false", parsed("--managed-hsm=false", "kms.keyvault.managed-hsm"));
+        assertEquals("true", parsed("--managed-hsm=1", "kms.keyvault.managed-hsm"));
         CommandLine.UsageException error = assertThrows(CommandLine.UsageException.class,
                 () -> CommandLine.parse(new String[] {"--managed-hsm=yes"}, FLAGS));
         assertEquals("flag --managed-hsm takes true or false, not 'yes'", error.getMessage());
@@ -57,12 +60,9 @@ class CommandLineTest {
 
     @Test
     void go_durations_become_hocon_durations() {
-        assertEquals("90000000000ns", CommandLine.parse(new String[] {"--healthz-timeout=1m30s"}, FLAGS)
-                .values().get("kms.health.timeout"));
-        assertEquals("250000000ns", CommandLine.parse(new String[] {"--healthz-timeout=250ms"}, FLAGS)
-                .values().get("kms.health.timeout"));
-        assertEquals("20 seconds", CommandLine.parse(new String[] {"--healthz-timeout=20 seconds"}, FLAGS)
-                .values().get("kms.health.timeout"));
+        assertEquals("90000000000ns", parsed("--healthz-timeout=1m30s", "kms.health.timeout"));
+        assertEquals("250000000ns", parsed("--healthz-timeout=250ms", "kms.health.timeout"));
+        assertEquals("20 seconds", parsed("--healthz-timeout=20 seconds", "kms.health.timeout"));
         assertThrows(CommandLine.UsageException.class,
                 () -> CommandLine.parse(new String[] {"--healthz-timeout=soon"}, FLAGS));
     }

@@ -27,21 +27,12 @@ import org.junit.jupiter.api.Test;
 class GrpcLauncherIT {
 
     private static final Path LIB = LauncherIT.DISTRIBUTION.resolve("app");
-    private final Path dir = newDirectory();
+    private final Path dir = ShortTempDirs.create("grpc-it-");
 
-    private static Path newDirectory() {
-        try {
-            return Files.createTempDirectory(Path.of("/tmp"), "grpc-it-");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @AfterEach
     void clean() throws IOException {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> path.toFile().delete());
-        }
+        ShortTempDirs.delete(dir);
     }
 
     record Run(int exitCode, byte[] bytes, String err) {
@@ -156,7 +147,12 @@ class GrpcLauncherIT {
     }
 
     private static String keyId(Run status) {
-        return status.out().replaceAll("(?s).*key_id: (\\S+).*", "$1");
+        return keyIdIn(status.out());
+    }
+
+    /** The key_id that a client command printed ({@code key_id: <id>}). */
+    static String keyIdIn(String printed) {
+        return printed.replaceAll("(?s).*key_id: (\\S+).*", "$1");
     }
 
     @Test

@@ -33,23 +33,14 @@ class ImageIT {
     private static final String SYSTEM_PATH = "/usr/bin:/bin";
 
     // unix socket paths are limited to 107 bytes, so not under the build directory
-    private final Path dir = newDirectory();
+    private final Path dir = ShortTempDirs.create("image-it-");
     private final List<Process> started = new ArrayList<>();
 
-    private static Path newDirectory() {
-        try {
-            return Files.createTempDirectory(Path.of("/tmp"), "image-it-");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @AfterEach
     void clean() throws IOException {
         started.forEach(Process::destroyForcibly);
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> path.toFile().delete());
-        }
+        ShortTempDirs.delete(dir);
     }
 
     record Run(int exitCode, String out, String err) {

@@ -12,7 +12,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.kmsplugin.adapter.etcd.testing.ApiserverValues;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -152,6 +154,28 @@ class KeyVaultLauncherIT {
                 "--config-file-path=" + configFile, "--config=" + WORK.resolve("test-endpoint.conf")));
     }
 
+    /**
+     * {@link #keyVaultFlags} for serving {@code keyName} on {@code socket}, with a configuration (written under
+     * {@link #WORK}) that refreshes the current key version every second.
+     */
+    static List<String> fastRefreshFlags(String keyName, String socket) throws IOException {
+        Path fastRefresh = WORK.resolve(keyName + "-refresh.conf");
+        Files.writeString(fastRefresh, "include file(\"" + WORK.resolve("test-endpoint.conf")
+                + "\")\nkms.keyvault.refresh-interval = 1s\n");
+        List<String> flags = keyVaultFlags(keyName, WORK.resolve("azure.json").toString());
+        flags.removeIf(flag -> flag.startsWith("--config="));
+        flags.add("--config=" + fastRefresh);
+        flags.add("--listen-addr=unix://" + socket);
+        return flags;
+    }
+
+    /** A fresh data key, encrypted (KMS v2) by the plugin serving on {@code socket}: the ciphertext's bytes. */
+    static byte[] encrypt(String socket) throws Exception {
+        Run run = client(socket, ApiserverValues.random(32), "encrypt", "--client-output=base64");
+        assertEquals(0, run.exitCode(), run.err());
+        return Base64.getDecoder().decode(run.out().strip());
+    }
+
     record Run(int exitCode, String out, String err) {
     }
 
@@ -207,7 +231,7 @@ class KeyVaultLauncherIT {
 
     @Test
     void both_kms_apis_round_trip_through_the_real_sdk_and_rotation_keeps_old_data_readable() throws Exception {
-        Path socketDir = Files.createTempDirectory(Path.of("/tmp"), "kv-it-");
+        Path socketDir = ShortTempDirs.create("kv-it-");
         String socket = socketDir.resolve("kms.sock").toString();
         Path fastRefresh = WORK.resolve("fast-refresh.conf");
         Files.writeString(fastRefresh, "include file(\"" + WORK.resolve("test-endpoint.conf") + "\")\n"

@@ -29,13 +29,6 @@ class KeyVaultRetireIT extends VaultAndEtcdIT {
         return KeyVaultLauncherIT.launchTrustingTheVault(args);
     }
 
-    private static byte[] encrypt(String socket) throws Exception {
-        KeyVaultLauncherIT.Run run = KeyVaultLauncherIT.client(socket, ApiserverValues.random(32), "encrypt",
-                "--client-output=base64");
-        assertEquals(0, run.exitCode(), run.err());
-        return Base64.getDecoder().decode(run.out().strip());
-    }
-
     private static KeyVaultLauncherIT.Run decrypt(String socket, byte[] ciphertext, String keyId) throws Exception {
         return KeyVaultLauncherIT.client(socket, Base64.getEncoder().encode(ciphertext), "decrypt",
                 "--client-key-id=" + keyId);
@@ -49,19 +42,12 @@ class KeyVaultRetireIT extends VaultAndEtcdIT {
     void a_version_is_retired_only_when_nothing_needs_it_and_restored_on_demand() throws Exception {
         String a = KeyVaultLauncherIT.vaultCommand("rotate retire-kek", "ROTATED version=");
         String keyIdA = KeyVaultStorageAuditIT.keyId("retire-kek", a);
-        Path socketDir = Files.createTempDirectory(Path.of("/tmp"), "kv-retire-it-");
+        Path socketDir = ShortTempDirs.create("kv-retire-it-");
         String socket = socketDir.resolve("kms.sock").toString();
-        Path fastRefresh = KeyVaultLauncherIT.WORK.resolve("retire-refresh.conf");
-        Files.writeString(fastRefresh, "include file(\"" + KeyVaultLauncherIT.WORK.resolve("test-endpoint.conf")
-                + "\")\nkms.keyvault.refresh-interval = 1s\n");
-        List<String> flags = KeyVaultLauncherIT.keyVaultFlags("retire-kek",
-                KeyVaultLauncherIT.WORK.resolve("azure.json").toString());
-        flags.removeIf(flag -> flag.startsWith("--config="));
-        flags.add("--config=" + fastRefresh);
-        flags.add("--listen-addr=unix://" + socket);
+        List<String> flags = KeyVaultLauncherIT.fastRefreshFlags("retire-kek", socket);
         try (KeyVaultLauncherIT.Plugin plugin = new KeyVaultLauncherIT.Plugin(flags, Map.of())) {
             assertTrue(plugin.awaitOutput(out -> out.contains("serving KMS on"), 60), plugin.output.toString());
-            byte[] ofA = encrypt(socket);
+            byte[] ofA = KeyVaultLauncherIT.encrypt(socket);
             etcd.putAll(values(20, "secrets", ApiserverValues.kmsV2("azurekmsprovider", keyIdA, ofA)));
 
             String b = KeyVaultLauncherIT.vaultCommand("rotate retire-kek", "ROTATED version=");
@@ -74,7 +60,7 @@ class KeyVaultRetireIT extends VaultAndEtcdIT {
                     && needed.out().contains("20 values (secrets 20)"), needed.out());
             assertTrue(enabled(a));
 
-            byte[] ofB = encrypt(socket);
+            byte[] ofB = KeyVaultLauncherIT.encrypt(socket);
             etcd.putAll(values(20, "secrets", ApiserverValues.kmsV2("azurekmsprovider",
                     KeyVaultStorageAuditIT.keyId("retire-kek", b), ofB)));
 

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -38,38 +37,23 @@ class KeyVaultStorageAuditIT extends VaultAndEtcdIT {
         return new StorageAuditLauncherIT.Run(run.exitCode(), run.out(), run.err());
     }
 
-    /** A fresh data key, encrypted (KMS v2) by the running plugin: the base64 ciphertext's bytes. */
-    private static byte[] encrypt(String socket) throws Exception {
-        KeyVaultLauncherIT.Run run = KeyVaultLauncherIT.client(socket, ApiserverValues.random(32), "encrypt",
-                "--client-output=base64");
-        assertEquals(0, run.exitCode(), run.err());
-        return Base64.getDecoder().decode(run.out().strip());
-    }
-
     @Test
     void versions_come_from_key_vault_and_go_plugin_data_is_attributed_by_key_id_or_reported_unattributed()
             throws Exception {
         String first = KeyVaultLauncherIT.vaultCommand("rotate audit-kek", "ROTATED version=");
-        Path socketDir = Files.createTempDirectory(Path.of("/tmp"), "kv-audit-it-");
+        Path socketDir = ShortTempDirs.create("kv-audit-it-");
         String socket = socketDir.resolve("kms.sock").toString();
-        Path fastRefresh = KeyVaultLauncherIT.WORK.resolve("audit-refresh.conf");
-        Files.writeString(fastRefresh, "include file(\"" + KeyVaultLauncherIT.WORK.resolve("test-endpoint.conf")
-                + "\")\nkms.keyvault.refresh-interval = 1s\n");
-        List<String> flags = KeyVaultLauncherIT.keyVaultFlags("audit-kek",
-                KeyVaultLauncherIT.WORK.resolve("azure.json").toString());
-        flags.removeIf(flag -> flag.startsWith("--config="));
-        flags.add("--config=" + fastRefresh);
-        flags.add("--listen-addr=unix://" + socket);
+        List<String> flags = KeyVaultLauncherIT.fastRefreshFlags("audit-kek", socket);
         String second;
         byte[] ofFirst;
         byte[] ofSecond;
         try (KeyVaultLauncherIT.Plugin plugin = new KeyVaultLauncherIT.Plugin(flags, Map.of())) {
             assertTrue(plugin.awaitOutput(out -> out.contains("serving KMS on"), 60), plugin.output.toString());
-            ofFirst = encrypt(socket);
+            ofFirst = KeyVaultLauncherIT.encrypt(socket);
             second = KeyVaultLauncherIT.vaultCommand("rotate audit-kek", "ROTATED version=");
             assertTrue(plugin.awaitOutput(o -> o.contains("current key version changed"), 30),
                     plugin.output.toString());
-            ofSecond = encrypt(socket);
+            ofSecond = KeyVaultLauncherIT.encrypt(socket);
         } finally {
             Files.deleteIfExists(Path.of(socket));
             Files.deleteIfExists(socketDir);

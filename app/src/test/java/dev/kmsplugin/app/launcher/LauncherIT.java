@@ -76,7 +76,7 @@ class LauncherIT {
 
     @Test
     void a_bad_transport_setting_stops_start_up_before_any_endpoint_or_token_exists() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "launcher-it-");
+        Path dir = ShortTempDirs.create("launcher-it-");
         try {
             Path simDir = dir.resolve("sim");
             Run run = launch("--backend=hsm-sim", "--sim-dir=" + simDir, "--socket-mode=0000",
@@ -87,9 +87,7 @@ class LauncherIT {
             assertTrue(run.err().startsWith("kms-plugin: gRPC transport settings are invalid: "), run.err());
             assertTrue(!Files.exists(simDir), "a simulator token was created before the settings were checked");
         } finally {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-            }
+            ShortTempDirs.delete(dir);
         }
     }
 

@@ -134,7 +134,7 @@ class MonitoringMetricsIT {
         Set<String> used = namesUsed();
         assertTrue(used.containsAll(Set.of("kms_backend_health", "kms_request_duration_seconds_bucket",
                 "kms_current_key_created_timestamp_seconds", "kms_backend_retries_total")), "names found: " + used);
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "mon-it-");
+        Path dir = ShortTempDirs.create("mon-it-");
         Path log = dir.resolve("plugin.log");
         Process plugin = null;
         try {
@@ -172,16 +172,14 @@ class MonitoringMetricsIT {
                 plugin.destroy();
                 plugin.waitFor(30, TimeUnit.SECONDS);
             }
-            try (var paths = Files.walk(dir)) {
-                paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-            }
+            ShortTempDirs.delete(dir);
         }
     }
 
     @Test
     void the_key_vault_plugin_exports_every_name_and_counts_a_throttled_unwrap() throws Exception {
         Set<String> used = namesUsed();
-        Path socketDir = Files.createTempDirectory(Path.of("/tmp"), "mon-kv-");
+        Path socketDir = ShortTempDirs.create("mon-kv-");
         String socket = socketDir.resolve("kms.sock").toString();
         List<String> flags = KeyVaultLauncherIT.keyVaultFlags("kek",
                 KeyVaultLauncherIT.WORK.resolve("azure.json").toString());

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.adapter.etcd.testing.ApiserverValues;
 import dev.kmsplugin.adapter.etcd.testing.EtcdProcess;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Finishing a rotation with the simulator, through the packaged launcher against a real etcd with TLS: encrypt
@@ -29,23 +27,15 @@ import org.junit.jupiter.api.Test;
  */
 class SimRetireLauncherIT {
 
-    static EtcdProcess etcd;
-    static Path dir;
+    @RegisterExtension
+    static final EtcdWorkspace workspace = new EtcdWorkspace("retire-it-");
 
-    @BeforeAll
-    static void start() throws IOException {
-        etcd = EtcdProcess.start();
-        dir = Files.createTempDirectory(Path.of("/tmp"), "retire-it-");
+    private static EtcdProcess etcd() {
+        return workspace.etcd();
     }
 
-    @AfterAll
-    static void stop() throws IOException {
-        if (etcd != null) {
-            etcd.close();
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-        }
+    private static Path dir() {
+        return workspace.dir();
     }
 
     private static StorageAuditLauncherIT.Run kms(byte[] stdin, String... args) throws Exception {
@@ -55,8 +45,8 @@ class SimRetireLauncherIT {
     private static StorageAuditLauncherIT.Run sim(String... words) throws Exception {
         List<String> args = new ArrayList<>(List.of("sim"));
         args.addAll(List.of(words));
-        args.add("--sim-dir=" + dir.resolve("sim"));
-        args.addAll(StorageAuditLauncherIT.etcdFlags(etcd));
+        args.add("--sim-dir=" + dir().resolve("sim"));
+        args.addAll(StorageAuditLauncherIT.etcdFlags(etcd()));
         return StorageAuditLauncherIT.launch(new byte[0], args);
     }
 
@@ -68,18 +58,12 @@ class SimRetireLauncherIT {
         return entries;
     }
 
-    private static String keyId(Path socket) throws Exception {
-        StorageAuditLauncherIT.Run status = kms(new byte[0], "client", "status", "--listen-addr=unix://" + socket);
-        assertEquals(0, status.exitCode(), status.err());
-        return status.out().replaceAll("(?s).*key_id: (\\S+).*", "$1");
-    }
-
     @Test
     void a_rotation_is_finished_only_when_nothing_needs_the_old_version_and_retiring_can_be_undone() throws Exception {
-        Path socket = dir.resolve("kms.sock");
-        Path log = dir.resolve("serve.log");
+        Path socket = dir().resolve("kms.sock");
+        Path log = dir().resolve("serve.log");
         Process plugin = new ProcessBuilder(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(),
-                "--backend=hsm-sim", "--sim-dir=" + dir.resolve("sim"), "--listen-addr=unix://" + socket,
+                "--backend=hsm-sim", "--sim-dir=" + dir().resolve("sim"), "--listen-addr=unix://" + socket,
                 "--sim-refresh-interval=1s").redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -91,16 +75,16 @@ class SimRetireLauncherIT {
             StorageAuditLauncherIT.Run encrypted = kms(dek, "client", "encrypt", "--client-output=base64",
                     "--listen-addr=unix://" + socket);
             assertEquals(0, encrypted.exitCode(), encrypted.err());
-            String firstKeyId = keyId(socket);
+            String firstKeyId = StorageAuditLauncherIT.currentKeyId(socket);
             byte[] first = Base64.getDecoder().decode(encrypted.out().strip());
-            etcd.putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", firstKeyId, first)));
+            etcd().putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", firstKeyId, first)));
 
             assertEquals(0, sim("rotate").exitCode());
-            String secondKeyId = keyId(socket);
+            String secondKeyId = StorageAuditLauncherIT.currentKeyId(socket);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (secondKeyId.equals(firstKeyId) && System.nanoTime() < deadline) {
                 Thread.sleep(200);
-                secondKeyId = keyId(socket);
+                secondKeyId = StorageAuditLauncherIT.currentKeyId(socket);
             }
             assertFalse(secondKeyId.equals(firstKeyId), "the plugin did not pick up the rotation");
 
@@ -116,7 +100,7 @@ class SimRetireLauncherIT {
             // the apiserver rewrites the objects under the current version
             StorageAuditLauncherIT.Run rewrapped = kms(dek, "client", "encrypt", "--client-output=base64",
                     "--listen-addr=unix://" + socket);
-            etcd.putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", secondKeyId,
+            etcd().putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", secondKeyId,
                     Base64.getDecoder().decode(rewrapped.out().strip()))));
 
             StorageAuditLauncherIT.Run young = sim("retire", "1");
@@ -175,8 +159,8 @@ class SimRetireLauncherIT {
 
     private static String[] auditArgs(String... extra) {
         List<String> args = new ArrayList<>(List.of("storage", "audit", "--backend=hsm-sim",
-                "--sim-dir=" + dir.resolve("sim")));
-        args.addAll(StorageAuditLauncherIT.etcdFlags(etcd));
+                "--sim-dir=" + dir().resolve("sim")));
+        args.addAll(StorageAuditLauncherIT.etcdFlags(etcd()));
         args.addAll(List.of(extra));
         return args.toArray(new String[0]);
     }

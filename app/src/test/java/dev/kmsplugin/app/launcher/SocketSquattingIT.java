@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +32,7 @@ class SocketSquattingIT {
         int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         assertEquals(0, self, "this test plays an unprivileged user against a root plugin: run it as root (CI does)");
         ensureUser(USER);
-        shared = Files.createTempDirectory(Path.of("/tmp"), "squat-it-");
+        shared = ShortTempDirs.create("squat-it-");
         Files.setAttribute(shared, "unix:mode", 01777);
     }
 
@@ -44,11 +43,7 @@ class SocketSquattingIT {
             impostor.waitFor(10, TimeUnit.SECONDS);
         }
         for (Path dir : List.of(shared, simDir())) {
-            if (Files.exists(dir)) {
-                try (var paths = Files.walk(dir)) {
-                    paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-                }
-            }
+            ShortTempDirs.delete(dir);
         }
     }
 

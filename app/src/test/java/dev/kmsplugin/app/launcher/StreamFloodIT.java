@@ -27,16 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class StreamFloodIT {
 
-    private final Path dir = directory();
+    private final Path dir = ShortTempDirs.create("flood-it-");
     private Process plugin;
 
-    private static Path directory() {
-        try {
-            return Files.createTempDirectory(Path.of("/tmp"), "flood-it-");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @AfterEach
     void stop() throws Exception {
@@ -44,9 +37,7 @@ class StreamFloodIT {
             plugin.destroy();
             plugin.waitFor(30, TimeUnit.SECONDS);
         }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-        }
+        ShortTempDirs.delete(dir);
     }
 
     private String log() throws IOException {

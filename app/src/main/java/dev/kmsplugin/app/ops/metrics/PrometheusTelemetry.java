@@ -5,6 +5,7 @@ import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -96,11 +97,9 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     }
 
     private Timer requests(String api, String method, String code) {
-        return Timer.builder("kms.request.duration")
-                .description("Requests from kube-apiserver by API version, method and gRPC status code")
-                .tags("api", bounded(api), "method", bounded(method), "code", bounded(code))
-                .serviceLevelObjectives(BUCKETS)
-                .register(registry);
+        return timer("kms.request.duration",
+                "Requests from kube-apiserver by API version, method and gRPC status code",
+                "api", api, "method", method, "code", code);
     }
 
     @Override
@@ -114,11 +113,9 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     }
 
     private Timer backendCalls(String operation, String outcome) {
-        return Timer.builder("kms.backend.operation.duration")
-                .description("Backend operations (wrap, unwrap, probe, ...) by outcome, after all retries")
-                .tags("operation", bounded(operation), "outcome", bounded(outcome))
-                .serviceLevelObjectives(BUCKETS)
-                .register(registry);
+        return timer("kms.backend.operation.duration",
+                "Backend operations (wrap, unwrap, probe, ...) by outcome, after all retries",
+                "operation", operation, "outcome", outcome);
     }
 
     @Override
@@ -134,8 +131,26 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     private Counter retries(String operation, String reason) {
         return Counter.builder("kms.backend.retries")
                 .description("Backend operations retried, by reason (throttled, server_error, ...)")
-                .tags("operation", bounded(operation), "reason", bounded(reason))
+                .tags(boundedTags("operation", operation, "reason", reason))
                 .register(registry);
+    }
+
+    /** A latency histogram with the shared {@link #BUCKETS}, one series per set of (bounded) label values. */
+    private Timer timer(String name, String description, String... labelNamesAndValues) {
+        return Timer.builder(name)
+                .description(description)
+                .tags(boundedTags(labelNamesAndValues))
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry);
+    }
+
+    /** Label names paired with their values, each value passed through {@link #bounded}. */
+    private static Tags boundedTags(String... namesAndValues) {
+        String[] tags = namesAndValues.clone();
+        for (int i = 1; i < tags.length; i += 2) {
+            tags[i] = bounded(tags[i]);
+        }
+        return Tags.of(tags);
     }
 
     /** Keeps the creation time already recorded when the key id is the current one; otherwise it is unknown. */

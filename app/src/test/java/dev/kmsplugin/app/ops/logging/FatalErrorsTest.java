@@ -3,9 +3,9 @@ package dev.kmsplugin.app.ops.logging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsplugin.ports.testkit.LogCapture;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
@@ -13,22 +13,9 @@ import org.junit.jupiter.api.Test;
 /** An OutOfMemoryError that a library caught and logged ends the process with an ERROR line, once. */
 class FatalErrorsTest {
 
-    private final List<LogRecord> written = new ArrayList<>();
+    private final LogCapture console = new LogCapture();
+    private final List<LogRecord> written = console.records;
     private final List<Integer> halted = new ArrayList<>();
-    private final Handler console = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            written.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
     private final FatalErrors fatal = new FatalErrors(console, halted::add);
 
     private static LogRecord record(Level level, Throwable thrown) {

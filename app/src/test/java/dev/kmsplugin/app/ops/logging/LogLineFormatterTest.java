@@ -35,10 +35,9 @@ class LogLineFormatterTest {
     @Test
     void a_json_line_carries_time_level_logger_and_message() {
         Map<String, String> fields = json(JSON, record(Level.INFO, "serving KMS on {0}", "unix:///run/kms.sock"));
-        assertEquals("2023-11-14T22:13:20.123Z", fields.get("time"));
-        assertEquals("info", fields.get("level"));
-        assertEquals("dev.kmsplugin.adapter.grpc.kms.UnaryCalls", fields.get("logger"));
-        assertEquals("serving KMS on unix:///run/kms.sock", fields.get("message"));
+        assertFields(fields, "time", "2023-11-14T22:13:20.123Z", "level", "info",
+                "logger", "dev.kmsplugin.adapter.grpc.kms.UnaryCalls",
+                "message", "serving KMS on unix:///run/kms.sock");
     }
 
     private static Map<String, String> call(String... keyValues) {
@@ -49,25 +48,24 @@ class LogLineFormatterTest {
         return fields;
     }
 
+    /** Asserts each named field has its value: names and values alternate, as in {@link #call}. */
+    private static void assertFields(Map<String, String> fields, String... namesAndValues) {
+        call(namesAndValues).forEach((name, value) -> assertEquals(value, fields.get(name), name + " in " + fields));
+    }
+
     @Test
     void the_fields_of_a_structured_call_outcome_become_fields() {
         Map<String, String> fields = json(JSON, record(Level.WARNING, "{0}", call("uid", "0b1c-22", "method",
                 "v2/Decrypt", "code", "FAILED_PRECONDITION", "micros", "412", "detail", "key version \"7\" is gone")));
-        assertEquals("warn", fields.get("level"));
-        assertEquals("0b1c-22", fields.get("uid"));
-        assertEquals("v2/Decrypt", fields.get("method"));
-        assertEquals("FAILED_PRECONDITION", fields.get("code"));
-        assertEquals("412", fields.get("micros"));
-        assertEquals("key version \"7\" is gone", fields.get("detail"));
+        assertFields(fields, "level", "warn", "uid", "0b1c-22", "method", "v2/Decrypt",
+                "code", "FAILED_PRECONDITION", "micros", "412", "detail", "key version \"7\" is gone");
     }
 
     @Test
     void a_field_cannot_overwrite_the_core_fields() {
         Map<String, String> fields = json(JSON, record(Level.INFO, "forged",
                 call("level", "error", "message", "forged", "time", "0", "uid", "u1")));
-        assertEquals("info", fields.get("level"));
-        assertEquals("forged", fields.get("message"));
-        assertEquals("u1", fields.get("uid"));
+        assertFields(fields, "level", "info", "message", "forged", "uid", "u1");
     }
 
     @Test
@@ -86,9 +84,8 @@ class LogLineFormatterTest {
         LogRecord record = record(Level.SEVERE, "uid=u2 method=v2/Encrypt: unexpected failure");
         record.setThrown(new IllegalStateException("session closed\nby the token"));
         Map<String, String> fields = json(JSON, record);
-        assertEquals("error", fields.get("level"));
-        assertEquals("java.lang.IllegalStateException", fields.get("exception"));
-        assertEquals("session closed\nby the token", fields.get("exception_message"));
+        assertFields(fields, "level", "error", "exception", "java.lang.IllegalStateException",
+                "exception_message", "session closed\nby the token");
         assertFalse(fields.containsKey("stack"));
         assertFalse(JSON.format(record).contains("\tat "));
     }
@@ -99,10 +96,8 @@ class LogLineFormatterTest {
         record.setParameters(new Object[] {Map.of("uid", "u3", "code", "INTERNAL"),
                 new IllegalStateException("a bug")});
         Map<String, String> fields = json(JSON, record);
-        assertEquals("u3", fields.get("uid"));
-        assertEquals("INTERNAL", fields.get("code"));
-        assertEquals("java.lang.IllegalStateException", fields.get("exception"));
-        assertEquals("a bug", fields.get("exception_message"));
+        assertFields(fields, "uid", "u3", "code", "INTERNAL", "exception", "java.lang.IllegalStateException",
+                "exception_message", "a bug");
     }
 
     @Test
@@ -152,9 +147,8 @@ class LogLineFormatterTest {
         String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(1, text.lines().count(), text);
         Map<String, String> fields = Json.object(text.strip());
-        assertEquals("warn", fields.get("level"));
-        assertEquals("com.azure.identity.ManagedIdentityCredential", fields.get("logger"));
-        assertEquals("Azure Identity => token request failed: timeout", fields.get("message"));
+        assertFields(fields, "level", "warn", "logger", "com.azure.identity.ManagedIdentityCredential",
+                "message", "Azure Identity => token request failed: timeout");
     }
 
     @Test

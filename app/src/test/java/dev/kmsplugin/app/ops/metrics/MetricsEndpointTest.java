@@ -59,6 +59,23 @@ class MetricsEndpointTest {
         return Scrape.samples(response.body());
     }
 
+    /** kube-apiserver's requests so far with this API version, method and gRPC code. */
+    private static double requests(List<Scrape.Sample> samples, String api, String method, String code) {
+        return Scrape.value(samples, "kms_request_duration_seconds_count",
+                Map.of("api", api, "method", method, "code", code));
+    }
+
+    /** Backend operations so far with this outcome. */
+    private static double backendCalls(List<Scrape.Sample> samples, String operation, String outcome) {
+        return Scrape.value(samples, "kms_backend_operation_duration_seconds_count",
+                Map.of("operation", operation, "outcome", outcome));
+    }
+
+    /** Backend operations retried so far for this reason. */
+    private static double retries(List<Scrape.Sample> samples, String operation, String reason) {
+        return Scrape.value(samples, "kms_backend_retries_total", Map.of("operation", operation, "reason", reason));
+    }
+
     private static final Map<String, String> V2_ENCRYPT_OK = Map.of("api", "v2", "method", "Encrypt", "code", "OK");
 
     @Test
@@ -71,14 +88,11 @@ class MetricsEndpointTest {
         transport.decrypt(last);
         List<Scrape.Sample> after = scrape();
         assertEquals(before + 5, Scrape.value(after, "kms_request_duration_seconds_count", V2_ENCRYPT_OK));
-        assertEquals(1, Scrape.value(after, "kms_request_duration_seconds_count",
-                Map.of("api", "v2", "method", "Decrypt", "code", "OK")));
+        assertEquals(1, requests(after, "v2", "Decrypt", "OK"));
         assertEquals(5, Scrape.value(after, "kms_request_duration_seconds_bucket", with(V2_ENCRYPT_OK, "le", "+Inf")));
         assertTrue(Scrape.value(after, "kms_request_duration_seconds_sum", V2_ENCRYPT_OK) > 0);
-        assertEquals(5, Scrape.value(after, "kms_backend_operation_duration_seconds_count",
-                Map.of("operation", "wrap", "outcome", "ok")));
-        assertEquals(1, Scrape.value(after, "kms_backend_operation_duration_seconds_count",
-                Map.of("operation", "unwrap", "outcome", "ok")));
+        assertEquals(5, backendCalls(after, "wrap", "ok"));
+        assertEquals(1, backendCalls(after, "unwrap", "ok"));
     }
 
     @Test
@@ -91,10 +105,8 @@ class MetricsEndpointTest {
         assertThrows(KmsException.IntegrityFailure.class, () -> transport.decrypt(bad));
         List<Scrape.Sample> samples = scrape();
         // an altered ciphertext is the caller's bad input: INVALID_ARGUMENT, as the gRPC transport maps it
-        assertEquals(1, Scrape.value(samples, "kms_request_duration_seconds_count",
-                Map.of("api", "v2", "method", "Decrypt", "code", "INVALID_ARGUMENT")));
-        assertEquals(1, Scrape.value(samples, "kms_backend_operation_duration_seconds_count",
-                Map.of("operation", "unwrap", "outcome", "integrity_failure")));
+        assertEquals(1, requests(samples, "v2", "Decrypt", "INVALID_ARGUMENT"));
+        assertEquals(1, backendCalls(samples, "unwrap", "integrity_failure"));
         Set<String> labelNames = samples.stream().filter(s -> s.name().startsWith("kms_"))
                 .flatMap(s -> s.labels().keySet().stream()).collect(Collectors.toSet());
         assertEquals(Set.of("api", "method", "code", "le", "operation", "outcome", "reason", "key_id", "state"),
@@ -126,10 +138,8 @@ class MetricsEndpointTest {
         telemetry.backendRetried("wrap", "throttled");
         telemetry.backendRetried("unwrap", "server_error");
         List<Scrape.Sample> samples = scrape();
-        assertEquals(2, Scrape.value(samples, "kms_backend_retries_total",
-                Map.of("operation", "wrap", "reason", "throttled")));
-        assertEquals(1, Scrape.value(samples, "kms_backend_retries_total",
-                Map.of("operation", "unwrap", "reason", "server_error")));
+        assertEquals(2, retries(samples, "wrap", "throttled"));
+        assertEquals(1, retries(samples, "unwrap", "server_error"));
     }
 
     @Test
@@ -207,8 +217,7 @@ class MetricsEndpointTest {
         keys.probe(new KmsException.BackendUnavailable("vault did not answer"));
         List<Scrape.Sample> failing = scrape();
         assertEquals(1, Scrape.value(failing, "kms_backend_health", Map.of("state", "unhealthy")));
-        assertEquals(1, Scrape.value(failing, "kms_backend_operation_duration_seconds_count",
-                Map.of("operation", "probe", "outcome", "backend_unavailable")));
+        assertEquals(1, backendCalls(failing, "probe", "backend_unavailable"));
     }
 
     @Test
@@ -223,8 +232,7 @@ class MetricsEndpointTest {
     @Test
     void a_label_value_that_is_not_a_short_identifier_is_recorded_as_other() throws Exception {
         telemetry.requestCompleted("v2", "Encrypt", "key vault said: no such key 'x' (request id 42)", Duration.ZERO);
-        assertEquals(1, Scrape.value(scrape(), "kms_request_duration_seconds_count",
-                Map.of("api", "v2", "method", "Encrypt", "code", "other")));
+        assertEquals(1, requests(scrape(), "v2", "Encrypt", "other"));
     }
 
     @Test
