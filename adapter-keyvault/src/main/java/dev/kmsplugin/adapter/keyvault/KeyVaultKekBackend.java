@@ -14,6 +14,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * Data keys wrapped with RSA-OAEP-256 by an RSA key in Azure Key Vault or Managed HSM: by default locally with the
@@ -100,8 +101,10 @@ public final class KeyVaultKekBackend implements KeyEncryptionKeys {
     }
 
     @Override
-    public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
+    public Plaintext unwrap(SealedDataKey sealed, Consumer<KeyVersion> admit, CallContext call) {
         KeyRef key = sealed.key();
+        KeyVersion now = current.get();
+        admit.accept(now.ref().equals(key) ? now : new KeyVersion(key, address.keyId(key), now.algorithm()));
         if (!key.name().equals(settings.keyName())) {
             throw new KmsException.UnknownKeyVersion("ciphertext was wrapped by key '" + key.name()
                     + "', but this plugin is configured with key '" + settings.keyName() + "'");

@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * The simulator's key-encryption key: AES-256-GCM inside a SoftHSM2 token, one token object per key version
@@ -80,25 +81,27 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     @Override
     public byte[] wrap(KeyVersion key, Plaintext dataKey, byte[] aad, CallContext call) {
-        versions.version(key.ref());
+        TokenVersions.Version version = versions.version(key.ref());
         byte[] clear = dataKey.bytes();
         try {
             call.checkDeadline("before the token wrapped the data key");
-            return cipher.wrap(key.ref(), clear, aad);
+            return cipher.wrap(version, clear, aad);
         } finally {
             Arrays.fill(clear, (byte) 0);
         }
     }
 
     @Override
-    public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
-        if (sealed.wrapped().length < TokenCipher.minWrappedBytes()) {
-            throw new KmsException.InvalidInput("ciphertext is malformed: a wrapped key of " + sealed.wrapped().length
+    public Plaintext unwrap(SealedDataKey sealed, Consumer<KeyVersion> admit, CallContext call) {
+        TokenVersions.Version version = versions.version(sealed.key());
+        admit.accept(version.version());
+        if (sealed.wrappedLength() < TokenCipher.minWrappedBytes()) {
+            throw new KmsException.InvalidInput("ciphertext is malformed: a wrapped key of " + sealed.wrappedLength()
                     + " bytes is too short for AES-256-GCM");
         }
-        versions.refuseIfRetired(versions.version(sealed.key()));
+        versions.refuseIfRetired(version);
         call.checkDeadline("before the token unwrapped the data key");
-        return cipher.unwrap(sealed);
+        return cipher.unwrap(version, sealed);
     }
 
     @Override

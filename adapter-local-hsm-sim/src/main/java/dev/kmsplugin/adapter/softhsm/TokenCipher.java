@@ -3,7 +3,6 @@ package dev.kmsplugin.adapter.softhsm;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
-import dev.kmsplugin.domain.key.KeyRef;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
@@ -16,6 +15,7 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 
 /**
@@ -31,10 +31,10 @@ final class TokenCipher {
     private static final int TAG_BITS = 128;
     private static final Duration MIN_REOPEN_INTERVAL = Duration.ofSeconds(1);
 
-    /** A token operation that may find the session gone. */
+    /** A token operation with one version's key object, which may find the session gone. */
     @FunctionalInterface
     private interface TokenOperation<T> {
-        T run() throws GeneralSecurityException;
+        T run(SecretKey key) throws GeneralSecurityException;
     }
 
     private final SimSettings settings;
@@ -66,12 +66,12 @@ final class TokenCipher {
         return lost;
     }
 
-    byte[] wrap(KeyRef key, byte[] clear, byte[] aad) {
+    byte[] wrap(TokenVersions.Version version, byte[] clear, byte[] aad) {
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
-        return againIfSessionGone("wrap under " + key, () -> {
+        return againIfSessionGone("wrap under", version, key -> {
             Cipher cipher = cipher();
-            cipher.init(Cipher.ENCRYPT_MODE, versions.version(key).key(), new GCMParameterSpec(TAG_BITS, iv));
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, iv));
             cipher.updateAAD(aad);
             byte[] sealed = cipher.doFinal(clear);
             byte[] wrapped = Arrays.copyOf(iv, IV_BYTES + sealed.length);
@@ -80,28 +80,26 @@ final class TokenCipher {
         });
     }
 
-    Plaintext unwrap(SealedDataKey sealed) {
-        KeyRef key = sealed.key();
-        byte[] wrapped = sealed.wrapped();
-        return againIfSessionGone("unwrap under " + key, () -> {
+    Plaintext unwrap(TokenVersions.Version version, SealedDataKey sealed) {
+        return sealed.read((wrapped, header) -> againIfSessionGone("unwrap under", version, key -> {
             Cipher cipher = cipher();
-            cipher.init(Cipher.DECRYPT_MODE, versions.version(key).key(),
-                    new GCMParameterSpec(TAG_BITS, wrapped, 0, IV_BYTES));
-            cipher.updateAAD(sealed.header());
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, wrapped, 0, IV_BYTES));
+            cipher.updateAAD(header);
             byte[] clear;
             try {
                 clear = cipher.doFinal(wrapped, IV_BYTES, wrapped.length - IV_BYTES);
             } catch (AEADBadTagException e) {
                 ciphers.remove();
                 throw new KmsException.IntegrityFailure("the wrapped key failed authentication under key version "
-                        + key + ": the ciphertext was altered, or was not produced with this token");
+                        + version.version().ref() + ": the ciphertext was altered, or was not produced with this"
+                        + " token");
             }
             try {
                 return new Plaintext(clear);
             } finally {
                 Arrays.fill(clear, (byte) 0);
             }
-        });
+        }));
     }
 
     /** The shortest wrapped key AES-256-GCM can produce: IV, one byte, tag. */
@@ -113,21 +111,22 @@ final class TokenCipher {
      * Runs {@code operation}; when the session is gone, opens the token again and runs it once more. Re-opening
      * happens at most once a second, so a token that stays gone costs one attempt a second, not one per call.
      */
-    private <T> T againIfSessionGone(String what, TokenOperation<T> operation) {
+    private <T> T againIfSessionGone(String what, TokenVersions.Version version, TokenOperation<T> operation) {
         int generation = token.generation();
         try {
-            return operation.run();
+            return operation.run(version.key());
         } catch (GeneralSecurityException | ProviderException e) {
             ciphers.remove();
             if (!SoftHsmToken.sessionGone(e) || !reopened(generation, e)) {
-                throw tokenFailure(what, e);
+                throw tokenFailure(what + " " + version.version().ref(), e);
             }
         }
+        // The token was opened again: the version's key object is a new one.
         try {
-            return operation.run();
+            return operation.run(versions.version(version.version().ref()).key());
         } catch (GeneralSecurityException | ProviderException e) {
             ciphers.remove();
-            throw tokenFailure(what, e);
+            throw tokenFailure(what + " " + version.version().ref(), e);
         }
     }
 

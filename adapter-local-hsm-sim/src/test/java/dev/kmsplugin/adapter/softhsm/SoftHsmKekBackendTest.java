@@ -175,6 +175,22 @@ class SoftHsmKekBackendTest {
     }
 
     @Test
+    void a_v2_decrypt_of_an_unknown_version_counts_as_an_unwrap_that_met_an_unknown_key_version() {
+        // The shipped alert on stored data that no longer decrypts reads this series; the apiserver always sends a
+        // key_id, so the version is resolved with it and the failure must still be counted.
+        RecordingTelemetry recorded = new RecordingTelemetry();
+        EnvelopeService counted = new EnvelopeService(Backend.of(backend), recorded);
+        EncryptResult result = counted.encrypt(SoftHsmFixture.randomKey(), SoftHsmFixture.call());
+        SealedDataKey sealed = CiphertextFormat.decode(result.ciphertext());
+        Ciphertext vanished = CiphertextFormat.encode(
+                new SealedDataKey(Algorithm.AES_256_GCM, new KeyRef("kek", "99"), sealed.wrapped()));
+        assertThrows(KmsException.UnknownKeyVersion.class, () -> counted.decrypt(DecryptRequest.v2(vanished,
+                Optional.of(result.keyId()), dev.kmsplugin.domain.envelope.Annotations.none()),
+                SoftHsmFixture.call()));
+        assertEquals(List.of("wrap:ok", "unwrap:unknown_key_version"), recorded.backendCalls);
+    }
+
+    @Test
     void a_ciphertext_from_another_backend_is_refused_clearly() {
         SealedDataKey sealed = CiphertextFormat.decode(service.encrypt(SoftHsmFixture.randomKey(), SoftHsmFixture.call()).ciphertext());
         Ciphertext rsa = CiphertextFormat.encode(

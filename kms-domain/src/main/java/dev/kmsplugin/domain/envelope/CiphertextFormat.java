@@ -5,6 +5,7 @@ import dev.kmsplugin.domain.key.Algorithm;
 import dev.kmsplugin.domain.key.KeyRef;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The self-describing ciphertext this plugin returns (docs/ciphertext-format.md describes it byte by byte).
@@ -37,21 +38,27 @@ public final class CiphertextFormat {
     }
 
     public static Ciphertext encode(SealedDataKey sealed) {
-        byte[] header = sealed.header();
-        byte[] wrapped = sealed.wrapped();
+        return sealed.read(CiphertextFormat::encode);
+    }
+
+    /** The ciphertext of {@code wrapped} under {@code header} (as {@link #header} gives it for the key version). */
+    public static Ciphertext encode(byte[] wrapped, byte[] header) {
+        if (wrapped.length == 0) {
+            throw new KmsException.InvalidInput("wrapped key is empty");
+        }
         if (wrapped.length > 0xffff) {
             throw new KmsException.InvalidInput("wrapped key of " + wrapped.length + " bytes does not fit the format");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + 2 + wrapped.length);
-        out.writeBytes(header);
-        out.write(wrapped.length >>> 8);
-        out.write(wrapped.length & 0xff);
-        out.writeBytes(wrapped);
-        if (out.size() > Ciphertext.MAX_BYTES) {
-            throw new KmsException.Misconfigured("the ciphertext would be " + out.size() + " bytes, above the "
+        int size = header.length + 2 + wrapped.length;
+        if (size > Ciphertext.MAX_BYTES) {
+            throw new KmsException.Misconfigured("the ciphertext would be " + size + " bytes, above the "
                     + Ciphertext.MAX_BYTES + "-byte limit of the apiserver; use a shorter key name or a smaller key");
         }
-        return new Ciphertext(out.toByteArray());
+        byte[] out = Arrays.copyOf(header, size);
+        out[header.length] = (byte) (wrapped.length >>> 8);
+        out[header.length + 1] = (byte) wrapped.length;
+        System.arraycopy(wrapped, 0, out, header.length + 2, wrapped.length);
+        return new Ciphertext(out);
     }
 
     public static SealedDataKey decode(Ciphertext ciphertext) {
@@ -74,6 +81,7 @@ public final class CiphertextFormat {
         } catch (KmsException.InvalidInput e) {
             throw malformed(e.getMessage());
         }
+        int headerEnd = in.position();
         int wrappedLength = in.u16("wrapped key length");
         if (wrappedLength == 0) {
             throw malformed("the wrapped key is empty");
@@ -82,7 +90,7 @@ public final class CiphertextFormat {
         if (in.remaining() != 0) {
             throw malformed(in.remaining() + " unexpected bytes follow the wrapped key");
         }
-        return new SealedDataKey(algorithm, key, wrapped);
+        return new SealedDataKey(algorithm, key, wrapped, Arrays.copyOf(bytes, headerEnd));
     }
 
     /** The header of a ciphertext wrapped with {@code algorithm} under {@code key}: the AAD backends bind. */
@@ -113,6 +121,10 @@ public final class CiphertextFormat {
             this.bytes = bytes;
         }
 
+        int position() {
+            return position;
+        }
+
         int remaining() {
             return bytes.length - position;
         }
@@ -131,7 +143,7 @@ public final class CiphertextFormat {
 
         byte[] bytes(String field, int length) {
             need(field, length);
-            byte[] slice = java.util.Arrays.copyOfRange(bytes, position, position + length);
+            byte[] slice = Arrays.copyOfRange(bytes, position, position + length);
             position += length;
             return slice;
         }

@@ -24,6 +24,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +37,10 @@ public final class EnvelopeService implements EnvelopeEncryption {
     private final KeyEncryptionKeys keys;
     private final Optional<ForeignCiphertexts> foreign;
     private final Telemetry telemetry;
+    private volatile VersionHeader lastHeader;
+
+    private record VersionHeader(KeyVersion version, byte[] header) {
+    }
 
     public EnvelopeService(Backend backend, Telemetry telemetry) {
         Objects.requireNonNull(backend, "backend");
@@ -52,10 +58,19 @@ public final class EnvelopeService implements EnvelopeEncryption {
     public EncryptResult encrypt(Plaintext plaintext, CallContext call) {
         call.checkDeadline("before the data key was wrapped");
         KeyVersion version = keys.current();
-        byte[] header = CiphertextFormat.header(version.algorithm(), version.ref());
+        byte[] header = headerOf(version);
         byte[] wrapped = timed("wrap", () -> keys.wrap(version, plaintext, header, call));
-        Ciphertext ciphertext = CiphertextFormat.encode(new SealedDataKey(version.algorithm(), version.ref(), wrapped));
-        return new EncryptResult(ciphertext, version.keyId(), Annotations.none());
+        return new EncryptResult(CiphertextFormat.encode(wrapped, header), version.keyId(), Annotations.none());
+    }
+
+    // The header of the current version, encoded when the version changes rather than on every Encrypt.
+    private byte[] headerOf(KeyVersion version) {
+        VersionHeader last = lastHeader;
+        if (last == null || last.version() != version) {
+            last = new VersionHeader(version, CiphertextFormat.header(version.algorithm(), version.ref()));
+            lastHeader = last;
+        }
+        return last.header();
     }
 
     @Override
@@ -75,15 +90,36 @@ public final class EnvelopeService implements EnvelopeEncryption {
                     + keys.describe() + " does not use (it wraps with " + used + "); was it written by another "
                     + "backend?");
         }
-        if (request.keyId().isPresent()) {
-            KeyId recorded = keys.keyId(sealed.key());
-            if (!recorded.equals(request.keyId().get())) {
-                throw new KmsException.InvalidInput("key_id '" + Messages.oneLine(request.keyId().get().value(), 80)
-                        + "' does not belong to the key version that wrapped this ciphertext ('" + recorded
+        KeyIdCheck admit = new KeyIdCheck(request.keyId());
+        return timed("unwrap", () -> keys.unwrap(sealed, admit, call), admit::refused);
+    }
+
+    /**
+     * A v2 Decrypt names the key_id the apiserver stored beside the object: it must be that of the version the
+     * ciphertext names. The backend resolves the version once and hands it here before the HSM is asked; a refused
+     * call never reached the HSM and is not counted as a backend call.
+     */
+    private static final class KeyIdCheck implements Consumer<KeyVersion> {
+        private final Optional<KeyId> sent;
+        private boolean refused;
+
+        KeyIdCheck(Optional<KeyId> sent) {
+            this.sent = sent;
+        }
+
+        @Override
+        public void accept(KeyVersion version) {
+            if (sent.isPresent() && !version.keyId().equals(sent.get())) {
+                refused = true;
+                throw new KmsException.InvalidInput("key_id '" + Messages.oneLine(sent.get().value(), 80)
+                        + "' does not belong to the key version that wrapped this ciphertext ('" + version.keyId()
                         + "'); the ciphertext and key_id were stored for different objects");
             }
         }
-        return timed("unwrap", () -> keys.unwrap(sealed, call));
+
+        boolean refused() {
+            return refused;
+        }
     }
 
     @Override
@@ -101,6 +137,11 @@ public final class EnvelopeService implements EnvelopeEncryption {
     }
 
     private <T> T timed(String operation, Supplier<T> work) {
+        return timed(operation, work, () -> false);
+    }
+
+    /** Runs a backend operation and counts it, unless {@code refusedBefore} says it never reached the backend. */
+    private <T> T timed(String operation, Supplier<T> work, BooleanSupplier refusedBefore) {
         long start = System.nanoTime();
         String outcome = "ok";
         try {
@@ -109,7 +150,9 @@ public final class EnvelopeService implements EnvelopeEncryption {
             outcome = Telemetry.outcome(e);
             throw e;
         } finally {
-            telemetry.backendCallCompleted(operation, outcome, Duration.ofNanos(System.nanoTime() - start));
+            if (!refusedBefore.getAsBoolean()) {
+                telemetry.backendCallCompleted(operation, outcome, Duration.ofNanos(System.nanoTime() - start));
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.key.KeyId;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.domain.key.KeyVersion;
+import java.util.function.Consumer;
 
 /**
  * A key-encryption key held by an HSM, in all its versions: the one thing the core needs from a backend.
@@ -33,15 +34,22 @@ public interface KeyEncryptionKeys extends AutoCloseable {
 
     /**
      * Wraps a data key under {@code version}. {@code header} is the ciphertext header; backends with authenticated
-     * encryption bind it, others ignore it.
+     * encryption bind it, others ignore it. It is shared between calls: read it, never change it.
      */
     byte[] wrap(KeyVersion version, Plaintext dataKey, byte[] header, CallContext call);
 
     /**
      * Reverses {@link #wrap} for the version and algorithm the sealed key names; fails with
-     * {@link KmsException.IntegrityFailure} when the bytes or the header were altered.
+     * {@link KmsException.IntegrityFailure} when the bytes or the header were altered. The version is looked up once:
+     * {@code admit} is given it as soon as it is resolved, before the HSM is asked, and refuses the call by throwing
+     * (the use case checks there that the caller's key_id belongs to it).
      */
-    Plaintext unwrap(SealedDataKey sealed, CallContext call);
+    Plaintext unwrap(SealedDataKey sealed, Consumer<KeyVersion> admit, CallContext call);
+
+    /** {@link #unwrap(SealedDataKey, Consumer, CallContext)} with no key_id to check: probes and operator tools. */
+    default Plaintext unwrap(SealedDataKey sealed, CallContext call) {
+        return unwrap(sealed, version -> { }, call);
+    }
 
     /** The last probe's result, from memory. */
     Health health();

@@ -74,6 +74,9 @@ class EnvelopeServiceTest {
         KmsException.InvalidInput error = assertThrows(KmsException.InvalidInput.class, () -> service.decrypt(
                 DecryptRequest.v2(old.ciphertext(), Optional.of(current), Annotations.none()), call()));
         assertTrue(error.getMessage().contains("does not belong to the key version"), error.getMessage());
+        // Refused before the backend was asked: not counted as an unwrap, and the keys never saw it.
+        assertEquals(List.of("wrap:ok"), backendCalls);
+        assertEquals(0, keys.unwraps());
     }
 
     @Test

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -192,7 +193,8 @@ public final class InMemoryKeys implements KeyEncryptionKeys {
     }
 
     @Override
-    public Plaintext unwrap(SealedDataKey sealed, CallContext call) {
+    public Plaintext unwrap(SealedDataKey sealed, Consumer<KeyVersion> admit, CallContext call) {
+        admit.accept(new KeyVersion(sealed.key(), keyId(sealed.key()), Algorithm.AES_256_GCM));
         unwraps.incrementAndGet();
         misbehave(call);
         return open(sealed);
