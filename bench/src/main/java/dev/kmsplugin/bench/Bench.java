@@ -104,7 +104,7 @@ public final class Bench {
         // back to back.
         out.println("[1/4] backend floor: SoftHSM wrap+unwrap in process, no gRPC (load " + loadAverage() + ")");
         try (BackendFloor floor = BackendFloor.open(options.workDir().resolve("floor-sim"), Telemetry.none())) {
-            counts = BackendCallCount.measure(floor.keys(), 200);
+            counts = BackendCallCount.measure(200);
             IntFunction<TimedCall> backendWork = caller -> floor.wrapUnwrap();
             rows.add(measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty()));
 
