@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsplugin.domain.envelope.Annotations;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
@@ -27,7 +26,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -149,7 +147,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
     void a_retired_version_fails_decrypt_naming_restore_version_until_it_is_restored() {
         vault.version("kek", b.id).enabled = false; // serve with A first, then rotate to B
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             byte[] dek = KeyVaultKekBackendTest.dek();
             EncryptResult underA = service.encrypt(new Plaintext(dek), KeyVaultKekBackendTest.v2());
             assertEquals(a.id, backend.current().ref().version());
@@ -166,8 +164,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
             assertEquals(1, vault.updates.size());
             assertFalse(vault.updates.get(0).path("attributes").path("enabled").asBoolean(true));
             assertTrue(vault.paths().contains("PATCH /keys/kek/" + a.id), vault.paths().toString());
-            DecryptRequest request = DecryptRequest.v2(underA.ciphertext(), Optional.of(underA.keyId()),
-                    Annotations.none());
+            DecryptRequest request = decryptByKeyId(underA);
             KmsException.UnknownKeyVersion e = assertThrows(KmsException.UnknownKeyVersion.class,
                     () -> service.decrypt(request, KeyVaultKekBackendTest.v2()));
             assertTrue(e.getMessage().contains("disabled in Key Vault (retired") && e.getMessage().contains(
