@@ -24,6 +24,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The client against a real etcd with TLS and client-certificate auth. Each test writes under its own prefix. */
 class EtcdClientTest {
@@ -234,35 +236,32 @@ class EtcdClientTest {
         }
     }
 
-    @Test
-    void a_client_certificate_etcd_does_not_trust_is_a_tls_misconfiguration() {
-        EtcdSettings settings = etcd.settings().withTls(Optional.of(etcd.caCert()),
-                Optional.of(etcd.untrustedClientCert()), Optional.of(etcd.untrustedClientKey()));
-
-        KmsException failure = assertThrows(KmsException.class, () -> {
-            try (EtcdClient client = EtcdClient.connect(settings)) {
-                client.scan(bytes("/registry/"), 10, (key, value) -> { });
-            }
-        });
-        assertEquals(KmsException.Kind.MISCONFIGURED, failure.kind(), failure.getMessage());
-        assertTrue(failure.getMessage().contains("TLS"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("--etcd-cert"), failure.getMessage());
+    /**
+     * Settings in which the file behind {@code flag} is one etcd's TLS refuses: a client certificate etcd does not
+     * trust ({@code --etcd-cert}), or a CA that did not sign etcd's server certificate ({@code --etcd-cacert}).
+     */
+    private static EtcdSettings untrusted(String flag) {
+        return switch (flag) {
+            case "--etcd-cert" -> etcd.settings().withTls(Optional.of(etcd.caCert()),
+                    Optional.of(etcd.untrustedClientCert()), Optional.of(etcd.untrustedClientKey()));
+            case "--etcd-cacert" -> etcd.settings().withTls(Optional.of(etcd.untrustedCaCert()),
+                    Optional.of(etcd.clientCert()), Optional.of(etcd.clientKey()));
+            default -> throw new IllegalArgumentException(flag);
+        };
     }
 
-    @Test
-    void a_ca_that_did_not_sign_the_server_certificate_is_a_tls_misconfiguration() {
-        EtcdSettings settings = etcd.settings().withTls(Optional.of(etcd.untrustedCaCert()),
-                Optional.of(etcd.clientCert()), Optional.of(etcd.clientKey()));
-
+    @ParameterizedTest
+    @ValueSource(strings = {"--etcd-cert", "--etcd-cacert"})
+    void an_untrusted_certificate_is_a_one_line_tls_misconfiguration_naming_its_flag(String flag) {
         KmsException failure = assertThrows(KmsException.class, () -> {
-            try (EtcdClient client = EtcdClient.connect(settings)) {
+            try (EtcdClient client = EtcdClient.connect(untrusted(flag))) {
                 client.scan(bytes("/registry/"), 10, (key, value) -> { });
             }
         });
         assertEquals(KmsException.Kind.MISCONFIGURED, failure.kind(), failure.getMessage());
         assertTrue(failure.getMessage().contains("TLS"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("--etcd-cacert"), failure.getMessage());
-        assertFalse(failure.getMessage().contains("\n"));
+        assertTrue(failure.getMessage().contains(flag), failure.getMessage());
+        assertFalse(failure.getMessage().contains("\n"), failure.getMessage());
     }
 
     @Test
