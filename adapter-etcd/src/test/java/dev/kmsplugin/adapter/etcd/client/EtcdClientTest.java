@@ -87,11 +87,7 @@ class EtcdClientTest {
 
     @Test
     void keys_written_after_the_first_page_are_not_seen() {
-        Map<byte[], byte[]> before = new LinkedHashMap<>();
-        for (int i = 0; i < 300; i++) {
-            before.put(bytes(String.format("/pinned/k-%04d", i)), bytes("old"));
-        }
-        etcd.putAll(before);
+        putNumbered("/pinned/k-%04d", 300, "old");
 
         List<String> seen = new ArrayList<>();
         List<String> valuesSeen = new ArrayList<>();
@@ -171,11 +167,7 @@ class EtcdClientTest {
 
     @Test
     void a_revision_compacted_during_the_scan_says_to_rerun_the_audit() {
-        Map<byte[], byte[]> entries = new LinkedHashMap<>();
-        for (int i = 0; i < 30; i++) {
-            entries.put(bytes(String.format("/compact/k-%02d", i)), bytes("v"));
-        }
-        etcd.putAll(entries);
+        putNumbered("/compact/k-%02d", 30, "v");
 
         try (EtcdClient client = EtcdClient.connect(etcd.settings())) {
             int[] count = {0};
@@ -280,6 +272,15 @@ class EtcdClientTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(UTF_8);
+    }
+
+    /** Writes {@code count} keys, {@code keyFormat} with 0 to count - 1, each to {@code value}, as putAll does. */
+    private static void putNumbered(String keyFormat, int count, String value) {
+        Map<byte[], byte[]> entries = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            entries.put(bytes(String.format(keyFormat, i)), bytes(value));
+        }
+        etcd.putAll(entries);
     }
 
     private static byte[] concat(byte[] first, byte[] second) {
