@@ -313,8 +313,8 @@ public final class Bench {
                 1000.0 * plugin.callers() / combined);
 
         out.println();
-        out.println("backend calls per apiserver operation (counted through the plugin's EnvelopeService over the"
-                + " SoftHSM backend):");
+        out.println("backend calls per apiserver operation (counted at the backend port, through the plugin's"
+                + " EnvelopeService over the test kit's counting keys):");
         counts.perOperation().forEach((operation, perCall) -> out.printf(Locale.ROOT,
                 "  %-12s wrap %.2f  unwrap %.2f%n", operation, perCall.get("wrap"),
                 perCall.get("unwrap")));
