@@ -1,5 +1,6 @@
 package dev.kmsplugin.bench;
 
+import dev.kmsplugin.adapter.grpc.client.UnixSocketChannel;
 import dev.kmsplugin.bench.load.ClosedLoop;
 import dev.kmsplugin.bench.load.TimedCall;
 import dev.kmsplugin.bench.load.Result;
@@ -9,7 +10,6 @@ import dev.kmsplugin.bench.targets.GrpcScenarios;
 import dev.kmsplugin.bench.targets.MetricsScrape;
 import dev.kmsplugin.bench.targets.NoopKmsServer;
 import dev.kmsplugin.bench.targets.PluginProcess;
-import dev.kmsplugin.bench.targets.UnixChannel;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -104,14 +104,15 @@ public final class Bench {
         // back to back.
         out.println("[1/4] backend floor: SoftHSM wrap+unwrap in process, no gRPC (load " + loadAverage() + ")");
         try (BackendFloor floor = BackendFloor.open(options.workDir().resolve("floor-sim"), Telemetry.none())) {
-            counts = BackendCallCount.measure(floor.keys(), 200);
+            counts = BackendCallCount.measure(200);
             IntFunction<TimedCall> backendWork = caller -> floor.wrapUnwrap();
             rows.add(measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty()));
 
             out.println("[2/4] transport floor: no-op gRPC server on a unix socket in this process (load "
                     + loadAverage() + ")");
             try (NoopKmsServer noop = NoopKmsServer.start(options.workDir().resolve("noop.sock"));
-                    UnixChannel noopChannel = UnixChannel.connect(noop.socket())) {
+                    UnixSocketChannel noopChannel = UnixSocketChannel.open(noop.socket().toString(),
+                            GrpcScenarios.CLIENT_THREAD)) {
                 GrpcScenarios floorCalls = new GrpcScenarios(noopChannel.channel(), false);
                 floorCalls.awaitOk(Duration.ofSeconds(10));
                 warmUp(floorCalls);
@@ -122,7 +123,8 @@ public final class Bench {
                 out.println("[3/4] plugin: " + options.launcher() + " --backend=hsm-sim (load " + loadAverage()
                         + ")");
                 try (PluginProcess plugin = PluginProcess.start(options.launcher(), options.workDir(), javaOptions);
-                        UnixChannel channel = UnixChannel.connect(plugin.socket())) {
+                        UnixSocketChannel channel = UnixSocketChannel.open(plugin.socket().toString(),
+                            GrpcScenarios.CLIENT_THREAD)) {
                     GrpcScenarios scenarios = new GrpcScenarios(channel.channel(), true);
                     try {
                         scenarios.awaitOk(Duration.ofSeconds(60));
@@ -311,8 +313,8 @@ public final class Bench {
                 1000.0 * plugin.callers() / combined);
 
         out.println();
-        out.println("backend calls per apiserver operation (counted through the plugin's EnvelopeService over the"
-                + " SoftHSM backend):");
+        out.println("backend calls per apiserver operation (counted at the backend port, through the plugin's"
+                + " EnvelopeService over the test kit's counting keys):");
         counts.perOperation().forEach((operation, perCall) -> out.printf(Locale.ROOT,
                 "  %-12s wrap %.2f  unwrap %.2f%n", operation, perCall.get("wrap"),
                 perCall.get("unwrap")));

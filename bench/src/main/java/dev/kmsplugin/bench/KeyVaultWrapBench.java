@@ -1,11 +1,11 @@
 package dev.kmsplugin.bench;
 
+import dev.kmsplugin.adapter.grpc.client.UnixSocketChannel;
 import dev.kmsplugin.bench.load.ClosedLoop;
 import dev.kmsplugin.bench.load.TimedCall;
 import dev.kmsplugin.bench.load.Result;
 import dev.kmsplugin.bench.targets.GrpcScenarios;
 import dev.kmsplugin.bench.targets.PluginProcess;
-import dev.kmsplugin.bench.targets.UnixChannel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -104,7 +104,8 @@ public final class KeyVaultWrapBench {
                 "--config-file-path=" + work.resolve("vault/azure.json"), "--config=" + endpoint, "--wrap=" + mode);
         try (PluginProcess plugin = PluginProcess.start(options.launcher(), work.resolve("plugin-" + mode),
                 javaOptions, backend);
-             UnixChannel channel = UnixChannel.connect(plugin.socket())) {
+             UnixSocketChannel channel = UnixSocketChannel.open(plugin.socket().toString(),
+                     GrpcScenarios.CLIENT_THREAD)) {
             GrpcScenarios scenarios = new GrpcScenarios(channel.channel(), true);
             scenarios.awaitOk(Duration.ofSeconds(60));
             Map<String, IntFunction<TimedCall>> all = scenarios.all();

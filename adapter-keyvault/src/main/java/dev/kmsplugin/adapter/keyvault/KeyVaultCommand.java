@@ -141,10 +141,8 @@ final class KeyVaultCommand implements Command {
         }
         KeyInventory inventory = KeyVaultKeyInventory.read(settings, env, http.apply(settings), Telemetry.none(),
                 clock);
-        KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
-        Retirement.Switch vault = new KeyVaultVersionSwitch(settings, connection,
-                new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), clock,
-                        connection::forgetTokens));
+        KeyVaultConnection connection = connect(settings);
+        Retirement.Switch vault = new KeyVaultVersionSwitch(settings, connection, retries(settings, connection, clock));
         if (!retire) {
             return Retirement.restore(version, inventory, vault, options.dryRun(), out);
         }
@@ -153,11 +151,19 @@ final class KeyVaultCommand implements Command {
                 () -> invocation.collaborators().storedData(), clock, out);
     }
 
+    private KeyVaultConnection connect(KeyVaultSettings settings) {
+        return KeyVaultConnection.open(settings, env, http.apply(settings));
+    }
+
+    /** How a command calls Key Vault: each attempt within {@link #COMMAND_ATTEMPT}, tokens dropped when refused. */
+    private static RetryLoop retries(KeyVaultSettings settings, KeyVaultConnection connection, Clock clock) {
+        return new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(), clock,
+                connection::forgetTokens);
+    }
 
     private ExitCode createKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
-        KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
-        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(),
-                Clock.systemUTC(), connection::forgetTokens);
+        KeyVaultConnection connection = connect(settings);
+        RetryLoop resilience = retries(settings, connection, Clock.systemUTC());
         KeyAsyncClient keys = connection.keys();
         String name = settings.keyName();
         Optional<KeyVaultKey> existing = find(resilience, keys, name);
@@ -187,9 +193,8 @@ final class KeyVaultCommand implements Command {
     }
 
     private ExitCode rotateKey(KeyVaultSettings settings, CreateOptions options, PrintStream out) {
-        KeyVaultConnection connection = KeyVaultConnection.open(settings, env, http.apply(settings));
-        RetryLoop resilience = new RetryLoop(settings.withCallTimeout(COMMAND_ATTEMPT), Telemetry.none(),
-                Clock.systemUTC(), connection::forgetTokens);
+        KeyVaultConnection connection = connect(settings);
+        RetryLoop resilience = retries(settings, connection, Clock.systemUTC());
         KeyAsyncClient keys = connection.keys();
         String name = settings.keyName();
         KeyVaultKey current = find(resilience, keys, name).orElseThrow(() -> new KmsException.UnknownKeyVersion(

@@ -44,16 +44,7 @@ record KeyVaultSettings(
 
     /** Whether Go-plugin ciphertexts are read: {@code AUTO} = only when migrating (pinned or legacy versions). */
     enum GoPluginReading {
-        AUTO, ON, OFF;
-
-        static GoPluginReading parse(String text) {
-            for (GoPluginReading value : values()) {
-                if (value.name().equalsIgnoreCase(text.trim())) {
-                    return value;
-                }
-            }
-            return null;
-        }
+        AUTO, ON, OFF
     }
 
     /**
@@ -62,16 +53,7 @@ record KeyVaultSettings(
      * in the vault's audit log). Unwrap is always Key Vault's.
      */
     enum WrapMode {
-        LOCAL, REMOTE;
-
-        static WrapMode parse(String text) {
-            for (WrapMode value : values()) {
-                if (value.name().equalsIgnoreCase(text.trim())) {
-                    return value;
-                }
-            }
-            return null;
-        }
+        LOCAL, REMOTE
     }
 
     /** Credential kinds; {@code AUTO} applies the selection rules of docs/keyvault.md. */
@@ -161,12 +143,12 @@ record KeyVaultSettings(
             check.problem(check.path("call-timeout") + " must stay below the apiserver's 3 s");
         }
         String goText = settings.optionalString("go-plugin-ciphertexts").orElse("auto");
-        GoPluginReading goPlugin = GoPluginReading.parse(goText);
+        GoPluginReading goPlugin = named(GoPluginReading.class, goText);
         if (goPlugin == null) {
             check.problem(check.path("go-plugin-ciphertexts") + " '" + goText + "' is not one of auto, on, off");
         }
         String wrapText = settings.optionalString("wrap").orElse("local");
-        WrapMode wrap = WrapMode.parse(wrapText);
+        WrapMode wrap = named(WrapMode.class, wrapText);
         if (wrap == null) {
             check.problem(check.flag("wrap") + " '" + KeyVaultErrors.oneLine(wrapText) + "' (" + check.path("wrap")
                     + ") is not one of local "
@@ -211,6 +193,16 @@ record KeyVaultSettings(
     }
 
     // localhost or a loopback literal (127.0.0.0/8, ::1); host names are not resolved here.
+    /** The constant of {@code type} named {@code text}, ignoring case and surrounding blanks; null when none is. */
+    private static <E extends Enum<E>> E named(Class<E> type, String text) {
+        for (E value : type.getEnumConstants()) {
+            if (value.name().equalsIgnoreCase(text.trim())) {
+                return value;
+            }
+        }
+        return null;
+    }
+
     static boolean loopback(String address) {
         String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
                 : address;

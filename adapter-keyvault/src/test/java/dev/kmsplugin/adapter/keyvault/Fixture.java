@@ -2,6 +2,7 @@ package dev.kmsplugin.adapter.keyvault;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.spi.Backend;
 import dev.kmsplugin.ports.spi.Settings;
 import dev.kmsplugin.ports.testkit.ManualClock;
@@ -78,6 +79,11 @@ final class Fixture implements AutoCloseable {
     /** What the provider hands the core: the keys and the reader of Go-plugin ciphertexts. */
     static Backend served(KeyVaultKekBackend keys) {
         return new Backend(keys, Optional.of(keys.goPluginReader()));
+    }
+
+    /** The plugin's envelope service over {@code keys} as the provider serves them, reporting to this telemetry. */
+    EnvelopeService service(KeyVaultKekBackend keys) {
+        return new EnvelopeService(served(keys), telemetry);
     }
 
     KeyVaultKekBackend open() {

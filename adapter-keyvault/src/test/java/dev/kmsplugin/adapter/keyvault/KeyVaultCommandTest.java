@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kmsplugin.domain.key.KeyRef;
-import dev.kmsplugin.ports.spi.Command;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.kmsplugin.ports.testkit.CommandRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,16 +15,16 @@ import org.junit.jupiter.api.Test;
 /** {@code kms-plugin keyvault create-key|rotate-key|check} against the test vault, through the real SDK. */
 class KeyVaultCommandTest extends VaultTest {
 
-    record Result(int exitCode, String out, String err) {
+    CommandRun run(String word) {
+        return CommandRun.run(new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient())::run,
+                List.of(word), fixture.view());
     }
 
-    Result run(String word) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient()).run(new Command.Invocation(
-                List.of(word), fixture.view(), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))).code();
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    /** Runs {@code word}, which must exit 0 (failing with its error output), and returns its output. */
+    String succeeds(String word) {
+        CommandRun result = run(word);
+        assertEquals(0, result.exitCode(), result.err());
+        return result.out();
     }
 
     static List<String> texts(JsonNode array) {
@@ -39,31 +35,28 @@ class KeyVaultCommandTest extends VaultTest {
 
     @Test
     void create_key_makes_an_hsm_protected_rsa_3072_key_allowed_only_to_wrap_and_unwrap() {
-        Result result = run("create-key");
-        assertEquals(0, result.exitCode(), result.err());
+        String out = succeeds("create-key");
         assertEquals(1, vault.creates.size());
         JsonNode sent = vault.creates.get(0);
         assertEquals("RSA-HSM", sent.path("kty").asText());
         assertEquals(3072, sent.path("key_size").asInt());
         assertEquals(List.of("wrapKey", "unwrapKey"), texts(sent.path("key_ops")));
-        String version = result.out().replaceAll("(?s).*version ([0-9a-f]{32}).*", "$1");
-        assertTrue(result.out().contains("created key 'kek' version " + version), result.out());
-        assertTrue(result.out().contains("key_id " + VaultAddress.of("myvault", false, Cloud.PUBLIC,
-                Optional.empty()).keyId(new KeyRef("kek", version))), result.out());
+        String version = out.replaceAll("(?s).*version ([0-9a-f]{32}).*", "$1");
+        assertTrue(out.contains("created key 'kek' version " + version), out);
+        assertTrue(out.contains("key_id " + VaultAddress.of("myvault", false, Cloud.PUBLIC,
+                Optional.empty()).keyId(new KeyRef("kek", version))), out);
     }
 
     @Test
     void create_key_leaves_an_existing_key_alone_unless_told_to_add_a_version() {
         vault.createVersion("kek", 2048);
-        Result again = run("create-key");
-        assertEquals(0, again.exitCode(), again.err());
-        assertTrue(again.out().contains("already exists") && again.out().contains("nothing changed"), again.out());
+        String again = succeeds("create-key");
+        assertTrue(again.contains("already exists") && again.contains("nothing changed"), again);
         assertEquals(0, vault.creates.size());
 
         fixture.set("create.add-version", true);
-        Result added = run("create-key");
-        assertEquals(0, added.exitCode(), added.err());
-        assertTrue(added.out().startsWith("added version "), added.out());
+        String added = succeeds("create-key");
+        assertTrue(added.startsWith("added version "), added);
         assertEquals(1, vault.creates.size());
     }
 
@@ -73,9 +66,8 @@ class KeyVaultCommandTest extends VaultTest {
                 .set("create.expires-in", Duration.ofDays(365)).set("create.rotate-every", Duration.ofDays(90))
                 .set("create.notify-before-expiry", Duration.ofDays(30));
         long before = Instant.now().getEpochSecond();
-        Result result = run("create-key");
+        String out = succeeds("create-key");
         long after = Instant.now().getEpochSecond();
-        assertEquals(0, result.exitCode(), result.err());
         JsonNode sent = vault.creates.get(0);
         assertEquals("RSA", sent.path("kty").asText());
         assertEquals(2048, sent.path("key_size").asInt());
@@ -89,13 +81,13 @@ class KeyVaultCommandTest extends VaultTest {
         String actions = policy.path("lifetimeActions").toString().toLowerCase(java.util.Locale.ROOT);
         assertTrue(actions.contains("{\"timeaftercreate\":\"p90d\"},\"action\":{\"type\":\"rotate\"}"), actions);
         assertTrue(actions.contains("{\"timebeforeexpiry\":\"p30d\"},\"action\":{\"type\":\"notify\"}"), actions);
-        assertTrue(result.out().contains("rotation policy: a new version every 90 days"), result.out());
+        assertTrue(out.contains("rotation policy: a new version every 90 days"), out);
     }
 
     @Test
     void create_key_refuses_software_keys_on_managed_hsm_and_unsupported_sizes() {
         fixture.set("managed-hsm", true).set("create.key-type", "RSA").set("create.key-size", 1024);
-        Result result = run("create-key");
+        CommandRun result = run("create-key");
         assertEquals(2, result.exitCode());
         assertTrue(result.err().contains("not available on Managed HSM") && result.err().contains("2048, 3072 or 4096"),
                 result.err());
@@ -105,7 +97,7 @@ class KeyVaultCommandTest extends VaultTest {
     @Test
     void create_key_without_the_create_permission_names_the_officer_role_and_exits_5() {
         vault.deny("create");
-        Result result = run("create-key");
+        CommandRun result = run("create-key");
         assertEquals(5, result.exitCode(), result.err());
         assertTrue(result.err().contains("'create'") && result.err().contains("Key Vault Crypto Officer"), result.err());
     }
@@ -113,20 +105,19 @@ class KeyVaultCommandTest extends VaultTest {
     @Test
     void rotate_key_adds_a_version_of_the_same_kind_and_prints_its_key_id() {
         vault.createVersion("kek", 2048);
-        Result result = run("rotate-key");
-        assertEquals(0, result.exitCode(), result.err());
+        String out = succeeds("rotate-key");
         JsonNode sent = vault.creates.get(0);
         assertEquals("RSA", sent.path("kty").asText());
         assertEquals(2048, sent.path("key_size").asInt());
-        String version = result.out().replaceAll("(?s).*version ([0-9a-f]{32}) added.*", "$1");
-        assertTrue(result.out().contains("key_id " + VaultAddress.of("myvault", false, Cloud.PUBLIC,
-                Optional.empty()).keyId(new KeyRef("kek", version))), result.out());
-        assertTrue(result.out().contains("versionless plugin makes it current"), result.out());
+        String version = out.replaceAll("(?s).*version ([0-9a-f]{32}) added.*", "$1");
+        assertTrue(out.contains("key_id " + VaultAddress.of("myvault", false, Cloud.PUBLIC,
+                Optional.empty()).keyId(new KeyRef("kek", version))), out);
+        assertTrue(out.contains("versionless plugin makes it current"), out);
     }
 
     @Test
     void rotate_key_of_a_missing_key_exits_4() {
-        Result result = run("rotate-key");
+        CommandRun result = run("rotate-key");
         assertEquals(4, result.exitCode(), result.err());
         assertTrue(result.err().contains("create-key"), result.err());
     }
@@ -134,22 +125,20 @@ class KeyVaultCommandTest extends VaultTest {
     @Test
     void check_passes_for_a_usable_key_and_round_trips() {
         vault.createVersion("kek", 3072);
-        Result result = run("check");
-        assertEquals(0, result.exitCode(), result.err());
-        assertTrue(result.out().startsWith("OK: ") && result.out().contains("round trip succeeded"), result.out());
+        String out = succeeds("check");
+        assertTrue(out.startsWith("OK: ") && out.contains("round trip succeeded"), out);
         // --wrap=local (the default): the check wraps with the public key and unwraps in Key Vault, and says that
         // the identity's wrapKey permission was not exercised.
         assertTrue(vault.count("wrapkey") == 0 && vault.count("unwrapkey") >= 1, vault.paths().toString());
-        assertTrue(result.out().contains("wrapKey permission was not used"), result.out());
+        assertTrue(out.contains("wrapKey permission was not used"), out);
     }
 
     @Test
     void check_with_remote_wrap_says_key_vault_wrapped() {
         vault.createVersion("kek", 3072);
         fixture.set("wrap", "remote");
-        Result result = run("check");
-        assertEquals(0, result.exitCode(), result.err());
-        assertTrue(result.out().contains("wrapped and unwrapped by Key Vault"), result.out());
+        String out = succeeds("check");
+        assertTrue(out.contains("wrapped and unwrapped by Key Vault"), out);
         assertTrue(vault.count("wrapkey") >= 1, vault.paths().toString());
     }
 
@@ -157,7 +146,7 @@ class KeyVaultCommandTest extends VaultTest {
     void check_with_a_rejected_client_secret_exits_2_naming_the_entra_id_error_and_the_field_to_fix() {
         vault.createVersion("kek", 2048);
         vault.clientSecret = "another-secret";
-        Result result = run("check");
+        CommandRun result = run("check");
         assertEquals(2, result.exitCode(), result.err());
         assertTrue(result.err().contains("AADSTS7000215") && result.err().contains("Invalid client secret")
                 && result.err().contains("aadClientSecret"), result.err());
@@ -171,7 +160,7 @@ class KeyVaultCommandTest extends VaultTest {
         fixture.config("{\"tenantId\":\"" + TestKeyVault.TENANT + "\",\"aadClientId\":\"app-2\","
                 + "\"aadClientCertPath\":\"" + TestTls.get().keyStore + "\",\"aadClientCertPassword\":\""
                 + TestTls.PASSWORD + "\"}");
-        Result result = run("check");
+        CommandRun result = run("check");
         assertEquals(2, result.exitCode(), result.err());
         assertTrue(result.err().contains("AADSTS700027") && result.err().contains("certificate")
                 && result.err().contains("aadClientCertPath"), result.err());
@@ -188,7 +177,7 @@ class KeyVaultCommandTest extends VaultTest {
         vault.createVersion("kek", 2048);
         vault.deny("wrapkey");
         fixture.set("wrap", "remote"); // a local wrap needs no wrapKey permission
-        Result result = run("check");
+        CommandRun result = run("check");
         assertEquals(5, result.exitCode(), result.err());
         assertTrue(result.err().contains("'wrapKey'"), result.err());
         assertTrue(result.err().contains("to fix: grant the identity the RBAC role 'Key Vault Crypto Service "
@@ -198,20 +187,20 @@ class KeyVaultCommandTest extends VaultTest {
     @Test
     void check_of_a_key_with_the_wrong_operations_a_disabled_version_or_too_few_bits_exits_2() {
         vault.createVersion("kek", 2048).ops = List.of("sign", "verify");
-        Result wrongOps = run("check");
+        CommandRun wrongOps = run("check");
         assertEquals(2, wrongOps.exitCode());
         assertTrue(wrongOps.err().contains("[wrapKey, unwrapKey]"), wrongOps.err());
 
         TestKeyVault.Version disabled = vault.createVersion("kek", 2048);
         disabled.enabled = false;
         fixture.set("key-version", disabled.id);
-        Result off = run("check");
+        CommandRun off = run("check");
         assertEquals(2, off.exitCode());
         assertTrue(off.err().contains("is disabled"), off.err());
 
         TestKeyVault.Version small = vault.createVersion("kek", 1024);
         fixture.set("key-version", small.id);
-        Result tooSmall = run("check");
+        CommandRun tooSmall = run("check");
         assertEquals(2, tooSmall.exitCode());
         assertTrue(tooSmall.err().contains("1024 bits"), tooSmall.err());
     }

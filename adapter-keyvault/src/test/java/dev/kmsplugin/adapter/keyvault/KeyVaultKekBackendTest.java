@@ -33,14 +33,13 @@ class KeyVaultKekBackendTest extends VaultTest {
         TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
         fixture.set("key-version", v1.id);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             byte[] dek = dek();
             EncryptResult result = service.encrypt(new Plaintext(dek), v2());
             assertEquals(new KeyRef("kek", v1.id), backend.current().ref());
             assertEquals(VaultAddress.of("myvault", false, Cloud.PUBLIC, Optional.empty())
                     .keyId(new KeyRef("kek", v1.id)), result.keyId());
-            Plaintext back = service.decrypt(DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()),
-                    result.annotations()), v2());
+            Plaintext back = service.decrypt(decryptOf(result), v2());
             assertArrayEquals(dek, back.bytes());
             // --wrap=local (the default): wrapped with the public key here, unwrapped by Key Vault.
             assertEquals(0, vault.count("wrapkey"), vault.paths().toString());
@@ -55,16 +54,15 @@ class KeyVaultKekBackendTest extends VaultTest {
         EncryptResult old;
         byte[] dek = dek();
         try (var backend = fixture.open()) {
-            old = new EnvelopeService(Fixture.served(backend), fixture.telemetry).encrypt(new Plaintext(dek), v2());
+            old = fixture.service(backend).encrypt(new Plaintext(dek), v2());
         }
         TestKeyVault.Version v2 = vault.createVersion("kek", 3072);
         fixture.set("key-version", v2.id);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             EncryptResult fresh = service.encrypt(new Plaintext(dek()), v2());
             assertNotEquals(old.keyId(), fresh.keyId(), "a new version must be a new key_id");
-            Plaintext back = service.decrypt(DecryptRequest.v2(old.ciphertext(), Optional.of(old.keyId()),
-                    Annotations.none()), v2());
+            Plaintext back = service.decrypt(decryptByKeyId(old), v2());
             assertArrayEquals(dek, back.bytes());
             assertTrue(vault.paths().stream().anyMatch(p -> p.contains("/keys/kek/" + v1.id + "/unwrapkey")),
                     "the old ciphertext must be unwrapped by the version it names");
@@ -76,7 +74,7 @@ class KeyVaultKekBackendTest extends VaultTest {
         TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
             assertEquals(v1.id, backend.current().ref().version());
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             byte[] dek = dek();
             EncryptResult before = service.encrypt(new Plaintext(dek), v2());
 
@@ -95,8 +93,7 @@ class KeyVaultKekBackendTest extends VaultTest {
             backend.refresh();
             assertEquals(v2.id, backend.current().ref().version());
 
-            assertArrayEquals(dek, service.decrypt(DecryptRequest.v2(before.ciphertext(),
-                    Optional.of(before.keyId()), Annotations.none()), v2()).bytes());
+            assertArrayEquals(dek, service.decrypt(decryptByKeyId(before), v2()).bytes());
         }
     }
 
@@ -104,7 +101,7 @@ class KeyVaultKekBackendTest extends VaultTest {
     void unwrapping_with_a_retired_earlier_version_is_an_unknown_key_version_naming_the_restore_command() {
         TestKeyVault.Version a = vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             EncryptResult underA = service.encrypt(new Plaintext(dek()), v2());
             TestKeyVault.Version b = vault.createVersion("kek", 2048);
             backend.refresh();
@@ -112,8 +109,7 @@ class KeyVaultKekBackendTest extends VaultTest {
             vault.version("kek", a.id).enabled = false;
 
             KmsException.UnknownKeyVersion e = assertThrows(KmsException.UnknownKeyVersion.class,
-                    () -> service.decrypt(DecryptRequest.v2(underA.ciphertext(), Optional.of(underA.keyId()),
-                            Annotations.none()), v2()));
+                    () -> service.decrypt(decryptByKeyId(underA), v2()));
             assertTrue(e.getMessage().contains("key kek/" + a.id + " is disabled in Key Vault (retired"),
                     e.getMessage());
             assertTrue(e.getMessage().contains("kms-plugin keyvault restore-version " + a.id
@@ -146,13 +142,12 @@ class KeyVaultKekBackendTest extends VaultTest {
     void a_disabled_current_version_stays_an_access_failure() {
         TestKeyVault.Version a = vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             EncryptResult underA = service.encrypt(new Plaintext(dek()), v2());
             vault.version("kek", a.id).enabled = false;
 
             KmsException.AccessDenied e = assertThrows(KmsException.AccessDenied.class,
-                    () -> service.decrypt(DecryptRequest.v2(underA.ciphertext(), Optional.of(underA.keyId()),
-                            Annotations.none()), v2()));
+                    () -> service.decrypt(decryptByKeyId(underA), v2()));
             assertTrue(e.getMessage().contains("is disabled in Key Vault") && !e.getMessage().contains("retired"),
                     e.getMessage());
         }
@@ -164,7 +159,7 @@ class KeyVaultKekBackendTest extends VaultTest {
         try (var backend = fixture.open()) {
             int before = vault.requests.size();
             for (int i = 0; i < 20; i++) {
-                new EnvelopeService(Fixture.served(backend), fixture.telemetry).status();
+                fixture.service(backend).status();
                 backend.health();
                 backend.current();
             }
@@ -187,7 +182,7 @@ class KeyVaultKekBackendTest extends VaultTest {
         Ciphertext stored = goPluginText(vault.encrypt("kek", legacy.id, "RSA1_5", dek));
         fixture.set("key-version", current.id).set("legacy-key-versions", java.util.List.of(legacy.id));
         try (var backend = fixture.open()) {
-            Plaintext back = new EnvelopeService(Fixture.served(backend), fixture.telemetry).decrypt(
+            Plaintext back = fixture.service(backend).decrypt(
                     DecryptRequest.of(stored), CallContext.of("v1", Duration.ofSeconds(3)));
             assertArrayEquals(dek, back.bytes());
             assertTrue(vault.paths().stream().anyMatch(p -> p.contains("/keys/kek/" + legacy.id + "/decrypt")));
@@ -205,7 +200,7 @@ class KeyVaultKekBackendTest extends VaultTest {
                 "date.azure.akv.io", "Mon, 01 Jan 2024 00:00:00 GMT".getBytes(StandardCharsets.UTF_8)));
         fixture.set("key-version", pinned.id);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             Plaintext back = service.decrypt(DecryptRequest.v2(stored, Optional.of(backend.keyId(
                     new KeyRef("kek", pinned.id))), annotations), v2());
             assertArrayEquals(seed, back.bytes());
@@ -346,10 +341,9 @@ class KeyVaultKekBackendTest extends VaultTest {
             }
             assertTrue(backend.sdkClients() <= KeyVaultCrypto.MAX_CLIENTS, "clients kept: "
                     + backend.sdkClients());
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             EncryptResult result = service.encrypt(new Plaintext(dek()), v2());
-            service.decrypt(DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()),
-                    result.annotations()), v2()).wipe();
+            service.decrypt(decryptOf(result), v2()).wipe();
         }
     }
 
@@ -357,7 +351,7 @@ class KeyVaultKekBackendTest extends VaultTest {
     void an_altered_ciphertext_is_an_integrity_failure() {
         vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             EncryptResult result = service.encrypt(new Plaintext(dek()), v2());
             byte[] bytes = result.ciphertext().bytes();
             bytes[bytes.length - 5] ^= 0x01;

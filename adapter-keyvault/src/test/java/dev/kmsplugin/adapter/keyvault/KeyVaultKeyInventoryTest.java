@@ -32,6 +32,20 @@ class KeyVaultKeyInventoryTest extends VaultTest {
         return KeyId.sha256Hex(VAULT_URL + "keys/kek/" + version);
     }
 
+    /** Versions of {@code kek} with 2048-bit keys, oldest first. */
+    TestKeyVault.Version[] versions(int count) {
+        TestKeyVault.Version[] versions = new TestKeyVault.Version[count];
+        for (int i = 0; i < count; i++) {
+            versions[i] = vault.createVersion("kek", 2048);
+        }
+        return versions;
+    }
+
+    /** How the inventory lists {@code v}, current since its creation. */
+    static KnownVersion known(TestKeyVault.Version v, State state) {
+        return known(v, state, v.created);
+    }
+
     static KnownVersion known(TestKeyVault.Version v, State state, long currentSinceEpochSecond) {
         KeyRef ref = new KeyRef("kek", v.id);
         return new KnownVersion(ref, goPluginKeyId(v.id), state,
@@ -44,21 +58,19 @@ class KeyVaultKeyInventoryTest extends VaultTest {
 
     @Test
     void versionless_lists_every_version_oldest_first_and_the_newest_enabled_one_is_current() {
-        TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
-        TestKeyVault.Version v2 = vault.createVersion("kek", 2048);
-        TestKeyVault.Version v3 = vault.createVersion("kek", 2048);
-        v2.enabled = false;
-        v3.notBefore = v3.created + 600;
+        TestKeyVault.Version[] v = versions(3);
+        v[1].enabled = false;
+        v[2].notBefore = v[2].created + 600;
 
         KeyInventory inventory = inventory();
 
-        assertEquals(List.of(known(v1, State.ENABLED, v1.created), known(v2, State.DISABLED, v2.created),
-                known(v3, State.CURRENT, v3.created + 600)), inventory.versions());
+        assertEquals(List.of(known(v[0], State.ENABLED), known(v[1], State.DISABLED),
+                known(v[2], State.CURRENT, v[2].created + 600)), inventory.versions());
         VaultAddress address = VaultAddress.of("myvault", false, Cloud.PUBLIC, Optional.empty());
-        for (KnownVersion v : inventory.versions()) {
-            assertEquals(address.keyId(v.ref()), v.keyId());
+        for (KnownVersion listed : inventory.versions()) {
+            assertEquals(address.keyId(listed.ref()), listed.keyId());
         }
-        assertEquals(Optional.of(inventory.versions().get(1)), inventory.find(goPluginKeyId(v2.id)));
+        assertEquals(Optional.of(inventory.versions().get(1)), inventory.find(goPluginKeyId(v[1].id)));
         assertEquals(0, vault.count("wrapkey") + vault.count("unwrapkey"), "an inventory makes no round trip");
         assertTrue(inventory.describe().contains(VAULT_URL) && inventory.describe().contains("key kek"),
                 inventory.describe());
@@ -66,30 +78,26 @@ class KeyVaultKeyInventoryTest extends VaultTest {
 
     @Test
     void versionless_with_the_newest_version_disabled_makes_the_newest_enabled_one_current_as_serving_does() {
-        TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
-        TestKeyVault.Version v2 = vault.createVersion("kek", 2048);
-        TestKeyVault.Version v3 = vault.createVersion("kek", 2048);
-        v3.enabled = false;
+        TestKeyVault.Version[] v = versions(3);
+        v[2].enabled = false;
 
-        assertEquals(List.of(known(v1, State.ENABLED, v1.created), known(v2, State.CURRENT, v2.created),
-                known(v3, State.DISABLED, v3.created)), inventory().versions());
+        assertEquals(List.of(known(v[0], State.ENABLED), known(v[1], State.CURRENT), known(v[2], State.DISABLED)),
+                inventory().versions());
         try (KeyVaultKekBackend serving = fixture.open()) {
-            assertEquals(new KeyRef("kek", v2.id), serving.current().ref());
+            assertEquals(new KeyRef("kek", v[1].id), serving.current().ref());
         }
     }
 
     @Test
     void a_pinned_key_version_is_current_even_when_newer_ones_exist() {
-        TestKeyVault.Version v1 = vault.createVersion("kek", 2048);
-        TestKeyVault.Version v2 = vault.createVersion("kek", 2048);
-        TestKeyVault.Version v3 = vault.createVersion("kek", 2048);
-        v3.enabled = false;
-        fixture.set("key-version", v1.id);
+        TestKeyVault.Version[] v = versions(3);
+        v[2].enabled = false;
+        fixture.set("key-version", v[0].id);
 
         KeyInventory inventory = inventory();
 
-        assertEquals(List.of(known(v1, State.CURRENT, v1.created), known(v2, State.ENABLED, v2.created),
-                known(v3, State.DISABLED, v3.created)), inventory.versions());
+        assertEquals(List.of(known(v[0], State.CURRENT), known(v[1], State.ENABLED), known(v[2], State.DISABLED)),
+                inventory.versions());
         assertEquals(0, vault.count("get"), "pinned: listing is enough");
     }
 

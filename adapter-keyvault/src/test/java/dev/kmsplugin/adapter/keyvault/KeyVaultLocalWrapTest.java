@@ -10,7 +10,6 @@ import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.key.KeyVersion;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
-import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.testkit.Await;
 import java.nio.file.Files;
@@ -26,15 +25,11 @@ import org.junit.jupiter.api.Test;
 /** --wrap=local: RSA-OAEP-256 with the current version's public key in the plugin, unwrap in Key Vault. */
 class KeyVaultLocalWrapTest extends VaultTest {
 
-    static DecryptRequest decryptOf(EncryptResult result) {
-        return DecryptRequest.v2(result.ciphertext(), Optional.of(result.keyId()), result.annotations());
-    }
-
     @Test
     void encrypt_makes_no_key_vault_request_and_decrypt_exactly_one() {
         vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             byte[] dek = dek();
             int before = vault.requests.size();
             EncryptResult result = service.encrypt(new Plaintext(dek), v2());
@@ -53,7 +48,7 @@ class KeyVaultLocalWrapTest extends VaultTest {
     void encrypt_succeeds_while_every_key_vault_request_fails() {
         vault.createVersion("kek", 2048);
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             vault.down = true;
             int before = vault.requests.size();
             byte[] dek = dek();
@@ -76,19 +71,19 @@ class KeyVaultLocalWrapTest extends VaultTest {
         EncryptResult local;
         EncryptResult remote;
         try (var backend = fixture.set("wrap", "local").open()) {
-            local = new EnvelopeService(Fixture.served(backend), fixture.telemetry).encrypt(new Plaintext(localDek),
+            local = fixture.service(backend).encrypt(new Plaintext(localDek),
                     v2());
         }
         long wrapsBefore = vault.count("wrapkey");
         try (var backend = fixture.set("wrap", "remote").open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             remote = service.encrypt(new Plaintext(remoteDek), v2());
             assertTrue(vault.count("wrapkey") > wrapsBefore, "--wrap=remote wraps in Key Vault");
             assertArrayEquals(localDek, service.decrypt(decryptOf(local), v2()).bytes());
         }
         assertEquals(local.keyId(), remote.keyId(), "the key_id does not depend on where the wrap happened");
         try (var backend = fixture.set("wrap", "local").open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             assertArrayEquals(remoteDek, service.decrypt(decryptOf(remote), v2()).bytes());
         }
     }
@@ -101,7 +96,7 @@ class KeyVaultLocalWrapTest extends VaultTest {
         newest.expires = now.plus(Duration.ofHours(1)).getEpochSecond();
         try (var backend = fixture.open()) {
             assertEquals(newest.id, backend.current().ref().version());
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             service.encrypt(new Plaintext(dek()), v2());
 
             fixture.clock.advance(Duration.ofHours(2));

@@ -13,30 +13,21 @@ import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.health.Health;
 import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.domain.key.KeyVersion;
-import dev.kmsplugin.ports.envelope.EnvelopeService;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Throttling, outages, timeouts and revoked access, injected into the test vault. */
-class KeyVaultResilienceTest {
+class KeyVaultResilienceTest extends VaultTest {
 
-    @TempDir
-    Path dir;
-    Fixture fixture;
-    TestKeyVault vault;
     KeyVaultKekBackend backend;
     KeyVersion version;
     KeyRef key;
 
     @BeforeEach
-    void start() throws Exception {
-        fixture = Fixture.create(dir);
-        vault = fixture.vault;
+    void openBackend() throws Exception {
         vault.createVersion("kek", 2048);
         // These tests inject faults into Key Vault's wrapKey: the remote wrap path (--wrap=remote).
         fixture.set("call-timeout", Duration.ofMillis(400)).set("health-grace", Duration.ofSeconds(60))
@@ -49,9 +40,8 @@ class KeyVaultResilienceTest {
     }
 
     @AfterEach
-    void stop() {
+    void closeBackend() {
         backend.close();
-        fixture.close();
     }
 
     static CallContext within(Duration timeout) {
@@ -147,10 +137,10 @@ class KeyVaultResilienceTest {
         vault.failNext("wrapkey", 503, Map.of(), 100);
         backend.probe();
         assertEquals(Health.State.DEGRADED, backend.health().state());
-        assertTrue(new EnvelopeService(Fixture.served(backend), fixture.telemetry).status().healthz().equals("ok"));
+        assertTrue(fixture.service(backend).status().healthz().equals("ok"));
         fixture.clock.advance(Duration.ofSeconds(61));
         assertEquals(Health.State.UNHEALTHY, backend.health().state());
-        assertFalse(new EnvelopeService(Fixture.served(backend), fixture.telemetry).status().healthz().equals("ok"));
+        assertFalse(fixture.service(backend).status().healthz().equals("ok"));
         vault.clearFaults();
         backend.probe();
         assertEquals(Health.State.HEALTHY, backend.health().state());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsplugin.domain.envelope.Annotations;
 import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.KeyRef;
@@ -15,19 +14,13 @@ import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.StoredData;
-import dev.kmsplugin.ports.spi.Collaborators;
-import dev.kmsplugin.ports.spi.Command;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.kmsplugin.ports.testkit.CommandRun;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,9 +29,6 @@ import org.junit.jupiter.api.Test;
  * stored data played by a double and "now" by a fixed clock.
  */
 class KeyVaultRetireVersionTest extends VaultTest {
-
-    record Result(int exitCode, String out, String err) {
-    }
 
     /** What the storage plugin would answer; records which versions it was asked about. */
     static final class Stored implements StoredData {
@@ -70,30 +60,14 @@ class KeyVaultRetireVersionTest extends VaultTest {
         return Clock.fixed(Instant.ofEpochSecond(b.created).plus(since), ZoneOffset.UTC);
     }
 
-    Result run(String... words) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Collaborators collaborators = new Collaborators() {
-            @Override
-            public KeyInventory keyInventory() {
-                throw new AssertionError("the command reads its own inventory from Key Vault");
-            }
-
-            @Override
-            public StoredData storedData() {
-                return stored;
-            }
-        };
-        int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient(), clock).run(
-                new Command.Invocation(List.of(words), fixture.view(), collaborators,
-                        new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8))).code();
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    CommandRun run(String... words) {
+        return CommandRun.run(new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient(), clock)::run,
+                List.of(words), fixture.view(), CommandRun.storedData(stored));
     }
 
     @Test
     void retiring_the_current_version_is_refused_with_6() {
-        Result result = run("retire-version", b.id);
+        CommandRun result = run("retire-version", b.id);
         assertEquals(6, result.exitCode(), result.out() + result.err());
         assertTrue(result.out().contains("refused: kek/" + b.id + " is the current version"), result.out());
         assertTrue(b.enabled);
@@ -103,7 +77,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
     @Test
     void retiring_while_the_successor_is_young_is_refused_until_min_successor_age_allows_it() {
         clock = at(Duration.ofMinutes(2));
-        Result young = run("retire-version", a.id);
+        CommandRun young = run("retire-version", a.id);
         assertEquals(6, young.exitCode(), young.out() + young.err());
         assertTrue(young.out().contains("minimum successor age: 9m (refresh interval 5m + 3m + one Status poll 1m"),
                 young.out());
@@ -113,7 +87,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
         assertTrue(stored.asked.isEmpty(), "the stored data is read only once the timing allows");
 
         fixture.set("retire.min-successor-age", "0s");
-        Result allowed = run("retire-version", a.id);
+        CommandRun allowed = run("retire-version", a.id);
         assertEquals(0, allowed.exitCode(), allowed.out() + allowed.err());
         assertTrue(allowed.out().contains("minimum successor age: 0s (--min-successor-age)"), allowed.out());
         assertFalse(a.enabled, "retired: disabled in the vault");
@@ -124,7 +98,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
     void retiring_while_stored_data_depends_on_the_version_is_refused_with_the_details() {
         stored.answer = new StoredData.Dependence("etcd https://127.0.0.1:2379 /registry/ at revision 42", 3, 0,
                 List.of("3 values in secrets: /registry/secrets/ns/one, ..."));
-        Result result = run("retire-version", a.id);
+        CommandRun result = run("retire-version", a.id);
         assertEquals(6, result.exitCode(), result.out() + result.err());
         assertTrue(result.out().contains("refused: stored data still depends on key version kek/" + a.id
                 + " (etcd https://127.0.0.1:2379 /registry/ at revision 42):"), result.out());
@@ -137,7 +111,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
     @Test
     void a_dry_run_checks_and_prints_but_changes_nothing() {
         fixture.set("retire.dry-run", true);
-        Result result = run("retire-version", a.id);
+        CommandRun result = run("retire-version", a.id);
         assertEquals(0, result.exitCode(), result.out() + result.err());
         assertTrue(result.out().contains("dry run: would retire kek/" + a.id + ": set enabled=false on that version "
                 + "in Key Vault (reversible; nothing is deleted); nothing changed"), result.out());
@@ -149,7 +123,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
     void a_retired_version_fails_decrypt_naming_restore_version_until_it_is_restored() {
         vault.version("kek", b.id).enabled = false; // serve with A first, then rotate to B
         try (var backend = fixture.open()) {
-            EnvelopeService service = new EnvelopeService(Fixture.served(backend), fixture.telemetry);
+            EnvelopeService service = fixture.service(backend);
             byte[] dek = KeyVaultKekBackendTest.dek();
             EncryptResult underA = service.encrypt(new Plaintext(dek), KeyVaultKekBackendTest.v2());
             assertEquals(a.id, backend.current().ref().version());
@@ -157,7 +131,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
             backend.refresh();
             assertEquals(b.id, backend.current().ref().version());
 
-            Result retired = run("retire-version", a.id);
+            CommandRun retired = run("retire-version", a.id);
             assertEquals(0, retired.exitCode(), retired.out() + retired.err());
             assertTrue(retired.out().contains("retired kek/" + a.id + " (key_id " + backend.keyId(
                     new KeyRef("kek", a.id)) + ")"), retired.out());
@@ -166,19 +140,18 @@ class KeyVaultRetireVersionTest extends VaultTest {
             assertEquals(1, vault.updates.size());
             assertFalse(vault.updates.get(0).path("attributes").path("enabled").asBoolean(true));
             assertTrue(vault.paths().contains("PATCH /keys/kek/" + a.id), vault.paths().toString());
-            DecryptRequest request = DecryptRequest.v2(underA.ciphertext(), Optional.of(underA.keyId()),
-                    Annotations.none());
+            DecryptRequest request = decryptByKeyId(underA);
             KmsException.UnknownKeyVersion e = assertThrows(KmsException.UnknownKeyVersion.class,
                     () -> service.decrypt(request, KeyVaultKekBackendTest.v2()));
             assertTrue(e.getMessage().contains("disabled in Key Vault (retired") && e.getMessage().contains(
                     "kms-plugin keyvault restore-version " + a.id + " --keyvault-name=myvault --key-name=kek"),
                     e.getMessage());
 
-            Result again = run("retire-version", a.id);
+            CommandRun again = run("retire-version", a.id);
             assertEquals(0, again.exitCode(), again.out() + again.err());
             assertTrue(again.out().contains("is already disabled; nothing changed"), again.out());
 
-            Result restored = run("restore-version", a.id);
+            CommandRun restored = run("restore-version", a.id);
             assertEquals(0, restored.exitCode(), restored.out() + restored.err());
             assertTrue(restored.out().contains("restored kek/" + a.id), restored.out());
             assertTrue(a.enabled);
@@ -188,7 +161,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
 
     @Test
     void restoring_an_enabled_version_changes_nothing() {
-        Result result = run("restore-version", a.id);
+        CommandRun result = run("restore-version", a.id);
         assertEquals(0, result.exitCode(), result.out() + result.err());
         assertTrue(result.out().contains("nothing to restore"), result.out());
         assertEquals(0, vault.count("update"));
@@ -197,7 +170,7 @@ class KeyVaultRetireVersionTest extends VaultTest {
     @Test
     void without_the_update_permission_retiring_exits_5_naming_update_and_the_officer_role() {
         vault.deny("update");
-        Result result = run("retire-version", a.id);
+        CommandRun result = run("retire-version", a.id);
         assertEquals(5, result.exitCode(), result.out() + result.err());
         assertTrue(result.err().contains("'update'") && result.err().contains("Key Vault Crypto Officer"),
                 result.err());
@@ -208,21 +181,21 @@ class KeyVaultRetireVersionTest extends VaultTest {
     @Test
     void a_pinned_key_version_needs_an_explicit_min_successor_age() {
         fixture.set("key-version", b.id);
-        Result refused = run("retire-version", a.id);
+        CommandRun refused = run("retire-version", a.id);
         assertEquals(2, refused.exitCode(), refused.out() + refused.err());
         assertTrue(refused.err().contains("--min-successor-age"), refused.err());
         assertEquals(0, vault.requests.stream().filter(r -> r.path().startsWith("/keys")).count(),
                 "refused before asking Key Vault");
 
         fixture.set("retire.min-successor-age", Duration.ofMinutes(30));
-        Result allowed = run("retire-version", a.id);
+        CommandRun allowed = run("retire-version", a.id);
         assertEquals(0, allowed.exitCode(), allowed.out() + allowed.err());
         assertFalse(a.enabled);
     }
 
     @Test
     void a_version_the_key_lacks_exits_2_listing_the_versions() {
-        Result result = run("retire-version", "0123456789abcdef0123456789abcdef");
+        CommandRun result = run("retire-version", "0123456789abcdef0123456789abcdef");
         assertEquals(2, result.exitCode(), result.out() + result.err());
         assertTrue(result.err().contains("no version '0123456789abcdef0123456789abcdef'")
                 && result.err().contains(a.id + " (enabled)") && result.err().contains(b.id + " (current)"),
@@ -236,13 +209,13 @@ class KeyVaultRetireVersionTest extends VaultTest {
             port = socket.getLocalPort();
         }
         fixture.set("endpoint", "https://127.0.0.1:" + port + "/");
-        Result result = run("retire-version", a.id);
+        CommandRun result = run("retire-version", a.id);
         assertEquals(1, result.exitCode(), result.out() + result.err());
     }
 
     @Test
     void a_missing_version_word_prints_the_usage_and_exits_2() {
-        Result result = run("retire-version");
+        CommandRun result = run("retire-version");
         assertEquals(2, result.exitCode());
         assertTrue(result.err().contains("retire-version|restore-version VERSION"), result.err());
     }

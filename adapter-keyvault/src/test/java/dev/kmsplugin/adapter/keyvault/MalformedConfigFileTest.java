@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsplugin.ports.spi.Command;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.kmsplugin.ports.testkit.CommandRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -96,14 +92,11 @@ class MalformedConfigFileTest {
         "tenantId: t\naadClientSecret: " + SECRET + "\n" + SECRET + "\n"})
     void the_error_names_the_place_but_never_the_secret(String content) throws Exception {
         Files.writeString(Path.of((String) fixture.conf.get("config-file-path")), content);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient()).run(new Command.Invocation(
-                List.of("check"), fixture.view(), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))).code();
-        String printed = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+        CommandRun check = CommandRun.run(new KeyVaultCommand(fixture.env, settings -> Fixture.trustingClient())::run,
+                List.of("check"), fixture.view());
+        String printed = check.out() + check.err();
 
-        assertEquals(2, code, printed);
+        assertEquals(2, check.exitCode(), printed);
         assertTrue(printed.contains((String) fixture.conf.get("config-file-path")), printed);
         assertTrue(printed.contains("line "), printed);
         assertFalse(printed.contains(SECRET), printed);

@@ -18,9 +18,9 @@ class SimInventoryTest {
     @Test
     void the_inventory_lists_every_version_with_its_key_id_and_the_newest_as_current() throws Exception {
         Map<String, String> values = SimCommandTest.settings(SoftHsmFixture.LABEL);
-        assertEquals(0, SimCommandTest.sim(values, "init").code());
-        assertEquals(0, SimCommandTest.sim(values, "rotate").code());
-        assertEquals(0, SimCommandTest.sim(values, "rotate").code());
+        assertEquals(0, SimCommandTest.sim(values, "init").exitCode());
+        assertEquals(0, SimCommandTest.sim(values, "rotate").exitCode());
+        assertEquals(0, SimCommandTest.sim(values, "rotate").exitCode());
         KeyInventory inventory = new SoftHsmBackendProvider().keyInventory(new PluginContext(
                 SoftHsmFixture.settingsView(values), Telemetry.none(), Clock.systemUTC()));
 

@@ -12,16 +12,10 @@ import dev.kmsplugin.domain.key.KeyRef;
 import dev.kmsplugin.ports.envelope.EnvelopeService;
 import dev.kmsplugin.ports.inbound.DecryptRequest;
 import dev.kmsplugin.ports.inbound.EncryptResult;
-import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.StoredData;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import dev.kmsplugin.ports.spi.Backend;
-import dev.kmsplugin.ports.spi.Collaborators;
-import dev.kmsplugin.ports.spi.Command;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.kmsplugin.ports.testkit.CommandRun;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -37,35 +31,18 @@ import org.junit.jupiter.api.Test;
  */
 class SimRetireTest {
 
-    private record Result(int code, String out, String err) {
-    }
-
     private long depending;
 
-    private Result sim(Map<String, String> extra, String... words) {
+    private CommandRun sim(Map<String, String> extra, String... words) {
         Map<String, String> values = new HashMap<>(Map.of("dir", SoftHsmFixture.SIM_DIR.toString(),
                 "token-label", SoftHsmFixture.LABEL, "key-name", "kek", "refresh-interval", "PT30S",
                 "probe-interval", "PT30S", "health-grace", "PT2M", "retire.dry-run", "false",
                 "retire.min-successor-age", ""));
         values.putAll(extra);
-        Collaborators collaborators = new Collaborators() {
-            @Override
-            public KeyInventory keyInventory() {
-                throw new AssertionError("the sim command reads its own token");
-            }
-
-            @Override
-            public StoredData storedData() {
-                return (inventory, version) -> new StoredData.Dependence("etcd test at revision 3", depending, 0,
-                        depending == 0 ? List.of() : List.of(depending + " values (secrets " + depending + ")"));
-            }
-        };
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new SimCommand(SoftHsmFixture.env()).run(new Command.Invocation(List.of(words),
-                SoftHsmFixture.settingsView(values), collaborators, new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))).code();
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        StoredData stored = (inventory, version) -> new StoredData.Dependence("etcd test at revision 3", depending, 0,
+                depending == 0 ? List.of() : List.of(depending + " values (secrets " + depending + ")"));
+        return CommandRun.run(new SimCommand(SoftHsmFixture.env())::run, List.of(words),
+                SoftHsmFixture.settingsView(values), CommandRun.storedData(stored));
     }
 
     private static CallContext call() {
@@ -74,7 +51,7 @@ class SimRetireTest {
 
     @Test
     void retire_refuses_until_safe_makes_the_version_unusable_and_restore_undoes_it() throws Exception {
-        assertEquals(0, sim(Map.of(), "init").code());
+        assertEquals(0, sim(Map.of(), "init").exitCode());
         SimSettings settings = SoftHsmFixture.settings("kek");
         SoftHsmKekBackend backend = SoftHsmFixture.backend(settings);
         try {
@@ -84,34 +61,34 @@ class SimRetireTest {
             Plaintext dek = new Plaintext(key);
             EncryptResult old = service.encrypt(dek, call());
             assertEquals(new KeyRef("kek", "1"), backend.current().ref());
-            assertEquals(0, sim(Map.of(), "rotate").code());
+            assertEquals(0, sim(Map.of(), "rotate").exitCode());
             backend.refresh();
             DecryptRequest oldRequest = DecryptRequest.v2(old.ciphertext(), Optional.of(old.keyId()),
                     old.annotations());
 
-            Result current = sim(Map.of("retire.min-successor-age", "PT0S"), "retire", "2");
-            assertEquals(6, current.code(), current.out());
+            CommandRun current = sim(Map.of("retire.min-successor-age", "PT0S"), "retire", "2");
+            assertEquals(6, current.exitCode(), current.out());
             assertTrue(current.out().contains("refused: kek/2 is the current version"), current.out());
 
-            Result young = sim(Map.of(), "retire", "1");
-            assertEquals(6, young.code(), young.out());
+            CommandRun young = sim(Map.of(), "retire", "1");
+            assertEquals(6, young.exitCode(), young.out());
             assertTrue(young.out().contains("minimum successor age: 4m30s (refresh interval 30s + 3m + one Status"
                     + " poll 1m"), young.out());
 
             depending = 3;
-            Result needed = sim(Map.of("retire.min-successor-age", "PT0S"), "retire-version", "1");
-            assertEquals(6, needed.code(), needed.out());
+            CommandRun needed = sim(Map.of("retire.min-successor-age", "PT0S"), "retire-version", "1");
+            assertEquals(6, needed.exitCode(), needed.out());
             assertTrue(needed.out().contains("refused: stored data still depends on key version kek/1 (etcd test at"
                     + " revision 3):\n  3 values (secrets 3)"), needed.out());
             depending = 0;
 
-            Result dry = sim(Map.of("retire.min-successor-age", "PT0S", "retire.dry-run", "true"), "retire", "1");
-            assertEquals(0, dry.code(), dry.out());
+            CommandRun dry = sim(Map.of("retire.min-successor-age", "PT0S", "retire.dry-run", "true"), "retire", "1");
+            assertEquals(0, dry.exitCode(), dry.out());
             assertTrue(dry.out().contains("dry run: would retire kek/1"), dry.out());
             assertFalse(Files.exists(SoftHsmFixture.SIM_DIR.resolve(RetiredVersions.FILE)), "a dry run changes nothing");
 
-            Result retired = sim(Map.of("retire.min-successor-age", "PT0S"), "retire", "1");
-            assertEquals(0, retired.code(), retired.out());
+            CommandRun retired = sim(Map.of("retire.min-successor-age", "PT0S"), "retire", "1");
+            assertEquals(0, retired.exitCode(), retired.out());
             assertTrue(retired.out().contains("Undo with: kms-plugin sim restore 1 --sim-dir=" + SoftHsmFixture.SIM_DIR),
                     retired.out());
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
@@ -128,11 +105,11 @@ class SimRetireTest {
             assertEquals(dek, service.decrypt(DecryptRequest.of(service.encrypt(dek, call()).ciphertext()), call()),
                     "the current version is untouched");
 
-            Result again = sim(Map.of("retire.min-successor-age", "PT0S"), "retire", "1");
+            CommandRun again = sim(Map.of("retire.min-successor-age", "PT0S"), "retire", "1");
             assertTrue(again.out().contains("kek/1 is already retired; nothing changed"), again.out());
 
-            Result restored = sim(Map.of(), "restore-version", "1");
-            assertEquals(0, restored.code(), restored.out());
+            CommandRun restored = sim(Map.of(), "restore-version", "1");
+            assertEquals(0, restored.exitCode(), restored.out());
             backend.refresh();
             assertEquals(dek, service.decrypt(oldRequest, call()));
             assertTrue(sim(Map.of(), "list").out().lines().anyMatch(line -> line.matches("1\\s+enabled\\s+.*")));
@@ -140,6 +117,6 @@ class SimRetireTest {
             backend.close();
         }
         assertThrows(KmsException.Misconfigured.class, () -> sim(Map.of(), "retire", "9"));
-        assertEquals(2, sim(Map.of(), "retire").code(), "a version is required");
+        assertEquals(2, sim(Map.of(), "retire").exitCode(), "a version is required");
     }
 }

@@ -2,6 +2,7 @@ package dev.kmsplugin.bench.storage;
 
 import dev.kmsplugin.adapter.etcd.testing.EtcdProcess;
 import dev.kmsplugin.bench.Profile;
+import dev.kmsplugin.bench.targets.PluginProcess;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -353,14 +354,10 @@ public final class AuditBench {
         return true;
     }
 
-    /** The launcher derives SoftHSM's configuration from --sim-dir; nothing of the harness's may leak into it. */
+    /** The plugin's launcher environment ({@link PluginProcess#launcherEnvironment}), with this JVM for profiling. */
     private static void launcherEnvironment(ProcessBuilder builder, String javaOptions) {
-        builder.environment().remove("SOFTHSM2_CONF");
-        builder.environment().remove("KMS_SIM_PIN");
-        if (javaOptions.isEmpty()) {
-            builder.environment().remove("KMS_PLUGIN_JAVA_OPTS");
-        } else {
-            builder.environment().put("KMS_PLUGIN_JAVA_OPTS", javaOptions);
+        PluginProcess.launcherEnvironment(builder, javaOptions);
+        if (!javaOptions.isEmpty()) {
             // only the profiling launcher has no java of its own and takes this one
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         }

@@ -24,6 +24,9 @@ import java.util.function.IntFunction;
  */
 public final class GrpcScenarios {
 
+    /** The name of the harness's client event-loop thread, on every channel it opens. */
+    public static final String CLIENT_THREAD = "bench-client-io";
+
     /** kube-apiserver's default timeout for KMS calls. */
     public static final Duration CALL_DEADLINE = Duration.ofSeconds(3);
     private static final int DATA_KEY_BYTES = 32;

@@ -1,6 +1,7 @@
 package dev.kmsplugin.bench.targets;
 
 import com.google.protobuf.ByteString;
+import dev.kmsplugin.adapter.grpc.client.UnixSocketChannel;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionRequest;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.DecryptRequest;
@@ -49,7 +50,7 @@ public final class NoopKmsServer implements AutoCloseable {
     }
 
     public static NoopKmsServer start(Path socket) throws IOException {
-        UnixChannel.requireEpoll();
+        UnixSocketChannel.requireEpoll();
         Files.deleteIfExists(socket);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("noop-accept", true),
                 EpollIoHandler.newFactory());

@@ -68,8 +68,18 @@ public final class PluginProcess implements AutoCloseable {
                 "--healthz-port=" + freePort()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        // This process's SOFTHSM2_CONF points at the backend floor's token; the launcher must derive the plugin's
-        // own from --sim-dir, so two processes never share a token directory.
+        launcherEnvironment(builder, javaOptions);
+        return new PluginProcess(builder.start(), socket, log, metricsPort);
+    }
+
+    /**
+     * The launcher's environment: it derives SoftHSM's configuration from --sim-dir, so nothing of the harness's may
+     * leak into it (this process's SOFTHSM2_CONF points at the backend floor's token, and two processes never share a
+     * token directory).
+     *
+     * @param javaOptions extra JVM options (KMS_PLUGIN_JAVA_OPTS); empty for none
+     */
+    public static void launcherEnvironment(ProcessBuilder builder, String javaOptions) {
         builder.environment().remove("SOFTHSM2_CONF");
         builder.environment().remove("KMS_SIM_PIN");
         if (javaOptions.isEmpty()) {
@@ -77,7 +87,6 @@ public final class PluginProcess implements AutoCloseable {
         } else {
             builder.environment().put("KMS_PLUGIN_JAVA_OPTS", javaOptions);
         }
-        return new PluginProcess(builder.start(), socket, log, metricsPort);
     }
 
     public Path socket() {

@@ -24,6 +24,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The client against a real etcd with TLS and client-certificate auth. Each test writes under its own prefix. */
 class EtcdClientTest {
@@ -85,11 +87,7 @@ class EtcdClientTest {
 
     @Test
     void keys_written_after_the_first_page_are_not_seen() {
-        Map<byte[], byte[]> before = new LinkedHashMap<>();
-        for (int i = 0; i < 300; i++) {
-            before.put(bytes(String.format("/pinned/k-%04d", i)), bytes("old"));
-        }
-        etcd.putAll(before);
+        putNumbered("/pinned/k-%04d", 300, "old");
 
         List<String> seen = new ArrayList<>();
         List<String> valuesSeen = new ArrayList<>();
@@ -169,11 +167,7 @@ class EtcdClientTest {
 
     @Test
     void a_revision_compacted_during_the_scan_says_to_rerun_the_audit() {
-        Map<byte[], byte[]> entries = new LinkedHashMap<>();
-        for (int i = 0; i < 30; i++) {
-            entries.put(bytes(String.format("/compact/k-%02d", i)), bytes("v"));
-        }
-        etcd.putAll(entries);
+        putNumbered("/compact/k-%02d", 30, "v");
 
         try (EtcdClient client = EtcdClient.connect(etcd.settings())) {
             int[] count = {0};
@@ -234,35 +228,32 @@ class EtcdClientTest {
         }
     }
 
-    @Test
-    void a_client_certificate_etcd_does_not_trust_is_a_tls_misconfiguration() {
-        EtcdSettings settings = etcd.settings().withTls(Optional.of(etcd.caCert()),
-                Optional.of(etcd.untrustedClientCert()), Optional.of(etcd.untrustedClientKey()));
-
-        KmsException failure = assertThrows(KmsException.class, () -> {
-            try (EtcdClient client = EtcdClient.connect(settings)) {
-                client.scan(bytes("/registry/"), 10, (key, value) -> { });
-            }
-        });
-        assertEquals(KmsException.Kind.MISCONFIGURED, failure.kind(), failure.getMessage());
-        assertTrue(failure.getMessage().contains("TLS"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("--etcd-cert"), failure.getMessage());
+    /**
+     * Settings in which the file behind {@code flag} is one etcd's TLS refuses: a client certificate etcd does not
+     * trust ({@code --etcd-cert}), or a CA that did not sign etcd's server certificate ({@code --etcd-cacert}).
+     */
+    private static EtcdSettings untrusted(String flag) {
+        return switch (flag) {
+            case "--etcd-cert" -> etcd.settings().withTls(Optional.of(etcd.caCert()),
+                    Optional.of(etcd.untrustedClientCert()), Optional.of(etcd.untrustedClientKey()));
+            case "--etcd-cacert" -> etcd.settings().withTls(Optional.of(etcd.untrustedCaCert()),
+                    Optional.of(etcd.clientCert()), Optional.of(etcd.clientKey()));
+            default -> throw new IllegalArgumentException(flag);
+        };
     }
 
-    @Test
-    void a_ca_that_did_not_sign_the_server_certificate_is_a_tls_misconfiguration() {
-        EtcdSettings settings = etcd.settings().withTls(Optional.of(etcd.untrustedCaCert()),
-                Optional.of(etcd.clientCert()), Optional.of(etcd.clientKey()));
-
+    @ParameterizedTest
+    @ValueSource(strings = {"--etcd-cert", "--etcd-cacert"})
+    void an_untrusted_certificate_is_a_one_line_tls_misconfiguration_naming_its_flag(String flag) {
         KmsException failure = assertThrows(KmsException.class, () -> {
-            try (EtcdClient client = EtcdClient.connect(settings)) {
+            try (EtcdClient client = EtcdClient.connect(untrusted(flag))) {
                 client.scan(bytes("/registry/"), 10, (key, value) -> { });
             }
         });
         assertEquals(KmsException.Kind.MISCONFIGURED, failure.kind(), failure.getMessage());
         assertTrue(failure.getMessage().contains("TLS"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("--etcd-cacert"), failure.getMessage());
-        assertFalse(failure.getMessage().contains("\n"));
+        assertTrue(failure.getMessage().contains(flag), failure.getMessage());
+        assertFalse(failure.getMessage().contains("\n"), failure.getMessage());
     }
 
     @Test
@@ -281,6 +272,15 @@ class EtcdClientTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(UTF_8);
+    }
+
+    /** Writes {@code count} keys, {@code keyFormat} with 0 to count - 1, each to {@code value}, as putAll does. */
+    private static void putNumbered(String keyFormat, int count, String value) {
+        Map<byte[], byte[]> entries = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            entries.put(bytes(String.format(keyFormat, i)), bytes(value));
+        }
+        etcd.putAll(entries);
     }
 
     private static byte[] concat(byte[] first, byte[] second) {
