@@ -1,6 +1,5 @@
 package dev.kmsplugin.adapter.grpc.kms;
 
-import com.google.protobuf.ByteString;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.DecryptRequest;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.DecryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.EncryptRequest;
@@ -9,7 +8,6 @@ import dev.kmsplugin.adapter.grpc.wire.v1beta1.KeyManagementServiceGrpc;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionRequest;
 import dev.kmsplugin.adapter.grpc.wire.v1beta1.VersionResponse;
 import dev.kmsplugin.domain.envelope.Ciphertext;
-import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
 import io.grpc.stub.StreamObserver;
@@ -23,19 +21,17 @@ public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyMan
     /** The only version this API has; the apiserver sends it in every request and expects it back. */
     public static final String API_VERSION = "v1beta1";
 
-    private final EnvelopeEncryption envelopes;
-    private final UnaryCalls calls;
+    private final EnvelopeCalls calls;
     private final RuntimeInfo runtime;
 
     public GrpcKmsV1beta1Service(EnvelopeEncryption envelopes, UnaryCalls calls, RuntimeInfo runtime) {
-        this.envelopes = envelopes;
-        this.calls = calls;
+        this.calls = new EnvelopeCalls(envelopes, calls);
         this.runtime = runtime;
     }
 
     @Override
     public void version(VersionRequest request, StreamObserver<VersionResponse> observer) {
-        calls.inline("v1beta1/Version", observer, context -> {
+        calls.inline("v1beta1/Version", observer, envelopes -> {
             requireVersion(request.getVersion());
             return VersionResponse.newBuilder()
                     .setVersion(API_VERSION)
@@ -47,22 +43,18 @@ public final class GrpcKmsV1beta1Service extends KeyManagementServiceGrpc.KeyMan
 
     @Override
     public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
-        calls.offload("v1beta1/Encrypt", null, observer, context -> {
+        calls.encrypt("v1beta1/Encrypt", null, () -> {
             requireVersion(request.getVersion());
-            return Payloads.withPlaintext(request.getPlain(), plaintext -> EncryptResponse.newBuilder()
-                    .setCipher(ByteString.copyFrom(envelopes.encrypt(plaintext, context).ciphertext().bytes()))
-                    .build());
-        });
+            return request.getPlain();
+        }, observer, (ciphertext, result) -> EncryptResponse.newBuilder().setCipher(ciphertext).build());
     }
 
     @Override
     public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
-        calls.offload("v1beta1/Decrypt", null, observer, context -> {
+        calls.decrypt("v1beta1/Decrypt", null, context -> {
             requireVersion(request.getVersion());
-            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.of(
-                    new Ciphertext(request.getCipher().toByteArray())), context);
-            return DecryptResponse.newBuilder().setPlain(Payloads.toWire(plaintext)).build();
-        });
+            return dev.kmsplugin.ports.inbound.DecryptRequest.of(new Ciphertext(request.getCipher().toByteArray()));
+        }, observer, plaintext -> DecryptResponse.newBuilder().setPlain(plaintext).build());
     }
 
     private static void requireVersion(String version) {

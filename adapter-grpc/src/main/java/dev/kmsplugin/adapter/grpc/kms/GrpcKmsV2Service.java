@@ -10,9 +10,7 @@ import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
 import dev.kmsplugin.domain.envelope.Annotations;
 import dev.kmsplugin.domain.envelope.Ciphertext;
-import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.key.KeyId;
-import dev.kmsplugin.ports.inbound.EncryptResult;
 import dev.kmsplugin.ports.inbound.EnvelopeEncryption;
 import dev.kmsplugin.ports.inbound.StatusReport;
 import io.grpc.stub.StreamObserver;
@@ -27,22 +25,20 @@ import java.util.Optional;
  */
 public final class GrpcKmsV2Service extends KeyManagementServiceGrpc.KeyManagementServiceImplBase {
 
-    private final EnvelopeEncryption envelopes;
-    private final UnaryCalls calls;
+    private final EnvelopeCalls calls;
     private final String statusVersion;
 
     /**
      * @param statusVersion {@code v2} for kube-apiserver 1.29+, {@code v2beta1} for 1.27 and 1.28
      */
     public GrpcKmsV2Service(EnvelopeEncryption envelopes, UnaryCalls calls, String statusVersion) {
-        this.envelopes = envelopes;
-        this.calls = calls;
+        this.calls = new EnvelopeCalls(envelopes, calls);
         this.statusVersion = statusVersion;
     }
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
-        calls.inline("v2/Status", observer, context -> {
+        calls.inline("v2/Status", observer, envelopes -> {
             StatusReport report = envelopes.status();
             return StatusResponse.newBuilder()
                     .setVersion(statusVersion)
@@ -54,27 +50,23 @@ public final class GrpcKmsV2Service extends KeyManagementServiceGrpc.KeyManageme
 
     @Override
     public void encrypt(EncryptRequest request, StreamObserver<EncryptResponse> observer) {
-        calls.offload("v2/Encrypt", request.getUid(), observer, context -> Payloads.withPlaintext(
-                request.getPlaintext(), plaintext -> {
-                    EncryptResult result = envelopes.encrypt(plaintext, context);
-                    EncryptResponse.Builder response = EncryptResponse.newBuilder()
-                            .setCiphertext(ByteString.copyFrom(result.ciphertext().bytes()))
-                            .setKeyId(result.keyId().value());
-                    result.annotations().asMap().forEach((key, value) -> response.putAnnotations(key,
-                            ByteString.copyFrom(value)));
-                    return response.build();
-                }));
+        calls.encrypt("v2/Encrypt", request.getUid(), request::getPlaintext, observer, (ciphertext, result) -> {
+            EncryptResponse.Builder response = EncryptResponse.newBuilder()
+                    .setCiphertext(ciphertext)
+                    .setKeyId(result.keyId().value());
+            result.annotations().asMap().forEach((key, value) -> response.putAnnotations(key,
+                    ByteString.copyFrom(value)));
+            return response.build();
+        });
     }
 
     @Override
     public void decrypt(DecryptRequest request, StreamObserver<DecryptResponse> observer) {
-        calls.offload("v2/Decrypt", request.getUid(), observer, context -> {
+        calls.decrypt("v2/Decrypt", request.getUid(), context -> {
             Map<String, byte[]> annotations = new LinkedHashMap<>();
             request.getAnnotationsMap().forEach((key, value) -> annotations.put(key, value.toByteArray()));
-            Plaintext plaintext = envelopes.decrypt(dev.kmsplugin.ports.inbound.DecryptRequest.v2(
-                    new Ciphertext(request.getCiphertext().toByteArray()), Optional.of(new KeyId(request.getKeyId())),
-                    Annotations.of(annotations)), context);
-            return DecryptResponse.newBuilder().setPlaintext(Payloads.toWire(plaintext)).build();
-        });
+            return dev.kmsplugin.ports.inbound.DecryptRequest.v2(new Ciphertext(request.getCiphertext().toByteArray()),
+                    Optional.of(new KeyId(request.getKeyId())), Annotations.of(annotations));
+        }, observer, plaintext -> DecryptResponse.newBuilder().setPlaintext(plaintext).build());
     }
 }
