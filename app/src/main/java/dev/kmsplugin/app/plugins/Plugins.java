@@ -5,6 +5,7 @@ import dev.kmsplugin.ports.spi.BackendProvider;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.CommandProvider;
 import dev.kmsplugin.ports.spi.Flag;
+import dev.kmsplugin.ports.spi.Plugin;
 import dev.kmsplugin.ports.spi.StoredDataProvider;
 import dev.kmsplugin.ports.spi.TransportProvider;
 import java.util.ArrayList;
@@ -58,10 +59,17 @@ public final class Plugins {
 
     public List<OwnedCommand> commands() {
         List<OwnedCommand> commands = new ArrayList<>();
-        transports.forEach(t -> t.commands().forEach(c -> commands.add(new OwnedCommand(namespace(t.name()), c))));
-        backends.forEach(b -> b.commands().forEach(c -> commands.add(new OwnedCommand(namespace(b.name()), c))));
-        tools.forEach(t -> t.commands().forEach(c -> commands.add(new OwnedCommand(namespace(t.name()), c))));
+        all().forEach(plugin -> plugin.commands().forEach(c -> commands.add(
+                new OwnedCommand(namespace(plugin.name()), c))));
         return commands;
+    }
+
+    /** Every plugin: transports, backends, then command-only plugins, each group by name. */
+    private List<Plugin> all() {
+        List<Plugin> all = new ArrayList<>(transports);
+        all.addAll(backends);
+        all.addAll(tools);
+        return all;
     }
 
     public Optional<OwnedCommand> command(String name) {
@@ -70,9 +78,7 @@ public final class Plugins {
 
     public List<Flag> flags() {
         List<Flag> flags = new ArrayList<>();
-        transports.forEach(t -> flags.addAll(t.flags()));
-        backends.forEach(b -> flags.addAll(b.flags()));
-        tools.forEach(t -> flags.addAll(t.flags()));
+        all().forEach(plugin -> flags.addAll(plugin.flags()));
         return flags;
     }
 

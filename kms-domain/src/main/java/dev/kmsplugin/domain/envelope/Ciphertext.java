@@ -1,6 +1,5 @@
 package dev.kmsplugin.domain.envelope;
 
-import dev.kmsplugin.domain.failure.KmsException;
 import java.util.Arrays;
 
 /** The opaque bytes the apiserver stores and later hands back for decryption. */
@@ -10,14 +9,8 @@ public record Ciphertext(byte[] bytes) {
     public static final int MAX_BYTES = 1024;
 
     public Ciphertext {
-        if (bytes == null || bytes.length == 0) {
-            throw new KmsException.InvalidInput("ciphertext is empty");
-        }
-        if (bytes.length > MAX_BYTES) {
-            throw new KmsException.InvalidInput("ciphertext is " + bytes.length + " bytes long; at most " + MAX_BYTES
-                    + " are allowed, so it was not produced by this plugin");
-        }
-        bytes = bytes.clone();
+        bytes = BoundedBytes.copy(bytes, MAX_BYTES, "ciphertext", "",
+                length -> " are allowed, so it was not produced by this plugin");
     }
 
     @Override

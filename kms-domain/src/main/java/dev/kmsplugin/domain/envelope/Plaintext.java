@@ -1,6 +1,5 @@
 package dev.kmsplugin.domain.envelope;
 
-import dev.kmsplugin.domain.failure.KmsException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 
@@ -19,14 +18,8 @@ public record Plaintext(byte[] bytes) {
     public static final int MAX_BYTES = 256;
 
     public Plaintext {
-        if (bytes == null || bytes.length == 0) {
-            throw new KmsException.InvalidInput("plaintext is empty; the apiserver sends a 32-byte data key");
-        }
-        if (bytes.length > MAX_BYTES) {
-            throw new KmsException.InvalidInput("plaintext is " + bytes.length + " bytes long; at most " + MAX_BYTES
-                    + " are accepted (the apiserver sends a 32-byte data key)");
-        }
-        bytes = bytes.clone();
+        bytes = BoundedBytes.copy(bytes, MAX_BYTES, "plaintext", "; the apiserver sends a 32-byte data key",
+                length -> " are accepted (the apiserver sends a 32-byte data key)");
     }
 
     /** A copy of the key bytes; the caller should wipe it after use. */
@@ -35,13 +28,13 @@ public record Plaintext(byte[] bytes) {
         return bytes.clone();
     }
 
-    public int length() {
-        return bytes.length;
-    }
-
     /** Overwrites the key bytes with zeros. */
     public void wipe() {
         Arrays.fill(bytes, (byte) 0);
+    }
+
+    public int length() {
+        return bytes.length;
     }
 
     @Override

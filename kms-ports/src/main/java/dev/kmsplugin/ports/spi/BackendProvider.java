@@ -2,27 +2,12 @@ package dev.kmsplugin.ports.spi;
 
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.ports.outbound.KeyInventory;
-import java.util.List;
 
 /**
- * Found by {@link java.util.ServiceLoader}: makes one kind of key-encryption-key backend. Instantiating a provider
- * must be cheap; all real work happens in {@link #create}. Its settings live under {@code kms.<name()>}.
+ * A plugin that makes one kind of key-encryption-key backend, selected by {@code --backend} (e.g. {@code keyvault}
+ * or {@code hsm-sim}); all real work happens in {@link #create}, which checks the settings again.
  */
-public interface BackendProvider {
-
-    /** Stable name selected by {@code --backend}, e.g. {@code keyvault} or {@code hsm-sim}. */
-    String name();
-
-    /** One line for {@code --help}. */
-    String summary();
-
-    default List<Flag> flags() {
-        return List.of();
-    }
-
-    default List<Command> commands() {
-        return List.of();
-    }
+public interface BackendProvider extends Plugin {
 
     /**
      * The backend's key versions, their key_ids and states, for operator commands such as {@code storage audit}:
@@ -30,14 +15,6 @@ public interface BackendProvider {
      */
     default KeyInventory keyInventory(PluginContext context) {
         throw new KmsException.Misconfigured("backend '" + name() + "' cannot list its key versions");
-    }
-
-    /**
-     * Checks the backend's settings without opening, creating or contacting anything, so that a bad command line
-     * fails before the plugin binds a port; throws {@link KmsException.Misconfigured} naming every problem.
-     * {@link #create} checks them again.
-     */
-    default void validate(PluginContext context) {
     }
 
     /** Builds and starts the backend; fails with a clear {@link dev.kmsplugin.domain.failure.KmsException}. */
