@@ -15,29 +15,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code kms-plugin client ...} against a running transport, with the exit codes operators script against. */
-class ClientCommandTest {
-
-    private RunningPlugin plugin;
+class ClientCommandTest extends PluginPerTest {
 
     record Result(int code, byte[] out, String err) {
         String text() {
             return new String(out, StandardCharsets.UTF_8);
         }
-    }
-
-    @BeforeEach
-    void start() {
-        plugin = RunningPlugin.start();
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
     }
 
     private Result run(String word, byte[] stdin, Consumer<MapSettings> adjust) throws Exception {

@@ -33,25 +33,22 @@ import org.junit.jupiter.api.function.Executable;
  * message an operator can act on: never UNKNOWN, never a stack trace, never the plaintext. The server stays
  * healthy afterwards.
  */
-class KmsErrorsTest {
+class KmsErrorsTest extends PluginPerTest {
 
-    private RunningPlugin plugin;
     private final byte[] seed = KmsRoundTripTest.dataKey();
     private EncryptResponse good;
 
     @BeforeEach
-    void start() {
-        plugin = RunningPlugin.start();
+    void encryptOne() {
         good = plugin.v2().encrypt(EncryptRequest.newBuilder().setPlaintext(ByteString.copyFrom(seed)).build());
     }
 
     @AfterEach
-    void stillHealthyAndStop() {
+    void stillHealthy() {
         plugin.keys.failWith(null);
         plugin.keys.delay(Duration.ZERO);
         assertEquals("ok", plugin.v2().status(StatusRequest.getDefaultInstance()).getHealthz());
         assertArrayEquals(seed, decrypt(good.getCiphertext(), good.getKeyId()), "server answers correctly after");
-        plugin.close();
     }
 
     private byte[] decrypt(ByteString ciphertext, String keyId) {

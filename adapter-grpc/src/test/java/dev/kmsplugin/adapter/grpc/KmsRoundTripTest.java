@@ -17,24 +17,10 @@ import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
 import dev.kmsplugin.domain.key.KeyRef;
 import java.security.SecureRandom;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Both APIs over a real unix socket, answered as kube-apiserver expects. */
-class KmsRoundTripTest {
-
-    private RunningPlugin plugin;
-
-    @BeforeEach
-    void start() {
-        plugin = RunningPlugin.start();
-    }
-
-    @AfterEach
-    void stop() {
-        plugin.close();
-    }
+class KmsRoundTripTest extends PluginPerTest {
 
     static byte[] dataKey() {
         byte[] key = new byte[32];

@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The socket file: appears only when serving, 0600, never stolen from a live server, cleaned up when stale. */
 class SocketHygieneTest {
@@ -203,25 +205,25 @@ class SocketHygieneTest {
         }
     }
 
-    @Test
-    void a_parent_writable_by_others_without_the_sticky_bit_is_refused() throws Exception {
-        Files.setAttribute(directory, "unix:mode", 0777);
+    /** Starting on a socket in {@link #directory} is refused for {@code reason}, and leaves no socket file. */
+    private void assertRefusedToStart(String reason) {
         Transport transport = transportAt("unix://" + directory.resolve("kms.sock"), s -> { });
         KmsException refused = assertThrows(KmsException.class, transport::start);
-        assertTrue(refused.getMessage().contains("writable by group or others"), refused.getMessage());
+        assertTrue(refused.getMessage().contains(reason), refused.getMessage());
         assertFalse(Files.exists(directory.resolve("kms.sock"), LinkOption.NOFOLLOW_LINKS));
         transport.shutdown(Duration.ZERO);
     }
 
-    @Test
-    void a_shared_parent_is_refused_even_with_the_sticky_bit() throws Exception {
-        // In a sticky directory such as /tmp another user cannot rename our files, but can squat the path first.
-        Files.setAttribute(directory, "unix:mode", 01777);
-        Transport transport = transportAt("unix://" + directory.resolve("kms.sock"), s -> { });
-        KmsException refused = assertThrows(KmsException.class, transport::start);
-        assertTrue(refused.getMessage().contains("writable by group or others (mode 1777)"), refused.getMessage());
-        assertFalse(Files.exists(directory.resolve("kms.sock"), LinkOption.NOFOLLOW_LINKS));
-        transport.shutdown(Duration.ZERO);
+    // In a sticky directory such as /tmp another user cannot rename our files, but can squat the path first: a shared
+    // parent is refused with or without the sticky bit.
+    @ParameterizedTest(name = "mode {0}")
+    @CsvSource({
+        "777,  writable by group or others",
+        "1777, writable by group or others (mode 1777)"})
+    void a_parent_writable_by_others_is_refused_even_with_the_sticky_bit(String octalMode, String reason)
+            throws Exception {
+        Files.setAttribute(directory, "unix:mode", Integer.parseInt(octalMode, 8));
+        assertRefusedToStart(reason);
     }
 
     @Test
@@ -229,9 +231,6 @@ class SocketHygieneTest {
         int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         org.junit.jupiter.api.Assumptions.assumeTrue(self == 0, "changing a directory's owner needs root");
         Files.setAttribute(directory, "unix:uid", 4242);
-        Transport transport = transportAt("unix://" + directory.resolve("kms.sock"), s -> { });
-        KmsException refused = assertThrows(KmsException.class, transport::start);
-        assertTrue(refused.getMessage().contains("owned by uid 4242"), refused.getMessage());
-        transport.shutdown(Duration.ZERO);
+        assertRefusedToStart("owned by uid 4242");
     }
 }

@@ -10,6 +10,7 @@ import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaMethod;
 import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
@@ -20,8 +21,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The design's boundaries as ArchUnit rules, shared by the suites that check the product and by
- * {@link RulesCanFailTest}, which proves each rule reports deliberate violations.
+ * The design's boundaries as ArchUnit rules: each {@link ArchTest} field is checked against the product by
+ * {@link ArchitectureTest} and fed deliberate violations by {@link RulesCanFailTest}, which proves it can fail.
  */
 final class ArchitectureRules {
 
@@ -47,31 +48,37 @@ final class ArchitectureRules {
 
     // --- module boundaries ---------------------------------------------------------------------------------------
 
+    @ArchTest
     static final ArchRule DOMAIN_DEPENDS_ON_NOTHING_BUT_THE_JDK = classes()
             .that().resideInAPackage(DOMAIN)
             .should().onlyDependOnClassesThat().resideInAnyPackage(DOMAIN, "java..")
             .because("the core of the plugin must stay free of every technology (kms-domain requires java.base only)");
 
+    @ArchTest
     static final ArchRule PORTS_DEPEND_ONLY_ON_THE_DOMAIN_AND_THE_JDK = classes()
             .that().resideInAPackage(PORTS)
             .should().onlyDependOnClassesThat().resideInAnyPackage(PORTS, DOMAIN, "java..")
             .because("ports speak the domain's language, never a wire format, an SDK or the composition root");
 
+    @ArchTest
     static final ArchRule ADAPTERS_DO_NOT_KNOW_EACH_OTHER = slices()
             .matching("dev.kmsplugin.adapter.(*)..")
             .should().notDependOnEachOther()
             .because("each adapter plugs into the ports alone, so any one can be removed or replaced");
 
+    @ArchTest
     static final ArchRule NOTHING_DEPENDS_ON_THE_COMPOSITION_ROOT = noClasses()
             .that().resideOutsideOfPackage(APP)
             .should().dependOnClassesThat().resideInAPackage(APP)
             .because("the composition root wires everything and nothing may wire itself to it");
 
+    @ArchTest
     static final ArchRule THE_COMPOSITION_ROOT_NAMES_NO_ADAPTER = noClasses()
             .that().resideInAPackage(APP)
             .should().dependOnClassesThat().resideInAPackage(ADAPTERS)
             .because("adapters are found by ServiceLoader at run time, never named in code");
 
+    @ArchTest
     static final ArchRule THE_DESIGN_IS_AN_ONION = onionArchitecture()
             .domainModels(DOMAIN)
             .domainServices(PORTS)
@@ -85,6 +92,7 @@ final class ArchitectureRules {
 
     // --- package structure ---------------------------------------------------------------------------------------
 
+    @ArchTest
     static final ArchRule NO_PACKAGE_CYCLES = slices()
             .matching("dev.kmsplugin.(**)")
             .should().beFreeOfCycles()
@@ -92,12 +100,14 @@ final class ArchitectureRules {
 
     // --- technology stays in its adapter -------------------------------------------------------------------------
 
+    @ArchTest
     static final ArchRule GRPC_AND_PROTOBUF_STAY_IN_THE_GRPC_AND_ETCD_ADAPTERS = noClasses()
             .that().resideOutsideOfPackages(GRPC_ADAPTER, ETCD_ADAPTER)
             .should().dependOnClassesThat().resideInAnyPackage(GRPC_TYPES)
             .because("gRPC is the business of the two adapters that speak it: the KMS services kube-apiserver calls,"
                     + " and the etcd API the storage audit reads");
 
+    @ArchTest
     static final ArchRule THE_AZURE_SDK_STAYS_IN_THE_KEYVAULT_ADAPTER = noClasses()
             .that().resideOutsideOfPackage(KEYVAULT_ADAPTER)
             .should().dependOnClassesThat().resideInAnyPackage(AZURE_TYPES)
@@ -105,6 +115,7 @@ final class ArchitectureRules {
 
     // The JDK reaches PKCS#11 by name: Security.getProvider("SunPKCS11").configure(file). No PKCS#11 type appears in
     // the bytecode, so the rule looks for the calls that open a provider as well as for the types.
+    @ArchTest
     static final ArchRule PKCS11_STAYS_IN_THE_SIMULATOR_ADAPTER = noClasses()
             .that().resideOutsideOfPackage(SOFTHSM_ADAPTER)
             .should().dependOnClassesThat().resideInAnyPackage(PKCS11_TYPES)
@@ -112,6 +123,7 @@ final class ArchitectureRules {
             .orShould().callMethod(Security.class, "getProvider", String.class)
             .because("PKCS#11 (a provider configured at run time, and its types) never leaves the simulator adapter");
 
+    @ArchTest
     static final ArchRule GENERATED_MESSAGES_LIVE_IN_THE_WIRE_PACKAGE_OF_THEIR_API = classes()
             .that().areAssignableTo("com.google.protobuf.MessageLite")
             .should().resideInAnyPackage(KMS_WIRE, ETCD_WIRE)
@@ -119,6 +131,7 @@ final class ArchitectureRules {
             .because("generated wire classes belong to the adapter that speaks their API: the KMS API in the gRPC"
                     + " adapter, etcd's KV API in the etcd adapter, nowhere else");
 
+    @ArchTest
     static final ArchRule ONLY_THE_GRPC_ADAPTER_SERVES = classes()
             .that().areAssignableTo("io.grpc.BindableService")
             .and().doNotHaveModifier(JavaModifier.ABSTRACT)
@@ -126,6 +139,7 @@ final class ArchitectureRules {
             .allowEmptyShould(true)
             .because("the plugin serves only kube-apiserver's KMS API; the etcd adapter is a read-only client");
 
+    @ArchTest
     static final ArchRule PORT_IMPLEMENTATIONS_EXPOSE_NO_WIRE_OR_SDK_TYPES = methods()
             .that().arePublic()
             .and().areDeclaredInClassesThat(implementPortsOrSpis())

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.adapter.etcd.testing.ApiserverValues;
-import dev.kmsplugin.adapter.etcd.testing.EtcdProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,14 +29,6 @@ class SimRetireLauncherIT {
     @RegisterExtension
     static final EtcdWorkspace workspace = new EtcdWorkspace("retire-it-");
 
-    private static EtcdProcess etcd() {
-        return workspace.etcd();
-    }
-
-    private static Path dir() {
-        return workspace.dir();
-    }
-
     private static StorageAuditLauncherIT.Run kms(byte[] stdin, String... args) throws Exception {
         return StorageAuditLauncherIT.launch(stdin, List.of(args));
     }
@@ -45,8 +36,8 @@ class SimRetireLauncherIT {
     private static StorageAuditLauncherIT.Run sim(String... words) throws Exception {
         List<String> args = new ArrayList<>(List.of("sim"));
         args.addAll(List.of(words));
-        args.add("--sim-dir=" + dir().resolve("sim"));
-        args.addAll(StorageAuditLauncherIT.etcdFlags(etcd()));
+        args.add("--sim-dir=" + workspace.dir().resolve("sim"));
+        args.addAll(StorageAuditLauncherIT.etcdFlags(workspace.etcd()));
         return StorageAuditLauncherIT.launch(new byte[0], args);
     }
 
@@ -60,10 +51,10 @@ class SimRetireLauncherIT {
 
     @Test
     void a_rotation_is_finished_only_when_nothing_needs_the_old_version_and_retiring_can_be_undone() throws Exception {
-        Path socket = dir().resolve("kms.sock");
-        Path log = dir().resolve("serve.log");
+        Path socket = workspace.dir().resolve("kms.sock");
+        Path log = workspace.dir().resolve("serve.log");
         Process plugin = new ProcessBuilder(LauncherIT.DISTRIBUTION.resolve("bin/kms-plugin").toString(),
-                "--backend=hsm-sim", "--sim-dir=" + dir().resolve("sim"), "--listen-addr=unix://" + socket,
+                "--backend=hsm-sim", "--sim-dir=" + workspace.dir().resolve("sim"), "--listen-addr=unix://" + socket,
                 "--sim-refresh-interval=1s").redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -77,7 +68,7 @@ class SimRetireLauncherIT {
             assertEquals(0, encrypted.exitCode(), encrypted.err());
             String firstKeyId = StorageAuditLauncherIT.currentKeyId(socket);
             byte[] first = Base64.getDecoder().decode(encrypted.out().strip());
-            etcd().putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", firstKeyId, first)));
+            workspace.etcd().putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", firstKeyId, first)));
 
             assertEquals(0, sim("rotate").exitCode());
             String secondKeyId = StorageAuditLauncherIT.currentKeyId(socket);
@@ -100,7 +91,7 @@ class SimRetireLauncherIT {
             // the apiserver rewrites the objects under the current version
             StorageAuditLauncherIT.Run rewrapped = kms(dek, "client", "encrypt", "--client-output=base64",
                     "--listen-addr=unix://" + socket);
-            etcd().putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", secondKeyId,
+            workspace.etcd().putAll(values(40, "secrets", ApiserverValues.kmsV2("kms-plugin", secondKeyId,
                     Base64.getDecoder().decode(rewrapped.out().strip()))));
 
             StorageAuditLauncherIT.Run young = sim("retire", "1");
@@ -159,8 +150,8 @@ class SimRetireLauncherIT {
 
     private static String[] auditArgs(String... extra) {
         List<String> args = new ArrayList<>(List.of("storage", "audit", "--backend=hsm-sim",
-                "--sim-dir=" + dir().resolve("sim")));
-        args.addAll(StorageAuditLauncherIT.etcdFlags(etcd()));
+                "--sim-dir=" + workspace.dir().resolve("sim")));
+        args.addAll(StorageAuditLauncherIT.etcdFlags(workspace.etcd()));
         args.addAll(List.of(extra));
         return args.toArray(new String[0]);
     }

@@ -36,14 +36,6 @@ class StorageAuditLauncherIT {
     @RegisterExtension
     static final EtcdWorkspace workspace = new EtcdWorkspace("storage-it-");
 
-    private static EtcdProcess etcd() {
-        return workspace.etcd();
-    }
-
-    private static Path dir() {
-        return workspace.dir();
-    }
-
     record Run(int exitCode, String out, String err) {
     }
 
@@ -56,7 +48,7 @@ class StorageAuditLauncherIT {
     }
 
     static List<String> etcdFlags() {
-        return etcdFlags(etcd());
+        return etcdFlags(workspace.etcd());
     }
 
     static List<String> etcdFlags(EtcdProcess server) {
@@ -65,7 +57,7 @@ class StorageAuditLauncherIT {
     }
 
     private List<String> simFlags() {
-        return List.of("--backend=hsm-sim", "--sim-dir=" + dir().resolve("sim"));
+        return List.of("--backend=hsm-sim", "--sim-dir=" + workspace.dir().resolve("sim"));
     }
 
     private Run audit(String... extra) throws Exception {
@@ -111,8 +103,8 @@ class StorageAuditLauncherIT {
     @Test
     void the_audit_counts_what_each_version_holds_refuses_while_data_needs_a_version_and_passes_after_rewrite()
             throws Exception {
-        Path socket = dir().resolve("kms.sock");
-        Path log = dir().resolve("serve.log");
+        Path socket = workspace.dir().resolve("kms.sock");
+        Path log = workspace.dir().resolve("serve.log");
         List<String> serve = new ArrayList<>(List.of(DISTRIBUTION.resolve("bin/kms-plugin").toString()));
         serve.addAll(simFlags());
         serve.addAll(List.of("--listen-addr=unix://" + socket, "--sim-refresh-interval=1s"));
@@ -127,18 +119,20 @@ class StorageAuditLauncherIT {
             String[] v2First = encrypt(socket, "v2");
             String[] v1First = encrypt(socket, "v1");
             String firstKeyId = v2First[1];
-            etcd().putAll(values(300, "secrets", ApiserverValues.kmsV2("kms-plugin", firstKeyId,
+            workspace.etcd().putAll(values(300, "secrets", ApiserverValues.kmsV2("kms-plugin", firstKeyId,
                     Base64.getDecoder().decode(v2First[0]))));
-            etcd().putAll(values(200, "configmaps", ApiserverValues.kmsV1("kms-plugin",
+            workspace.etcd().putAll(values(200, "configmaps", ApiserverValues.kmsV1("kms-plugin",
                     Base64.getDecoder().decode(v1First[0]))));
-            etcd().putAll(values(100, "namespaces", ApiserverValues.identity(300)));
-            etcd().putAll(values(20, "events", ApiserverValues.other("aescbc", "key1")));
+            workspace.etcd().putAll(values(100, "namespaces", ApiserverValues.identity(300)));
+            workspace.etcd().putAll(values(20, "events", ApiserverValues.other("aescbc", "key1")));
             // two values above 1 MiB, read through pages of seven
             // (one at a time: etcd takes at most 1.5 MiB per request)
-            etcd().put("/registry/configmaps-big/ns/a".getBytes(StandardCharsets.UTF_8), ApiserverValues.identity(1_200_000));
-            etcd().put("/registry/configmaps-big/ns/b".getBytes(StandardCharsets.UTF_8), ApiserverValues.identity(1_300_000));
+            workspace.etcd().put("/registry/configmaps-big/ns/a".getBytes(StandardCharsets.UTF_8),
+                    ApiserverValues.identity(1_200_000));
+            workspace.etcd().put("/registry/configmaps-big/ns/b".getBytes(StandardCharsets.UTF_8),
+                    ApiserverValues.identity(1_300_000));
 
-            Run rotate = launch(new byte[0], List.of("sim", "rotate", "--sim-dir=" + dir().resolve("sim")));
+            Run rotate = launch(new byte[0], List.of("sim", "rotate", "--sim-dir=" + workspace.dir().resolve("sim")));
             assertEquals(0, rotate.exitCode(), rotate.err());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             String secondKeyId = currentKeyId(socket);
@@ -150,8 +144,8 @@ class StorageAuditLauncherIT {
             String[] v2Second = encrypt(socket, "v2");
             assertEquals(secondKeyId, v2Second[1]);
             byte[] second = ApiserverValues.kmsV2("kms-plugin", secondKeyId, Base64.getDecoder().decode(v2Second[0]));
-            etcd().putAll(values(1400, "secrets-new", second));
-            etcd().putAll(values(50, "example.com/widgets", second));
+            workspace.etcd().putAll(values(1400, "secrets-new", second));
+            workspace.etcd().putAll(values(50, "example.com/widgets", second));
 
             Map<String, Object> report = json(audit("--output=json", "--etcd-page-size=7"));
             assertEquals(2072, ((Number) report.get("total")).intValue(), report.toString());
@@ -189,8 +183,8 @@ class StorageAuditLauncherIT {
             assertEquals(6, fine.exitCode(), "version 2 holds 1450 values: " + fine.err());
 
             // rewrite what version 1 holds, as kubectl replace makes the apiserver do
-            etcd().putAll(values(300, "secrets", second));
-            etcd().putAll(values(200, "configmaps", second));
+            workspace.etcd().putAll(values(300, "secrets", second));
+            workspace.etcd().putAll(values(200, "configmaps", second));
             Run clean = audit("--require-none-under=1");
             assertEquals(0, clean.exitCode(), clean.out() + clean.err());
             assertTrue(clean.out().contains("ok: no stored value depends on key version kek/1"), clean.out());
@@ -217,7 +211,7 @@ class StorageAuditLauncherIT {
 
     @Test
     void values_that_cannot_be_attributed_or_parsed_are_counted_and_block_retirement() throws Exception {
-        Run init = launch(new byte[0], List.of("sim", "init", "--sim-dir=" + dir().resolve("sim")));
+        Run init = launch(new byte[0], List.of("sim", "init", "--sim-dir=" + workspace.dir().resolve("sim")));
         assertEquals(0, init.exitCode(), init.err());
         byte[] unknownVersion = CiphertextFormat.encode(new SealedDataKey(Algorithm.AES_256_GCM,
                 new KeyRef("kek", "99"), ApiserverValues.random(60))).bytes();
@@ -235,7 +229,7 @@ class StorageAuditLauncherIT {
                     ApiserverValues.kmsV2("azurekms", "gone", unknownVersion));
         }
         entries.put("/oddity/secrets/ns/outside".getBytes(StandardCharsets.UTF_8), ApiserverValues.identity(10));
-        etcd().putAll(entries);
+        workspace.etcd().putAll(entries);
 
         Run run = audit("--etcd-prefix=/odd", "--output=json", "--require-none-under=1");
         assertEquals(6, run.exitCode(), run.err());
@@ -254,13 +248,13 @@ class StorageAuditLauncherIT {
 
     @Test
     void serving_loads_nothing_of_the_storage_audit_but_its_provider() throws Exception {
-        Path socket = dir().resolve("classes.sock");
-        Path classes = dir().resolve("classes.log");
+        Path socket = workspace.dir().resolve("classes.sock");
+        Path classes = workspace.dir().resolve("classes.log");
         List<String> serve = new ArrayList<>(List.of(DISTRIBUTION.resolve("bin/kms-plugin").toString()));
         serve.addAll(simFlags());
         serve.add("--listen-addr=unix://" + socket);
         ProcessBuilder builder = new ProcessBuilder(serve).redirectErrorStream(true)
-                .redirectOutput(dir().resolve("classes-serve.log").toFile());
+                .redirectOutput(workspace.dir().resolve("classes-serve.log").toFile());
         builder.environment().put("KMS_PLUGIN_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
         Process plugin = builder.start();
         try {
@@ -268,7 +262,7 @@ class StorageAuditLauncherIT {
             while (!Files.exists(socket) && plugin.isAlive() && System.nanoTime() < until) {
                 Thread.sleep(50);
             }
-            assertTrue(Files.exists(socket), Files.readString(dir().resolve("classes-serve.log")));
+            assertTrue(Files.exists(socket), Files.readString(workspace.dir().resolve("classes-serve.log")));
             Run status = launch(new byte[0], List.of("client", "status", "--listen-addr=unix://" + socket));
             assertEquals(0, status.exitCode(), status.err());
         } finally {
@@ -286,7 +280,7 @@ class StorageAuditLauncherIT {
 
     @Test
     void etcd_problems_exit_1_or_2_with_a_message_that_says_what_to_fix() throws Exception {
-        Run init = launch(new byte[0], List.of("sim", "init", "--sim-dir=" + dir().resolve("sim")));
+        Run init = launch(new byte[0], List.of("sim", "init", "--sim-dir=" + workspace.dir().resolve("sim")));
         assertEquals(0, init.exitCode(), init.err());
         int closed;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -294,24 +288,25 @@ class StorageAuditLauncherIT {
         }
         List<String> base = new ArrayList<>(List.of("storage", "audit"));
         base.addAll(simFlags());
+        EtcdProcess etcd = workspace.etcd();
 
         List<String> unreachable = new ArrayList<>(base);
-        unreachable.addAll(List.of("--etcd-endpoints=https://127.0.0.1:" + closed, "--etcd-cacert=" + etcd().caCert(),
-                "--etcd-cert=" + etcd().clientCert(), "--etcd-key=" + etcd().clientKey(), "--etcd-dial-timeout=2s"));
+        unreachable.addAll(List.of("--etcd-endpoints=https://127.0.0.1:" + closed, "--etcd-cacert=" + etcd.caCert(),
+                "--etcd-cert=" + etcd.clientCert(), "--etcd-key=" + etcd.clientKey(), "--etcd-dial-timeout=2s"));
         Run down = launch(new byte[0], unreachable);
         assertEquals(1, down.exitCode(), down.out() + down.err());
         assertTrue(down.err().contains("127.0.0.1:" + closed), down.err());
 
         List<String> wrongCert = new ArrayList<>(base);
-        wrongCert.addAll(List.of("--etcd-endpoints=" + etcd().endpoint(), "--etcd-cacert=" + etcd().caCert(),
-                "--etcd-cert=" + etcd().untrustedClientCert(), "--etcd-key=" + etcd().untrustedClientKey()));
+        wrongCert.addAll(List.of("--etcd-endpoints=" + etcd.endpoint(), "--etcd-cacert=" + etcd.caCert(),
+                "--etcd-cert=" + etcd.untrustedClientCert(), "--etcd-key=" + etcd.untrustedClientKey()));
         Run refused = launch(new byte[0], wrongCert);
         assertEquals(2, refused.exitCode(), refused.out() + refused.err());
         assertTrue(refused.err().contains("TLS"), refused.err());
 
         List<String> missingKey = new ArrayList<>(base);
-        missingKey.addAll(List.of("--etcd-endpoints=" + etcd().endpoint(), "--etcd-cacert=" + etcd().caCert(),
-                "--etcd-cert=" + etcd().clientCert(), "--etcd-key=" + dir().resolve("absent.key")));
+        missingKey.addAll(List.of("--etcd-endpoints=" + etcd.endpoint(), "--etcd-cacert=" + etcd.caCert(),
+                "--etcd-cert=" + etcd.clientCert(), "--etcd-key=" + workspace.dir().resolve("absent.key")));
         Run absent = launch(new byte[0], missingKey);
         assertEquals(2, absent.exitCode(), absent.out() + absent.err());
         assertTrue(absent.err().contains("--etcd-key") && absent.err().contains("absent.key"), absent.err());
