@@ -189,14 +189,7 @@ final class SimDirectory {
     }
 
     /** The administrative lock; closing releases it. */
-    static final class AdminLock implements AutoCloseable {
-        private final FileChannel channel;
-        private final FileLock lock;
-
-        private AdminLock(FileChannel channel, FileLock lock) {
-            this.channel = channel;
-            this.lock = lock;
-        }
+    record AdminLock(FileChannel channel, FileLock lock) implements AutoCloseable {
 
         @Override
         public void close() {

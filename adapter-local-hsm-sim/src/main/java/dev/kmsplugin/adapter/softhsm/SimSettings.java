@@ -45,6 +45,11 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
                                 + " interval + 3m + 1m)"));
     }
 
+    /** The token and key, for logs and messages; nothing secret. */
+    String describe() {
+        return "hsm-sim token '" + tokenLabel() + "' in " + directory() + ", key '" + keyName() + "'";
+    }
+
     /** How an operator sets {@code path} under {@code kms.hsm-sim}, for messages: {@code --sim-dir}. */
     static String flag(String path) {
         return Flag.spelled(flags(), "kms.hsm-sim." + path);

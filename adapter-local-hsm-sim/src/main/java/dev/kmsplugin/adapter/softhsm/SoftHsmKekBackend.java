@@ -48,7 +48,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
         this.telemetry = telemetry;
         this.health = new HealthTracker(settings.healthGrace(), clock);
         this.versions = new TokenVersions(settings, token, this::versionsRead);
-        this.cipher = new TokenCipher(settings, token, versions, clock, describe(), health::failed);
+        this.cipher = new TokenCipher(settings, token, versions, clock, health::failed);
         this.background = new BackgroundWork("hsm-sim-refresh", telemetry);
     }
 
@@ -64,8 +64,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
 
     @Override
     public String describe() {
-        return "hsm-sim token '" + settings.tokenLabel() + "' in " + settings.directory() + ", key '"
-                + settings.keyName() + "'";
+        return settings.describe();
     }
 
     @Override

@@ -41,7 +41,6 @@ final class TokenCipher {
     private final SoftHsmToken token;
     private final TokenVersions versions;
     private final Clock clock;
-    private final String description;
     private final Consumer<KmsException> tokenLost;
     private final SecureRandom random = new SecureRandom();
     private final ThreadLocal<Cipher> ciphers;
@@ -50,13 +49,12 @@ final class TokenCipher {
     private volatile KmsException lost;
 
     /** @param tokenLost told when the token cannot be opened again (health fails at once) */
-    TokenCipher(SimSettings settings, SoftHsmToken token, TokenVersions versions, Clock clock, String description,
+    TokenCipher(SimSettings settings, SoftHsmToken token, TokenVersions versions, Clock clock,
                 Consumer<KmsException> tokenLost) {
         this.settings = settings;
         this.token = token;
         this.versions = versions;
         this.clock = clock;
-        this.description = description;
         this.tokenLost = tokenLost;
         this.ciphers = ThreadLocal.withInitial(this::newCipher);
     }
@@ -141,18 +139,18 @@ final class TokenCipher {
                 return false;
             }
             lastReopen = now;
-            LOG.log(Level.WARNING, "the session with " + description + " is gone ("
+            LOG.log(Level.WARNING, "the session with " + settings.describe() + " is gone ("
                     + SoftHsmToken.rootMessage(failure) + "); opening the token again");
             try {
                 token.reopen(settings.directory());
                 versions.read(false);
                 lost = null;
-                LOG.log(Level.INFO, "opened " + description + " again");
+                LOG.log(Level.INFO, "opened " + settings.describe() + " again");
                 return true;
             } catch (KmsException e) {
                 lost = e;
                 tokenLost.accept(e);
-                LOG.log(Level.WARNING, "cannot open " + description + " again: " + e.getMessage());
+                LOG.log(Level.WARNING, "cannot open " + settings.describe() + " again: " + e.getMessage());
                 return false;
             }
         }

@@ -45,9 +45,11 @@ public final class OpsHttpServer implements AutoCloseable {
         HttpAnswer answer() throws Exception;
     }
 
-    private final String name;
-    private final Map<String, Route> routes;
-    private final OpsHttpLimits limits;
+    /** What one endpoint serves: its name in logs and thread names, its routes (exact paths) and its limits. */
+    record Endpoint(String name, Map<String, Route> routes, OpsHttpLimits limits) {
+    }
+
+    private final Endpoint endpoint;
     private final PeerUids peerUids;
     private final ServerSocketChannel listener;
     private final SelectionKey accepting;
@@ -63,12 +65,10 @@ public final class OpsHttpServer implements AutoCloseable {
     private long acceptPausedUntil;
     private long nextSweep;
 
-    private OpsHttpServer(String name, Map<String, Route> routes, OpsHttpLimits limits,
-                          PeerUids peerUids, ServerSocketChannel listener, Selector selector) throws IOException {
+    private OpsHttpServer(Endpoint endpoint, PeerUids peerUids, ServerSocketChannel listener, Selector selector)
+            throws IOException {
         this.accepting = listener.keyFor(selector);
-        this.name = name;
-        this.routes = routes;
-        this.limits = limits;
+        this.endpoint = endpoint;
         this.peerUids = peerUids;
         this.listener = listener;
         this.selector = selector;
@@ -77,17 +77,17 @@ public final class OpsHttpServer implements AutoCloseable {
         this.address = (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
         AtomicInteger threads = new AtomicInteger();
         // On-demand threads; routes may block (liveness calls the plugin), and a full queue answers 503 at once.
-        this.workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 30, TimeUnit.SECONDS,
+        this.workers = new ThreadPoolExecutor(endpoint.limits().workers(), endpoint.limits().workers(), 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUED_REQUESTS), task -> {
-                    Thread thread = new Thread(task, "kms-" + name + "-http-" + threads.incrementAndGet());
+                    Thread thread = new Thread(task, "kms-" + endpoint.name() + "-http-" + threads.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 });
         this.workers.allowCoreThreadTimeOut(true);
-        this.notes = new FloodLog(name + " endpoint", LOG);
-        this.admission = new Admission(limits, selector, notes::note);
-        this.requests = new RequestIo(routes, limits, workers, selector, admission::close, notes::note);
-        this.loop = new Thread(this::run, "kms-" + name + "-http-selector");
+        this.notes = new FloodLog(endpoint.name() + " endpoint", LOG);
+        this.admission = new Admission(endpoint.limits(), selector, notes::note);
+        this.requests = new RequestIo(endpoint, workers, selector, admission::close, notes::note);
+        this.loop = new Thread(this::run, "kms-" + endpoint.name() + "-http-selector");
         this.loop.setDaemon(true);
     }
 
@@ -109,7 +109,7 @@ public final class OpsHttpServer implements AutoCloseable {
             listener.bind(address.socketAddress(), 128);
             listener.configureBlocking(false);
             listener.register(selector, SelectionKey.OP_ACCEPT);
-            OpsHttpServer server = new OpsHttpServer(name, new LinkedHashMap<>(routes), limits, peerUids,
+            OpsHttpServer server = new OpsHttpServer(new Endpoint(name, new LinkedHashMap<>(routes), limits), peerUids,
                     listener, selector);
             server.loop.start();
             LOG.log(Level.INFO, "{0} endpoint listening on http://{1} (paths {2})", name, server.address(),
@@ -124,7 +124,8 @@ public final class OpsHttpServer implements AutoCloseable {
         } catch (IOException | IllegalArgumentException | SecurityException e) {
             closeQuietly(listener, selector);
             throw new KmsException.Misconfigured(name + " endpoint cannot listen on " + address + ": "
-                    + (e instanceof UnresolvedAddressException ? "cannot resolve " + address.host() : HttpAnswer.firstLine(e))
+                    + (e instanceof UnresolvedAddressException ? "cannot resolve "
+                    + address.host() : HttpAnswer.firstLine(e))
                     + "; check " + setting);
         }
     }
@@ -205,7 +206,7 @@ public final class OpsHttpServer implements AutoCloseable {
                     fresh.add(new OpsConnection(channel, new PeerUids.Ends(
                             (InetSocketAddress) channel.getRemoteAddress(),
                             (InetSocketAddress) channel.getLocalAddress()),
-                            now + limits.requestTimeout().toNanos()));
+                            now + endpoint.limits().requestTimeout().toNanos()));
                 } catch (IOException e) {
                     closeQuietly(channel, null);
                 }
@@ -251,7 +252,7 @@ public final class OpsHttpServer implements AutoCloseable {
             if (connection.state == OpsConnection.State.READING) {
                 timedOut.incrementAndGet();
                 notes.note(connection.peer.description() + " did not finish a request within "
-                        + limits.requestTimeout().toMillis() + " ms");
+                        + endpoint.limits().requestTimeout().toMillis() + " ms");
                 try {
                     connection.channel.write(ByteBuffer.wrap(HttpAnswer.text(408, "request timeout").bytes(false,
                             "")));
@@ -291,6 +292,6 @@ public final class OpsHttpServer implements AutoCloseable {
         }
         closeQuietly(listener, selector);
         workers.shutdownNow();
-        LOG.log(Level.INFO, "{0} endpoint on {1} closed", name, address());
+        LOG.log(Level.INFO, "{0} endpoint on {1} closed", endpoint.name(), address());
     }
 }

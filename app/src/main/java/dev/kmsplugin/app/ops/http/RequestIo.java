@@ -30,8 +30,7 @@ final class RequestIo {
     private record Reply(OpsConnection connection, byte[] bytes) {
     }
 
-    private final Map<String, OpsHttpServer.Route> routes;
-    private final OpsHttpLimits limits;
+    private final OpsHttpServer.Endpoint endpoint;
     private final ThreadPoolExecutor workers;
     private final Selector selector;
     private final Consumer<OpsConnection> closer;
@@ -44,15 +43,14 @@ final class RequestIo {
      * @param closer closes a connection and forgets it
      * @param noter  notes a refusal or a bad request for the rate-limited log
      */
-    RequestIo(Map<String, OpsHttpServer.Route> routes, OpsHttpLimits limits, ThreadPoolExecutor workers,
-              Selector selector, Consumer<OpsConnection> closer, Consumer<String> noter) {
-        this.routes = routes;
-        this.limits = limits;
+    RequestIo(OpsHttpServer.Endpoint endpoint, ThreadPoolExecutor workers, Selector selector,
+              Consumer<OpsConnection> closer, Consumer<String> noter) {
+        this.endpoint = endpoint;
         this.workers = workers;
         this.selector = selector;
         this.closer = closer;
         this.noter = noter;
-        this.readBuffer = ByteBuffer.allocate(Math.min(limits.maxRequestBytes(), 16384));
+        this.readBuffer = ByteBuffer.allocate(Math.min(endpoint.limits().maxRequestBytes(), 16384));
     }
 
     /** Requests refused by the parser (400, 431, 505) or because every worker was busy (503). */
@@ -76,7 +74,7 @@ final class RequestIo {
         int count;
         try {
             readBuffer.clear();
-            readBuffer.limit(Math.min(readBuffer.capacity(), limits.maxRequestBytes() - connection.length + 1));
+            readBuffer.limit(Math.min(readBuffer.capacity(), endpoint.limits().maxRequestBytes() - connection.length + 1));
             count = connection.channel.read(readBuffer);
         } catch (IOException e) {
             closer.accept(connection);
@@ -91,7 +89,7 @@ final class RequestIo {
         }
         if (connection.length + count > connection.data.length) {
             connection.data = Arrays.copyOf(connection.data,
-                    Math.min(limits.maxRequestBytes() + 1, Math.max(connection.data.length * 2,
+                    Math.min(endpoint.limits().maxRequestBytes() + 1, Math.max(connection.data.length * 2,
                             connection.length + count)));
         }
         readBuffer.flip();
@@ -103,15 +101,15 @@ final class RequestIo {
             return;
         }
         if (end == -1) {
-            if (connection.length > limits.maxRequestBytes()) {
-                reject(connection, 431, "request line and headers exceed " + limits.maxRequestBytes() + " bytes");
+            if (connection.length > endpoint.limits().maxRequestBytes()) {
+                reject(connection, 431, "request line and headers exceed " + endpoint.limits().maxRequestBytes() + " bytes");
             } else {
                 connection.scanned = RequestHead.resumeAt(connection.data, connection.length);
             }
             return;
         }
-        if (end > limits.maxRequestBytes()) {
-            reject(connection, 431, "request line and headers exceed " + limits.maxRequestBytes() + " bytes");
+        if (end > endpoint.limits().maxRequestBytes()) {
+            reject(connection, 431, "request line and headers exceed " + endpoint.limits().maxRequestBytes() + " bytes");
             return;
         }
         RequestHead head = RequestHead.parse(connection.data, end);
@@ -125,9 +123,9 @@ final class RequestIo {
 
     private void dispatch(OpsConnection connection, RequestHead.Request request) {
         boolean head = request.method().equals("HEAD");
-        OpsHttpServer.Route route = routes.get(request.path());
+        OpsHttpServer.Route route = endpoint.routes().get(request.path());
         if (route == null) {
-            send(connection, HttpAnswer.text(404, "not found: try " + String.join(", ", routes.keySet()))
+            send(connection, HttpAnswer.text(404, "not found: try " + String.join(", ", endpoint.routes().keySet()))
                     .bytes(head, ""));
             return;
         }
