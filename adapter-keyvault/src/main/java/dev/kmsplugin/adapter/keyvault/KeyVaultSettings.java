@@ -110,7 +110,7 @@ record KeyVaultSettings(
         if (proxyMode && proxyAddress.isEmpty()) {
             check.problem(check.flag("proxy-mode") + " needs " + check.flag("proxy-address"));
         }
-        boolean allowRemote = settings.has("proxy-allow-remote") && settings.bool("proxy-allow-remote");
+        boolean allowRemote = settings.bool("proxy-allow-remote");
         if (proxyMode && !proxyAddress.isEmpty() && !loopback(proxyAddress) && !allowRemote) {
             check.problem(check.flag("proxy-address") + " " + proxyAddress
                     + " is not a loopback address: proxy mode sends tokens and key material in clear text, so it is"
@@ -142,12 +142,12 @@ record KeyVaultSettings(
         if (callTimeout.compareTo(Duration.ofSeconds(3)) >= 0) {
             check.problem(check.path("call-timeout") + " must stay below the apiserver's 3 s");
         }
-        String goText = settings.optionalString("go-plugin-ciphertexts").orElse("auto");
+        String goText = settings.string("go-plugin-ciphertexts");
         GoPluginReading goPlugin = named(GoPluginReading.class, goText);
         if (goPlugin == null) {
             check.problem(check.path("go-plugin-ciphertexts") + " '" + goText + "' is not one of auto, on, off");
         }
-        String wrapText = settings.optionalString("wrap").orElse("local");
+        String wrapText = settings.string("wrap");
         WrapMode wrap = named(WrapMode.class, wrapText);
         if (wrap == null) {
             check.problem(check.flag("wrap") + " '" + KeyVaultErrors.oneLine(wrapText) + "' (" + check.path("wrap")

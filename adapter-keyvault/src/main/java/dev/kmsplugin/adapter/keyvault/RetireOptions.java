@@ -8,7 +8,7 @@ import java.util.Optional;
 /** The retire-version options: {@code --dry-run}, {@code --min-successor-age} (empty = computed). */
 record RetireOptions(boolean dryRun, Optional<Duration> minSuccessorAge) {
     static RetireOptions read(Settings all) {
-        boolean dryRun = all.has("retire.dry-run") && all.bool("retire.dry-run");
+        boolean dryRun = all.bool("retire.dry-run");
         Optional<Duration> age = all.optionalString("retire.min-successor-age").isPresent()
                 ? Optional.of(all.duration("retire.min-successor-age")) : Optional.empty();
         if (age.filter(Duration::isNegative).isPresent()) {

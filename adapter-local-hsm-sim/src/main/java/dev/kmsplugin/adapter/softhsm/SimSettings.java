@@ -79,7 +79,7 @@ record SimSettings(Path directory, String tokenLabel, String keyName, Optional<P
         Duration grace = check.positive("health-grace");
         return check.done(new SimSettings(directory, label, keyName, settings.optionalString("pin-file").map(Path::of),
                 settings.optionalString("library"), refresh, probe, grace,
-                settings.has("allow-pins-in-argv") && settings.bool("allow-pins-in-argv")));
+                settings.bool("allow-pins-in-argv")));
     }
 
     Path pinPath() {

@@ -74,7 +74,7 @@ public final class ClientCommand implements Command {
         ListenAddress address = check.attempt(() -> ListenAddress.parse(settings.string("listen-addr")));
         String api = check.attempt(() -> settings.string("client.api"));
         Duration timeout = check.attempt(() -> settings.duration("client.timeout"));
-        String output = settings.optionalString("client.output").orElse(JSON);
+        String output = settings.string("client.output");
         if (api != null && !api.equals("v2") && !api.equals("v1")) {
             check.problem(check.flag("client.api") + " is '" + api + "'; use v2 or v1");
         }
