@@ -8,6 +8,7 @@ import dev.kmsplugin.app.ops.metrics.PrometheusTelemetry;
 import dev.kmsplugin.app.plugins.Plugins;
 import dev.kmsplugin.app.serve.Server;
 import dev.kmsplugin.domain.failure.KmsException;
+import dev.kmsplugin.domain.failure.Messages;
 import dev.kmsplugin.ports.outbound.KeyInventory;
 import dev.kmsplugin.ports.outbound.StoredData;
 import dev.kmsplugin.ports.outbound.Telemetry;
@@ -16,6 +17,7 @@ import dev.kmsplugin.ports.spi.Collaborators;
 import dev.kmsplugin.ports.spi.Command;
 import dev.kmsplugin.ports.spi.Flag;
 import dev.kmsplugin.ports.spi.PluginContext;
+import dev.kmsplugin.ports.spi.SettingsCheck;
 import dev.kmsplugin.ports.spi.StoredDataProvider;
 import dev.kmsplugin.ports.spi.ExitCode;
 import java.io.InputStream;
@@ -47,8 +49,13 @@ public final class Launcher {
     }
 
     private static ExitCode serve(Configuration configuration, Plugins plugins) throws Exception {
-        String metricsBackend = configuration.string("kms.metrics.backend");
-        switch (metricsBackend) {
+        SettingsCheck check = new SettingsCheck(configuration.settings("kms.metrics"), "kms.metrics", AppFlags.all());
+        String metricsBackend = check.settings().string("backend");
+        if (!metricsBackend.equals("prometheus") && !metricsBackend.equals("none")) {
+            check.problem(check.flag("backend") + " is '" + Messages.oneLine(metricsBackend, 40)
+                    + "'; expected prometheus or none");
+        }
+        switch (check.done(metricsBackend)) {
             case "prometheus":
                 try (PrometheusTelemetry metrics = new PrometheusTelemetry(Clock.systemUTC())) {
                     return new Server(configuration, plugins, metrics, Clock.systemUTC()).run();
@@ -56,8 +63,7 @@ public final class Launcher {
             case "none":
                 return new Server(configuration, plugins, Telemetry.none(), Clock.systemUTC()).run();
             default:
-                throw new KmsException.Misconfigured("--metrics-backend is '" + metricsBackend
-                        + "'; expected prometheus or none");
+                throw new IllegalStateException("checked above: " + metricsBackend);
         }
     }
 
