@@ -43,7 +43,8 @@ record AzureConfig(
         } catch (NoSuchFileException e) {
             return EMPTY;
         } catch (IOException e) {
-            throw new KmsException.Misconfigured("cannot read the config file " + file + " (--config-file-path): "
+            throw new KmsException.Misconfigured("cannot read the config file " + file + " ("
+                    + KeyVaultBackendProvider.flag("config-file-path") + "): "
                     + e.getMessage(), e);
         }
         Map<String, Object> fields;
@@ -51,7 +52,8 @@ record AzureConfig(
             fields = text.stripLeading().startsWith("{") ? json(text) : yaml(text);
         } catch (IOException | RuntimeException e) {
             // Never the parser's message: it quotes the source, and this file holds the client secret.
-            throw new KmsException.Misconfigured("the config file " + file + " (--config-file-path) is neither valid "
+            throw new KmsException.Misconfigured("the config file " + file + " ("
+                    + KeyVaultBackendProvider.flag("config-file-path") + ") is neither valid "
                     + "JSON nor a flat YAML mapping: " + whereParsingFailed(text, e)
                     + "; fix the syntax there (the file's content is not shown because it holds credentials)");
         }
@@ -63,7 +65,8 @@ record AzureConfig(
         // Its mode matters only when it holds a secret: a managed-identity file holds ids, which are not.
         String secrets = config.secretFields();
         if (!secrets.isEmpty()) {
-            SecretFiles.warnIfExposed(file, "the config file (--config-file-path), holding " + secrets + ",");
+            SecretFiles.warnIfExposed(file, "the config file (" + KeyVaultBackendProvider.flag("config-file-path")
+                    + "), holding " + secrets + ",");
         }
         return config;
     }

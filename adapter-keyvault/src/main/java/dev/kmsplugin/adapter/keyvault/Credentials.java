@@ -117,7 +117,8 @@ final class Credentials {
         SecretFiles.warnIfExposed(Path.of(path), "the client certificate (" + field + ")");
         boolean pem = path.toLowerCase(java.util.Locale.ROOT).endsWith(".pem");
         return new Choice(kind, "service principal " + clientId + " with the " + (pem ? "PEM" : "PKCS#12")
-                + " certificate " + path + " (tenant " + tenant + ")", field + ": the certificate must be one registered "
+                + " certificate " + path + " (tenant " + tenant + ")", field
+                + ": the certificate must be one registered "
                 + "for application " + clientId + " and not expired", http -> {
                     ClientCertificateCredentialBuilder builder = new ClientCertificateCredentialBuilder()
                             .tenantId(tenant).clientId(clientId).authorityHost(authority).httpClient(http);
@@ -156,7 +157,8 @@ final class Credentials {
         if (has(env, "AZURE_CLIENT_SECRET")) {
             String secret = env.get("AZURE_CLIENT_SECRET");
             return new Choice(AuthKind.ENVIRONMENT, "environment credentials: service principal " + clientId
-                    + " with a client secret (tenant " + tenant + ")", "the environment variable AZURE_CLIENT_SECRET (a "
+                    + " with a client secret (tenant " + tenant
+                    + ")", "the environment variable AZURE_CLIENT_SECRET (a "
                     + "current secret of application " + clientId + ")", http -> {
                         ClientSecretCredentialBuilder builder = new ClientSecretCredentialBuilder().tenantId(tenant)
                                 .clientId(clientId).clientSecret(secret).authorityHost(host).httpClient(http);

@@ -57,7 +57,7 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
         if (!settings.readsGoPluginCiphertexts()) {
             throw new KmsException.InvalidInput("ciphertext is not this plugin's format, and reading the Go "
                     + "plugin's ciphertexts is off (kms.keyvault.go-plugin-ciphertexts; auto reads them only when "
-                    + "--key-version or legacy-key-versions is set)");
+                    + KeyVaultBackendProvider.flag("key-version") + " or legacy-key-versions is set)");
         }
         String text = new String(ciphertext.bytes(), StandardCharsets.US_ASCII);
         if (!BASE64URL.matcher(text).matches()) {
@@ -93,7 +93,8 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
             }
         }
         throw new KmsException.IntegrityFailure("no configured key version could decrypt this Go-plugin ciphertext; "
-                + "list the --key-version the Go plugin ran with in kms.keyvault.legacy-key-versions");
+                + "list the " + KeyVaultBackendProvider.flag("key-version")
+                + " the Go plugin ran with in kms.keyvault.legacy-key-versions");
     }
 
     // KMS v2 names the version through the key_id stored beside the ciphertext: only that version is asked.
@@ -106,7 +107,8 @@ final class GoPluginCiphertexts implements ForeignCiphertexts {
         }
         if (bound.isEmpty()) {
             throw new KmsException.IntegrityFailure("no configured key version could decrypt this Go-plugin "
-                    + "ciphertext; list the --key-version the Go plugin ran with in kms.keyvault.legacy-key-versions");
+                    + "ciphertext; list the " + KeyVaultBackendProvider.flag("key-version")
+                    + " the Go plugin ran with in kms.keyvault.legacy-key-versions");
         }
         return bound;
     }

@@ -36,6 +36,11 @@ public final class KeyVaultBackendProvider implements BackendProvider {
     }
 
     /** The backend's flags, also how its settings reader names the flag of a path. */
+    /** How an operator sets {@code path} under {@code kms.keyvault}, for messages: {@code --keyvault-name}. */
+    static String flag(String path) {
+        return Flag.spelled(declaredFlags(), NS + path);
+    }
+
     static List<Flag> declaredFlags() {
         return List.of(
                 Flag.string("keyvault-name", NS + "vault-name", "Azure Key Vault or Managed HSM name"),

@@ -81,7 +81,7 @@ final class KeyVaultCommand implements Command {
 
     /** How an operator sets {@code path} under {@code kms.keyvault}. */
     static String flag(String path) {
-        return Flag.spelled(KeyVaultBackendProvider.declaredFlags(), "kms.keyvault." + path);
+        return KeyVaultBackendProvider.flag(path);
     }
 
     @Override

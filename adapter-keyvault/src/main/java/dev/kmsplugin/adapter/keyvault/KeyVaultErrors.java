@@ -32,7 +32,8 @@ final class KeyVaultErrors {
      * The access-policy key permissions serving needs: list for versionless mode and the key inventory, wrapKey
      * only where Key Vault wraps (--wrap=remote).
      */
-    static final String SERVING_PERMISSIONS = "get, list, unwrapKey (and wrapKey with --wrap=remote)";
+    static final String SERVING_PERMISSIONS = "get, list, unwrapKey (and wrapKey with "
+            + KeyVaultBackendProvider.flag("wrap") + "=remote)";
 
     private KeyVaultErrors() {
     }

@@ -63,7 +63,8 @@ final class KeyVaultKeyInventory implements KeyInventory {
         if (settings.keyVersion().isPresent()) {
             current = settings.keyVersion().get();
             if (listed.stream().noneMatch(p -> current.equals(p.getVersion()))) {
-                throw new KmsException.Misconfigured("--key-version " + current + " is not a version of key " + name
+                throw new KmsException.Misconfigured(KeyVaultBackendProvider.flag("key-version") + " " + current
+                        + " is not a version of key " + name
                         + " in " + address.canonicalUrl() + " (it has " + listed.size() + " versions); set the "
                         + "version serving uses, or leave it empty for versionless mode");
             }
@@ -103,8 +104,10 @@ final class KeyVaultKeyInventory implements KeyInventory {
     }
 
     private static KmsException missing(String name, VaultAddress address, Throwable cause) {
-        String message = "key '" + name + "' does not exist in " + address.canonicalUrl() + ": check --keyvault-name "
-                + "and --key-name (they must be those serving uses), or create the key with "
+        String message = "key '" + name + "' does not exist in " + address.canonicalUrl() + ": check "
+                + KeyVaultBackendProvider.flag("vault-name") + " "
+                + "and " + KeyVaultBackendProvider.flag("key-name")
+                + " (they must be those serving uses), or create the key with "
                 + "'kms-plugin keyvault create-key'";
         return cause == null ? new KmsException.Misconfigured(message) : new KmsException.Misconfigured(message, cause);
     }

@@ -31,8 +31,10 @@ final class KeyVaultVersionSwitch implements Retirement.Switch {
 
     /** The command line that enables {@code version} again, with the flags that name the vault and key. */
     static String restoreCommand(KeyVaultSettings settings, String version) {
-        return "kms-plugin keyvault restore-version " + version + " --keyvault-name=" + settings.vaultName()
-                + " --key-name=" + settings.keyName() + (settings.managedHsm() ? " --managed-hsm" : "");
+        return "kms-plugin keyvault restore-version " + version + " " + KeyVaultBackendProvider.flag("vault-name")
+                + "=" + settings.vaultName()
+                + " " + KeyVaultBackendProvider.flag("key-name") + "=" + settings.keyName()
+                + (settings.managedHsm() ? " " + KeyVaultBackendProvider.flag("managed-hsm") : "");
     }
 
     @Override

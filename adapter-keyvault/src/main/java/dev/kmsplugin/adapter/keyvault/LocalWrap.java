@@ -64,7 +64,7 @@ final class LocalWrap {
             JsonWebKey jwk = bundle.getKey();
             if (jwk == null) {
                 throw new KmsException.Misconfigured(what + ": Key Vault returned no public key; cannot wrap locally "
-                        + "(use --wrap=remote, or check the vault)");
+                        + "(use " + KeyVaultBackendProvider.flag("wrap") + "=remote, or check the vault)");
             }
             String kid = jwk.getId();
             if (kid != null && !kid.isEmpty() && !kid.endsWith("/keys/" + ref.name() + "/" + ref.version())) {

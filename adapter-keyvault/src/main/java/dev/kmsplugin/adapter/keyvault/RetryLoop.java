@@ -67,7 +67,8 @@ final class RetryLoop {
             Duration remaining = call.remaining();
             if (remaining.compareTo(MIN_ATTEMPT) < 0) {
                 throw new KmsException.DeadlineExceeded("the caller's deadline passed before Key Vault "
-                        + operation.wireName() + " on " + target + " could " + (attempts == 0 ? "start" : "be retried"));
+                        + operation.wireName() + " on " + target + " could "
+                        + (attempts == 0 ? "start" : "be retried"));
             }
             Duration timeout = remaining.compareTo(settings.callTimeout()) < 0 ? remaining : settings.callTimeout();
             attempts++;

@@ -19,7 +19,8 @@ record VaultAddress(String canonicalUrl, String serviceUrl, String audience, boo
         String audience;
         if (managedHsm) {
             suffix = cloud.managedHsmSuffix().orElseThrow(() -> new KmsException.Misconfigured(
-                    "--managed-hsm is only available in AzurePublicCloud, not in " + cloud.name()));
+                    KeyVaultBackendProvider.flag("managed-hsm") + " is only available in AzurePublicCloud, not in "
+                            + cloud.name()));
             audience = cloud.managedHsmAudience().orElseThrow();
         } else {
             suffix = cloud.vaultSuffix();

@@ -34,12 +34,12 @@ public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean
         Settings settings = check.settings();
         Integer max = check.attempt(() -> settings.integer("max-connections"));
         if (max != null && (max < 1 || max > MAX_CONNECTIONS_CEILING)) {
-            check.problem("kms.grpc.max-connections is " + max + "; choose 1 to " + MAX_CONNECTIONS_CEILING
-                    + " (set it with --max-connections)");
+            check.problem(check.path("max-connections") + " is " + max + "; choose 1 to " + MAX_CONNECTIONS_CEILING
+                    + " (set it with " + check.flag("max-connections") + ")");
         }
         Duration idle = check.attempt(() -> settings.duration("max-connection-idle"));
         if (idle != null && idle.compareTo(Duration.ofSeconds(1)) < 0) {
-            check.problem("kms.grpc.max-connection-idle is " + idle + "; choose at least 1s");
+            check.problem(check.path("max-connection-idle") + " is " + idle + "; choose at least 1s");
         }
         Boolean allowAbstract = check.attempt(
                 () -> settings.bool("allow-abstract-socket"));
@@ -47,13 +47,13 @@ public record PeerPolicy(int maxConnections, Duration maxConnectionIdle, boolean
                 () -> parseUids(settings.strings("allowed-peer-uids")));
         Integer streams = check.attempt(() -> settings.integer("max-streams-per-connection"));
         if (streams != null && (streams < 1 || streams > MAX_STREAMS_CEILING)) {
-            check.problem("kms.grpc.max-streams-per-connection is " + streams + "; choose 1 to " + MAX_STREAMS_CEILING
-                    + " (set it with --max-streams-per-connection)");
+            check.problem(check.path("max-streams-per-connection") + " is " + streams + "; choose 1 to "
+                    + MAX_STREAMS_CEILING + " (set it with " + check.flag("max-streams-per-connection") + ")");
         }
         Duration read = check.attempt(() -> settings.duration("request-read-timeout"));
         if (read != null && (read.compareTo(Duration.ofMillis(100)) < 0 || read.compareTo(Duration.ofMinutes(5)) > 0)) {
-            check.problem("kms.grpc.request-read-timeout is " + read + "; choose 100ms to 5m (set it with"
-                    + " --request-read-timeout)");
+            check.problem(check.path("request-read-timeout") + " is " + read + "; choose 100ms to 5m (set it with "
+                    + check.flag("request-read-timeout") + ")");
         }
         if (check.failed()) {
             return null;
