@@ -122,7 +122,9 @@ public final class Bench {
 
                 out.println("[3/4] plugin: " + options.launcher() + " --backend=hsm-sim (load " + loadAverage()
                         + ")");
-                try (PluginProcess plugin = PluginProcess.start(options.launcher(), options.workDir(), javaOptions);
+                try (PluginProcess plugin = PluginProcess.start(options.profile()
+                        ? PluginProcess.profilingLauncher(options.launcher(), options.workDir()) : options.launcher(),
+                        options.workDir(), javaOptions);
                         UnixSocketChannel channel = UnixSocketChannel.open(plugin.socket().toString(),
                             GrpcScenarios.CLIENT_THREAD)) {
                     GrpcScenarios scenarios = new GrpcScenarios(channel.channel(), true);

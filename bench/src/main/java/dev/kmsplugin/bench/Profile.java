@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import jdk.jfr.consumer.RecordedFrame;
@@ -26,6 +27,7 @@ public final class Profile {
         Map<String, Integer> ownCallers = new HashMap<>();
         Map<String, Integer> regexCallers = new HashMap<>();
         Map<String, Integer> nativeMethods = new HashMap<>();
+        Map<String, Integer> jobs = new HashMap<>();
         int samples = 0;
         int nativeSamples = 0;
         try (RecordingFile file = new RecordingFile(recording)) {
@@ -50,6 +52,7 @@ public final class Profile {
                 samples++;
                 methods.merge(method, 1, Integer::sum);
                 areas.merge(area(type), 1, Integer::sum);
+                jobs.merge(job(stack), 1, Integer::sum);
                 String own = firstOwnFrame(stack);
                 ownCallers.merge(own, 1, Integer::sum);
                 if (type.startsWith("java.util.regex")) {
@@ -61,6 +64,8 @@ public final class Profile {
                 recording.getFileName(), samples);
         print("top frames", methods, samples, top, out, Function.identity());
         print("by code area (package of the top frame)", areas, samples, top, out, Function.identity());
+        print("by per-call job (the first frame from the top that belongs to one)", jobs, samples, JOBS.size() + 2,
+                out, Function.identity());
         print("by the plugin's own code nearest the top (the caller that asked for the work)", ownCallers, samples,
                 top, out, Function.identity());
         if (!regexCallers.isEmpty()) {
@@ -70,6 +75,57 @@ public final class Profile {
         out.printf("Samples of threads in native code (jdk.NativeMethodSample, SoftHSM's C code among them; includes"
                 + " idle event loops in epoll_wait): %d%n", nativeSamples);
         print("top native frames", nativeMethods, nativeSamples, top, out, Function.identity());
+    }
+
+    /** A job of a call and the classes (name prefixes) whose frames do it; the first frame from the top decides. */
+    private record Job(String name, List<String> prefixes) {
+    }
+
+    private static final List<Job> JOBS = List.of(
+            new Job("telemetry (Micrometer timers and histograms, the request tracer)", List.of("io.micrometer.",
+                    "dev.kmsplugin.app.ops.metrics.", "dev.kmsplugin.adapter.grpc.transport.RequestTelemetry")),
+            new Job("call outcome log (level check, field map, formatting)", List.of(
+                    "dev.kmsplugin.adapter.grpc.kms.CallOutcome", "dev.kmsplugin.app.ops.logging.",
+                    "java.util.logging.", "sun.util.logging.", "jdk.internal.logger.")),
+            new Job("ciphertext header encoding and decoding", List.of(
+                    "dev.kmsplugin.domain.envelope.CiphertextFormat", "dev.kmsplugin.domain.envelope.SealedDataKey")),
+            new Job("key version lookup and key_id", List.of("dev.kmsplugin.adapter.softhsm.TokenVersions",
+                    "dev.kmsplugin.domain.key.")),
+            new Job("payload copies and wiping", List.of("dev.kmsplugin.adapter.grpc.kms.Payloads",
+                    "dev.kmsplugin.domain.envelope.Plaintext", "dev.kmsplugin.domain.envelope.Ciphertext",
+                    "dev.kmsplugin.domain.envelope.BoundedBytes")),
+            new Job("PKCS#11 provider, Java side (SunPKCS11 cipher init and JNI marshalling)", List.of(
+                    "sun.security.pkcs11.", "javax.crypto.")),
+            new Job("request parsing and the malformed-request check", List.of(
+                    "dev.kmsplugin.adapter.grpc.kms.MalformedRequests", "com.google.protobuf.",
+                    "dev.kmsplugin.adapter.grpc.wire.")),
+            new Job("read limit and connection gates", List.of(
+                    "dev.kmsplugin.adapter.grpc.transport.RequestReadLimit",
+                    "dev.kmsplugin.adapter.grpc.transport.ReadGates",
+                    "dev.kmsplugin.adapter.grpc.transport.ConnectionGate")),
+            new Job("admission and the hand-off between threads (worker pool, queues)", List.of(
+                    "dev.kmsplugin.adapter.grpc.kms.CallAdmission", "dev.kmsplugin.adapter.grpc.kms.UnaryCalls",
+                    "java.util.concurrent.")),
+            new Job("the envelope use case and backend (other plugin code)", List.of("dev.kmsplugin.")),
+            new Job("gRPC and Netty (HTTP/2, the socket, event loops)", List.of("io.grpc.")));
+
+    private static String job(RecordedStackTrace stack) {
+        for (RecordedFrame frame : stack.getFrames()) {
+            String type = frame.getMethod().getType().getName();
+            for (Job job : JOBS.subList(0, JOBS.size() - 2)) {
+                if (job.prefixes().stream().anyMatch(type::startsWith)) {
+                    return job.name();
+                }
+            }
+        }
+        // No specific job on the stack: the plugin's other code, else the transport, else the JDK alone.
+        for (Job job : JOBS.subList(JOBS.size() - 2, JOBS.size())) {
+            if (stack.getFrames().stream().anyMatch(f -> f.getMethod().getType().getName().startsWith(
+                    job.prefixes().get(0)))) {
+                return job.name();
+            }
+        }
+        return "JDK and other (GC, JIT, threads outside a call)";
     }
 
     private static String firstOwnFrame(RecordedStackTrace stack) {

@@ -186,7 +186,8 @@ public final class AuditBench {
                 Path recording = workDir.resolve("audit.jfr");
                 Files.deleteIfExists(recording);
                 out.printf("%nprofile: one audit of %d values under JFR (settings=profile)%n", loaded);
-                Run run = audit(profilingLauncher(), etcd, "/registry", loaded, workDir.resolve("audit-profile.json"),
+                Run run = audit(PluginProcess.profilingLauncher(launcher, workDir), etcd, "/registry", loaded,
+                        workDir.resolve("audit-profile.json"),
                         "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
                 print("audit+jfr", loaded, run);
                 if (Files.exists(recording)) {
@@ -241,7 +242,7 @@ public final class AuditBench {
         for (String verb : List.of("init", "rotate", "list")) {
             ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "sim", verb, "--sim-dir=" + simDir)
                     .redirectErrorStream(true).redirectOutput(listing.toFile());
-            launcherEnvironment(builder, "");
+            PluginProcess.launcherEnvironment(builder, "");
             Process process = builder.start();
             if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 process.destroyForcibly();
@@ -267,27 +268,6 @@ public final class AuditBench {
         return timed(builder, command, workDir.resolve("floor.err"));
     }
 
-    /**
-     * The image's runtime has no jdk.jfr module. For the flight recording, the same launcher script and the same
-     * application modules run on the JDK that runs this harness: a copy of the script in a directory without
-     * {@code bin/java}, which makes the script take {@code JAVA_HOME}'s java, with the same JVM options. Start-up
-     * differs (no CDS archive for that JDK); the scan's code does not.
-     */
-    private Path profilingLauncher() throws IOException {
-        Path home = workDir.resolve("profile-home");
-        Path image = launcher.toAbsolutePath().getParent().getParent();
-        Files.createDirectories(home.resolve("bin"));
-        Files.createDirectories(home.resolve("lib"));
-        Path script = home.resolve("bin").resolve(launcher.getFileName());
-        Files.copy(launcher, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        if (!Files.exists(home.resolve("app"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Files.createSymbolicLink(home.resolve("app"), image.resolve("app"));
-            Files.createSymbolicLink(home.resolve("lib").resolve("netty"), image.resolve("lib").resolve("netty"));
-        }
-        return script;
-    }
-
     private Run audit(Path launcherScript, EtcdProcess etcd, String prefix, int expected, Path report,
             String javaOptions) throws IOException, InterruptedException {
         List<String> command = List.of(launcherScript.toString(), "storage", "audit",
@@ -295,7 +275,7 @@ public final class AuditBench {
                 "--etcd-cert=" + etcd.clientCert(), "--etcd-key=" + etcd.clientKey(), "--etcd-prefix=" + prefix,
                 "--backend=hsm-sim", "--sim-dir=" + simDir, "--output=json");
         ProcessBuilder builder = new ProcessBuilder().redirectOutput(report.toFile());
-        launcherEnvironment(builder, javaOptions);
+        PluginProcess.launcherEnvironment(builder, javaOptions);
         Run run = timed(builder, command, workDir.resolve("audit.err"));
         if (run.exit() == 0 && !checked(report, expected)) {
             return new Run(run.seconds(), run.rssKiB(), run.cpuSeconds(), -2);
@@ -352,15 +332,6 @@ public final class AuditBench {
             }
         }
         return true;
-    }
-
-    /** The plugin's launcher environment ({@link PluginProcess#launcherEnvironment}), with this JVM for profiling. */
-    private static void launcherEnvironment(ProcessBuilder builder, String javaOptions) {
-        PluginProcess.launcherEnvironment(builder, javaOptions);
-        if (!javaOptions.isEmpty()) {
-            // only the profiling launcher has no java of its own and takes this one
-            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        }
     }
 
     private long count(EtcdProcess etcd) throws IOException, InterruptedException {

@@ -54,7 +54,7 @@ public final class BackendFloor implements AutoCloseable {
                 "probe-interval", "1h",
                 "health-grace", "2h");
         BackendProvider provider = provider(PROVIDER);
-        return new BackendFloor(provider.create(new PluginContext(new MapSettings("kms." + PROVIDER, settings),
+        return new BackendFloor(provider.create(new PluginContext(MapSettings.reference("kms." + PROVIDER).withAll(settings),
                 telemetry, Clock.systemUTC())).keys());
     }
 

@@ -80,6 +80,8 @@ public final class PluginProcess implements AutoCloseable {
      * @param javaOptions extra JVM options (KMS_PLUGIN_JAVA_OPTS); empty for none
      */
     public static void launcherEnvironment(ProcessBuilder builder, String javaOptions) {
+        // A launcher with no java of its own (the profiling one) takes the harness's JDK; the image's uses its own.
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().remove("SOFTHSM2_CONF");
         builder.environment().remove("KMS_SIM_PIN");
         if (javaOptions.isEmpty()) {
@@ -136,5 +138,26 @@ public final class PluginProcess implements AutoCloseable {
         if (process.isAlive()) {
             stop(Duration.ofSeconds(15));
         }
+    }
+
+    /**
+     * The image's runtime has no jdk.jfr module. For the flight recording, the same launcher script and the same
+     * application modules run on the JDK that runs this harness: a copy of the script in a directory without
+     * {@code bin/java}, which makes the script take {@code JAVA_HOME}'s java, with the same JVM options. Start-up
+     * differs (no CDS archive for that JDK); the code measured does not.
+     */
+    public static Path profilingLauncher(Path launcher, Path workDir) throws IOException {
+        Path home = workDir.resolve("profile-home");
+        Path image = launcher.toAbsolutePath().getParent().getParent();
+        Files.createDirectories(home.resolve("bin"));
+        Files.createDirectories(home.resolve("lib"));
+        Path script = home.resolve("bin").resolve(launcher.getFileName());
+        Files.copy(launcher, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        if (!Files.exists(home.resolve("app"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(home.resolve("app"), image.resolve("app"));
+            Files.createSymbolicLink(home.resolve("lib").resolve("netty"), image.resolve("lib").resolve("netty"));
+        }
+        return script;
     }
 }

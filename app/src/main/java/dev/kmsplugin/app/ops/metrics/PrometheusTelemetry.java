@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -47,6 +48,10 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     private static final Pattern BOUNDED = Pattern.compile("[A-Za-z0-9_./-]{1,64}");
 
     private final PrometheusMeterRegistry registry;
+    // The timers of the per-call series, found by their label values without building tags or checking them
+    // against the pattern again: registering is a lookup in Micrometer too, but one that costs a Meter.Id per call.
+    private final ConcurrentHashMap<Labels, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Labels, Timer> backendTimers = new ConcurrentHashMap<>();
     private final JvmGcMetrics gc;
     private final Clock clock;
     private Gauge currentKey;
@@ -96,10 +101,32 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
         requests(api, method, code);
     }
 
+    /**
+     * The timer of {@code labels}, from the cache when it is there. The cache keeps at most {@link #MAX_CACHED}
+     * label sets: the values come from small fixed sets, and should one ever not, the registry (which records an
+     * unbounded value as {@code other}) still bounds the series, and the cache stops growing.
+     */
+    private static Timer cached(ConcurrentHashMap<Labels, Timer> cache, Labels labels, Supplier<Timer> make) {
+        Timer timer = cache.get(labels);
+        if (timer == null) {
+            timer = make.get();
+            if (cache.size() < MAX_CACHED) {
+                cache.putIfAbsent(labels, timer);
+            }
+        }
+        return timer;
+    }
+
+    private static final int MAX_CACHED = 256;
+
+    /** The label values of one series of a per-call timer. */
+    private record Labels(String first, String second, String third) {
+    }
+
     private Timer requests(String api, String method, String code) {
-        return timer("kms.request.duration",
+        return cached(requestTimers, new Labels(api, method, code), () -> timer("kms.request.duration",
                 "Requests from kube-apiserver by API version, method and gRPC status code",
-                "api", api, "method", method, "code", code);
+                "api", api, "method", method, "code", code));
     }
 
     @Override
@@ -113,9 +140,9 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     }
 
     private Timer backendCalls(String operation, String outcome) {
-        return timer("kms.backend.operation.duration",
+        return cached(backendTimers, new Labels(operation, outcome, ""), () -> timer("kms.backend.operation.duration",
                 "Backend operations (wrap, unwrap, probe, ...) by outcome, after all retries",
-                "operation", operation, "outcome", outcome);
+                "operation", operation, "outcome", outcome));
     }
 
     @Override

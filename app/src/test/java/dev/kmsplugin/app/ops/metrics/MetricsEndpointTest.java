@@ -236,6 +236,18 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void many_distinct_unbounded_label_values_all_count_in_one_other_series() throws Exception {
+        // Far more distinct values than the per-call timer cache keeps: every one is still counted, in one series.
+        for (int i = 0; i < 1_000; i++) {
+            telemetry.requestCompleted("v2", "Decrypt", "failure number " + i + " (no identifier)", Duration.ZERO);
+        }
+        telemetry.requestCompleted("v2", "Decrypt", "OK", Duration.ZERO);
+        telemetry.requestCompleted("v2", "Decrypt", "OK", Duration.ZERO);
+        assertEquals(1_000, requests(scrape(), "v2", "Decrypt", "other"));
+        assertEquals(2, requests(scrape(), "v2", "Decrypt", "OK"));
+    }
+
+    @Test
     void refuses_a_port_in_use_naming_the_metrics_flag() throws Exception {
         KmsException.Misconfigured error = assertThrows(KmsException.Misconfigured.class,
                 () -> MetricsEndpoint.start(new OpsAddress("127.0.0.1", endpoint.port()), telemetry,
