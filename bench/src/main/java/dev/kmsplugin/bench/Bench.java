@@ -8,6 +8,7 @@ import dev.kmsplugin.bench.targets.BackendCallCount;
 import dev.kmsplugin.bench.targets.BackendFloor;
 import dev.kmsplugin.bench.targets.GrpcScenarios;
 import dev.kmsplugin.bench.targets.MetricsScrape;
+import dev.kmsplugin.bench.targets.MinimalPluginProcess;
 import dev.kmsplugin.bench.targets.NoopKmsServer;
 import dev.kmsplugin.bench.targets.PluginProcess;
 import dev.kmsplugin.ports.outbound.Telemetry;
@@ -37,6 +38,8 @@ public final class Bench {
     private static final double TARGET_SHARE_OF_COMBINED_FLOOR = 0.80;
     private static final double TARGET_P99_MILLIS = 5.0;
     private static final Duration TARGET_WARMUP = Duration.ofSeconds(5);
+    private static final double TARGET_SHARE_OF_MINIMAL = 0.90;
+    private static final double TARGET_P99_OF_MINIMAL = 1.5;
 
     private final Options options;
     private final PrintStream out = System.out;
@@ -46,14 +49,28 @@ public final class Bench {
     private record Row(String target, Result result, String cpu) {
     }
 
-    /** Back-to-back round-trip measurements of the three targets under (nearly) the same load. */
-    private record Round(int number, Row backend, Row transport, Row plugin, String load) {
+    /**
+     * Back-to-back round-trip measurements of the four targets under (nearly) the same load; the plugin and the
+     * minimal plugin run adjacent, the minimal one first in odd rounds.
+     */
+    private record Round(int number, Row backend, Row transport, Row minimal, Row plugin, boolean minimalFirst,
+            String load) {
         double combined() {
             return 1 / (1 / transport.result().throughput() + 1 / backend.result().throughput());
         }
 
         double share() {
             return plugin.result().throughput() / combined();
+        }
+
+        /** The plugin's round trips per second as a share of the minimal plugin's. */
+        double shareOfMinimal() {
+            return plugin.result().throughput() / minimal.result().throughput();
+        }
+
+        /** The plugin's round-trip p99 over the minimal plugin's. */
+        double p99OverMinimal() {
+            return plugin.result().millis(99) / minimal.result().millis(99);
         }
     }
 
@@ -96,19 +113,20 @@ public final class Bench {
         List<Long> rss = new CopyOnWriteArrayList<>();
         Optional<Result> soak = Optional.empty();
         int exitCode;
+        int minimalExitCode;
         Path recording = options.workDir().resolve("plugin.jfr");
         Files.deleteIfExists(recording);
         String javaOptions = options.profile()
                 ? "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true" : "";
         // All three targets stay open to the end (idle ones cost nothing), so the rounds below can measure them
         // back to back.
-        out.println("[1/4] backend floor: SoftHSM wrap+unwrap in process, no gRPC (load " + loadAverage() + ")");
+        out.println("[1/5] backend floor: SoftHSM wrap+unwrap in process, no gRPC (load " + loadAverage() + ")");
         try (BackendFloor floor = BackendFloor.open(options.workDir().resolve("floor-sim"), Telemetry.none())) {
             counts = BackendCallCount.measure(200);
             IntFunction<TimedCall> backendWork = caller -> floor.wrapUnwrap();
             rows.add(measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty()));
 
-            out.println("[2/4] transport floor: no-op gRPC server on a unix socket in this process (load "
+            out.println("[2/5] transport floor: no-op gRPC server on a unix socket in this process (load "
                     + loadAverage() + ")");
             try (NoopKmsServer noop = NoopKmsServer.start(options.workDir().resolve("noop.sock"));
                     UnixSocketChannel noopChannel = UnixSocketChannel.open(noop.socket().toString(),
@@ -120,7 +138,7 @@ public final class Bench {
                     rows.add(measure("transport", scenario.getKey(), scenario.getValue(), OptionalLong.empty()));
                 }
 
-                out.println("[3/4] plugin: " + options.launcher() + " --backend=hsm-sim (load " + loadAverage()
+                out.println("[3/5] plugin: " + options.launcher() + " --backend=hsm-sim (load " + loadAverage()
                         + ")");
                 try (PluginProcess plugin = PluginProcess.start(options.profile()
                         ? PluginProcess.profilingLauncher(options.launcher(), options.workDir()) : options.launcher(),
@@ -145,22 +163,53 @@ public final class Bench {
                         }
                     }
 
-                    // On a shared machine the load drifts between phases minutes apart; the ratio the target speaks
-                    // of is therefore also measured in rounds of back-to-back runs, each under the same load.
-                    if (options.rounds() > 0) {
-                        out.printf("[4/4] %d rounds of backend floor, transport floor and plugin round trips, back"
-                                + " to back (load %s)%n", options.rounds(), loadAverage());
-                    }
-                    long[] stealBefore = cpuTicks();
-                    for (int round = 1; round <= options.rounds(); round++) {
-                        Duration slice = roundDuration();
-                        Row b = measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty(), slice);
-                        Row t = measure("transport", GrpcScenarios.ROUND_TRIP,
-                                floorCalls.all().get(GrpcScenarios.ROUND_TRIP), OptionalLong.empty(), slice);
-                        Row p = measure("plugin", GrpcScenarios.ROUND_TRIP,
-                                scenarios.all().get(GrpcScenarios.ROUND_TRIP), pid, slice);
-                        rounds.add(new Round(round, b, t, p, stealSince(stealBefore)));
-                        stealBefore = cpuTicks();
+                    out.println("[4/5] minimal plugin: grpc-java and AES-256-GCM in its own SoftHSM token, its own"
+                            + " JVM (load " + loadAverage() + ")");
+                    try (MinimalPluginProcess minimal = MinimalPluginProcess.start(
+                                options.workDir().resolve("minimal"), Duration.ofSeconds(60));
+                            UnixSocketChannel minimalChannel = UnixSocketChannel.open(minimal.socket().toString(),
+                                GrpcScenarios.CLIENT_THREAD)) {
+                        // The same scenario code, client and answer checks as against the plugin; it serves v2 only,
+                        // so only the round trip is warmed up and measured.
+                        GrpcScenarios minimalCalls = new GrpcScenarios(minimalChannel.channel(), true);
+                        try {
+                            minimalCalls.awaitOk(Duration.ofSeconds(60));
+                        } catch (IllegalStateException e) {
+                            throw new IllegalStateException(e.getMessage() + "; see " + minimal.log(), e);
+                        }
+                        IntFunction<TimedCall> minimalRoundTrip = minimalCalls.all().get(GrpcScenarios.ROUND_TRIP);
+                        warmUp(Map.of(GrpcScenarios.ROUND_TRIP, minimalRoundTrip), GrpcScenarios.ROUND_TRIP);
+                        OptionalLong minimalPid = OptionalLong.of(minimal.pid());
+                        rows.add(measure("minimal", GrpcScenarios.ROUND_TRIP, minimalRoundTrip, minimalPid));
+
+                        // On a shared machine the load drifts between phases minutes apart; the ratios the targets
+                        // speak of are therefore also measured in rounds of back-to-back runs, each under the same
+                        // load. The plugin and the minimal plugin run adjacent, in alternating order.
+                        if (options.rounds() > 0) {
+                            out.printf("[5/5] %d rounds of backend floor, transport floor, minimal plugin and plugin"
+                                    + " round trips, back to back (load %s)%n", options.rounds(), loadAverage());
+                        }
+                        long[] stealBefore = cpuTicks();
+                        for (int round = 1; round <= options.rounds(); round++) {
+                            Duration slice = roundDuration();
+                            Row b = measure("backend", "wrap+unwrap", backendWork, OptionalLong.empty(), slice);
+                            Row t = measure("transport", GrpcScenarios.ROUND_TRIP,
+                                    floorCalls.all().get(GrpcScenarios.ROUND_TRIP), OptionalLong.empty(), slice);
+                            boolean minimalFirst = round % 2 == 1;
+                            Row m = null;
+                            if (minimalFirst) {
+                                m = measure("minimal", GrpcScenarios.ROUND_TRIP, minimalRoundTrip, minimalPid, slice);
+                            }
+                            Row p = measure("plugin", GrpcScenarios.ROUND_TRIP,
+                                    scenarios.all().get(GrpcScenarios.ROUND_TRIP), pid, slice);
+                            if (!minimalFirst) {
+                                m = measure("minimal", GrpcScenarios.ROUND_TRIP, minimalRoundTrip, minimalPid, slice);
+                            }
+                            rounds.add(new Round(round, b, t, m, p, minimalFirst, stealSince(stealBefore)));
+                            stealBefore = cpuTicks();
+                        }
+                        minimalChannel.close();
+                        minimalExitCode = minimal.stop(Duration.ofSeconds(20));
                     }
 
                     if (!options.soak().isZero()) {
@@ -191,7 +240,7 @@ public final class Bench {
         }
 
         printTable();
-        boolean clean = printSummary(counts, soak, rss, exitCode);
+        boolean clean = printSummary(counts, soak, rss, exitCode, minimalExitCode);
         if (options.profile() && Files.exists(recording)) {
             Profile.summarise(recording, 15, out);
         }
@@ -205,7 +254,11 @@ public final class Bench {
      * target does not pay for the JIT compilation of the code paths all of them share.
      */
     private void warmUp(GrpcScenarios scenarios) throws InterruptedException {
-        List<IntFunction<TimedCall>> all = new ArrayList<>(scenarios.all().values());
+        warmUp(scenarios.all(), "all scenarios");
+    }
+
+    private void warmUp(Map<String, IntFunction<TimedCall>> scenarios, String what) throws InterruptedException {
+        List<IntFunction<TimedCall>> all = new ArrayList<>(scenarios.values());
         Result warm = ClosedLoop.run("warm-up", options.callers(), Duration.ZERO, TARGET_WARMUP, caller -> {
             List<TimedCall> mine = new ArrayList<>();
             for (IntFunction<TimedCall> scenario : all) {
@@ -214,8 +267,8 @@ public final class Bench {
             int[] next = {0};
             return () -> mine.get(next[0]++ % mine.size()).call();
         });
-        out.printf(Locale.ROOT, "      (warm-up: %s of all scenarios, %d calls, errors %d, timeouts %d)%n",
-                seconds(TARGET_WARMUP), warm.operations(), warm.errors(), warm.timeouts());
+        out.printf(Locale.ROOT, "      (warm-up: %s of %s, %d calls, errors %d, timeouts %d)%n",
+                seconds(TARGET_WARMUP), what, warm.operations(), warm.errors(), warm.timeouts());
     }
 
     private Row measure(String target, String scenario, IntFunction<TimedCall> perCaller, OptionalLong otherPid)
@@ -223,7 +276,7 @@ public final class Bench {
         return measure(target, scenario, perCaller, otherPid, options.duration());
     }
 
-    /** Half the scenario duration, at least 3 s: three targets per round, several rounds. */
+    /** Half the scenario duration, at least 3 s: four targets per round, several rounds. */
     private Duration roundDuration() {
         Duration half = options.duration().dividedBy(2);
         return half.compareTo(Duration.ofSeconds(3)) < 0 ? Duration.ofSeconds(3) : half;
@@ -256,7 +309,7 @@ public final class Bench {
         for (Row row : rows) {
             Result r = row.result();
             String ratio = "";
-            if (row.target().equals("plugin")) {
+            if (row.target().equals("plugin") || row.target().equals("minimal")) {
                 ratio = find("transport", r.name())
                         .map(floor -> percent(r.throughput() / floor.throughput()) + " T").orElse("");
             }
@@ -264,15 +317,16 @@ public final class Bench {
                     r.name(), r.throughput(), r.millis(50), r.millis(90), r.millis(99), r.maxMillis(), r.errors(),
                     r.timeouts(), ratio, row.cpu());
         }
-        out.println("(vs floor: plugin throughput as a share of the transport floor's for the same calls; CPU us/op:"
-                + " harness process, or harness+plugin processes)");
+        out.println("(vs floor: plugin or minimal plugin throughput as a share of the transport floor's for the same"
+                + " calls; CPU us/op: harness process, or harness+plugin processes)");
     }
 
     private boolean printSummary(BackendCallCount.Counts counts, Optional<Result> soak, List<Long> rss,
-            int exitCode) {
+            int exitCode, int minimalExitCode) {
         Result transport = find("transport", GrpcScenarios.ROUND_TRIP).orElseThrow();
         Result backend = find("backend", "wrap+unwrap").orElseThrow();
         Result plugin = find("plugin", GrpcScenarios.ROUND_TRIP).orElseThrow();
+        Result minimal = find("minimal", GrpcScenarios.ROUND_TRIP).orElseThrow();
         double combined = 1 / (1 / transport.throughput() + 1 / backend.throughput());
         double share = plugin.throughput() / combined;
         double slower = Math.min(transport.throughput(), backend.throughput());
@@ -285,8 +339,12 @@ public final class Bench {
                 + " CPUs%n", combined);
         out.printf(Locale.ROOT, "  plugin          %10.0f   = %s of the combined floor%n", plugin.throughput(),
                 percent(share));
+        out.printf(Locale.ROOT, "  minimal plugin  %10.0f   = %s of the combined floor; the plugin does %s of its round"
+                + " trips, p99 %.2fx its %.2f ms%n", minimal.throughput(), percent(minimal.throughput() / combined),
+                percent(plugin.throughput() / minimal.throughput()), plugin.millis(99) / minimal.millis(99),
+                minimal.millis(99));
         if (!rounds.isEmpty()) {
-            out.println("  in back-to-back rounds (same load for the three):");
+            out.println("  in back-to-back rounds (same load for all targets):");
             out.printf("    %-5s %9s %9s %9s %9s %7s %11s  %s%n", "round", "backend", "transport", "combined",
                     "plugin", "share", "plugin p99", "CPU stolen by other VMs");
             for (Round round : rounds) {
@@ -298,6 +356,7 @@ public final class Bench {
             List<Double> shares = rounds.stream().map(Round::share).sorted().toList();
             share = shares.get(shares.size() / 2);
             out.printf(Locale.ROOT, "  median share of the rounds: %s%n", percent(share));
+            printMinimalRounds();
         }
         out.printf(Locale.ROOT, "  plugin vs combined floor: %s (target >= %s): %s%n", percent(share),
                 percent(TARGET_SHARE_OF_COMBINED_FLOOR), share >= TARGET_SHARE_OF_COMBINED_FLOOR ? "MET" : "MISSED");
@@ -331,7 +390,8 @@ public final class Bench {
 
         boolean clean = rows.stream().allMatch(row -> row.result().clean())
                 && rounds.stream().allMatch(round -> round.backend().result().clean()
-                        && round.transport().result().clean() && round.plugin().result().clean());
+                        && round.transport().result().clean() && round.minimal().result().clean()
+                        && round.plugin().result().clean());
         if (soak.isPresent()) {
             Result s = soak.get();
             clean &= s.clean();
@@ -354,9 +414,43 @@ public final class Bench {
             }
         }
         out.println();
-        out.printf("errors and timeouts: %s; plugin exit code after SIGTERM: %d%n",
-                clean ? "none" : "SOME (see the table)", exitCode);
-        return clean && exitCode == 0;
+        out.printf("errors and timeouts: %s; plugin exit code after SIGTERM: %d; minimal plugin: %s%n",
+                clean ? "none" : "SOME (see the table)", exitCode, minimalExitCode < 0
+                        ? "did not exit within 20 s of SIGTERM, killed" : "exited with " + minimalExitCode
+                        + " (the JVM's default on SIGTERM is 143)");
+        return clean && exitCode == 0 && minimalExitCode >= 0;
+    }
+
+    /** The plugin against the minimal SoftHSM plugin, round by round, and the medians the targets speak of. */
+    private void printMinimalRounds() {
+        out.println("  plugin vs the minimal SoftHSM plugin in the same rounds (adjacent, order alternating):");
+        out.printf("    %-5s %-14s %9s %9s %7s %11s %11s %9s %8s%n", "round", "first", "minimal", "plugin", "share",
+                "minimal p99", "plugin p99", "p99 ratio", "errors");
+        long errors = 0;
+        for (Round round : rounds) {
+            Result m = round.minimal().result();
+            Result p = round.plugin().result();
+            long roundErrors = m.errors() + m.timeouts() + p.errors() + p.timeouts();
+            errors += roundErrors;
+            out.printf(Locale.ROOT, "    %-5d %-14s %9.0f %9.0f %7s %8.2f ms %8.2f ms %8.2fx %8d%n", round.number(),
+                    round.minimalFirst() ? "minimal" : "plugin", m.throughput(), p.throughput(),
+                    percent(round.shareOfMinimal()), m.millis(99), p.millis(99), round.p99OverMinimal(), roundErrors);
+        }
+        double share = median(rounds.stream().map(Round::shareOfMinimal).toList());
+        double p99 = median(rounds.stream().map(Round::p99OverMinimal).toList());
+        out.printf(Locale.ROOT, "  plugin vs minimal plugin, median share of round trips/s: %s (target >= %s): %s%n",
+                percent(share), percent(TARGET_SHARE_OF_MINIMAL), share >= TARGET_SHARE_OF_MINIMAL ? "MET" : "MISSED");
+        out.printf(Locale.ROOT, "  plugin vs minimal plugin, median p99 ratio: %.2fx (target <= %.1fx): %s%n", p99,
+                TARGET_P99_OF_MINIMAL, p99 <= TARGET_P99_OF_MINIMAL ? "MET" : "MISSED");
+        out.printf(Locale.ROOT, "  plugin and minimal plugin errors and timeouts in these rounds: %d (target 0): %s%n",
+                errors, errors == 0 ? "MET" : "MISSED");
+    }
+
+    /** The median; of an even count, the mean of the middle two. */
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private Optional<Result> find(String target, String scenario) {

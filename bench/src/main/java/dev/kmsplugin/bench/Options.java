@@ -13,7 +13,7 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
               --callers   concurrent callers, each with its next call as soon as the last answered (default 16)
               --duration  measured time per scenario (default 10s)
               --warmup    unmeasured calls before each scenario (default 2s)
-              --rounds    back-to-back rounds of the three targets' round trips, half --duration each (default 3)
+              --rounds    back-to-back rounds of the four targets' round trips, half --duration each (default 3)
               --soak      v2 round trips against the plugin while its RSS is sampled; 0s skips it (default 60s)
               --profile   record the plugin with JFR and print its top frames
               --launcher  the packaged plugin (default app/target/kms-plugin/bin/kms-plugin)

@@ -48,6 +48,8 @@ public final class BackendFloor implements AutoCloseable {
                 "key-name", "kek",
                 "pin-file", "",
                 "library", "",
+                // the token is initialised with the PINs typed at softhsm2-util's prompts, never on its command line
+                "allow-pins-in-argv", "false",
                 // The floor should pay as little as it can for background work the measurement does not ask for (the
                 // simulator caps the refresh interval at 60 s).
                 "refresh-interval", "60s",
