@@ -49,15 +49,14 @@ public final class BackendFloor implements AutoCloseable {
                 "pin-file", "",
                 "library", "",
                 // the token is initialised with the PINs typed at softhsm2-util's prompts, never on its command line
-                "allow-pins-in-argv", "false",
                 // The floor should pay as little as it can for background work the measurement does not ask for (the
                 // simulator caps the refresh interval at 60 s).
                 "refresh-interval", "60s",
                 "probe-interval", "1h",
                 "health-grace", "2h");
         BackendProvider provider = provider(PROVIDER);
-        return new BackendFloor(provider.create(new PluginContext(MapSettings.reference("kms." + PROVIDER).withAll(settings),
-                telemetry, Clock.systemUTC())).keys());
+        MapSettings shipped = MapSettings.reference("kms." + PROVIDER).withAll(settings);
+        return new BackendFloor(provider.create(new PluginContext(shipped, telemetry, Clock.systemUTC())).keys());
     }
 
     static BackendProvider provider(String name) {
