@@ -64,7 +64,7 @@ public final class Profile {
                 recording.getFileName(), samples);
         print("top frames", methods, samples, top, out, Function.identity());
         print("by code area (package of the top frame)", areas, samples, top, out, Function.identity());
-        print("by per-call job (the first frame from the top that belongs to one)", jobs, samples, JOBS.size() + 2,
+        print("by per-call job (the first frame from the top that belongs to one)", jobs, samples, JOBS.size() + 3,
                 out, Function.identity());
         print("by the plugin's own code nearest the top (the caller that asked for the work)", ownCallers, samples,
                 top, out, Function.identity());
@@ -110,8 +110,17 @@ public final class Profile {
             new Job("gRPC and Netty (HTTP/2, the socket, event loops)", List.of("io.grpc.")));
 
     private static String job(RecordedStackTrace stack) {
+        boolean transportAbove = false;
         for (RecordedFrame frame : stack.getFrames()) {
             String type = frame.getMethod().getType().getName();
+            if (type.startsWith("io.grpc.")) {
+                transportAbove = true;
+                continue;
+            }
+            if (transportAbove && type.equals("dev.kmsplugin.adapter.grpc.kms.UnaryCalls")) {
+                // The worker thread answering: gRPC serialises the response and hands it to the event loop.
+                return RESPONDING;
+            }
             for (Job job : JOBS.subList(0, JOBS.size() - 2)) {
                 if (job.prefixes().stream().anyMatch(type::startsWith)) {
                     return job.name();
@@ -127,6 +136,9 @@ public final class Profile {
         }
         return "JDK and other (GC, JIT, threads outside a call)";
     }
+
+    private static final String RESPONDING = "answering from the worker thread (gRPC serialises the response and"
+            + " hands it to the event loop)";
 
     private static String firstOwnFrame(RecordedStackTrace stack) {
         for (RecordedFrame frame : stack.getFrames()) {

@@ -1,6 +1,5 @@
 package dev.kmsplugin.domain.failure;
 
-import java.util.regex.Pattern;
 
 /**
  * Makes text safe to print as one line of a log, a status message or a command's output: the one sanitiser
@@ -10,7 +9,6 @@ import java.util.regex.Pattern;
 public final class Messages {
 
     private static final int MAX_CHARS = 1024;
-    private static final Pattern UNSAFE_IDENTIFIER_CHARACTERS = Pattern.compile("[^A-Za-z0-9._:/-]");
 
     private Messages() {
     }
@@ -41,8 +39,28 @@ public final class Messages {
         if (text == null || text.isEmpty()) {
             return "-";
         }
-        String cut = text.length() > maxChars ? text.substring(0, maxChars) : text;
-        return UNSAFE_IDENTIFIER_CHARACTERS.matcher(cut).replaceAll("_");
+        int length = Math.min(text.length(), maxChars);
+        // Every call's uid passes here: a plain loop, and no copy at all when the text is already safe.
+        for (int i = 0; i < length; i++) {
+            if (!identifierCharacter(text.charAt(i))) {
+                StringBuilder safe = new StringBuilder(length);
+                for (int j = 0; j < length; j++) {
+                    char c = text.charAt(j);
+                    safe.append(identifierCharacter(c) ? c : '_');
+                    if (Character.isHighSurrogate(c) && j + 1 < length
+                            && Character.isLowSurrogate(text.charAt(j + 1))) {
+                        j++; // one character outside the BMP is one replacement, as it is one code point
+                    }
+                }
+                return safe.toString();
+            }
+        }
+        return length == text.length() ? text : text.substring(0, length);
+    }
+
+    private static boolean identifierCharacter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
     }
 
     /**
