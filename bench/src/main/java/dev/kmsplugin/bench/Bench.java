@@ -116,8 +116,10 @@ public final class Bench {
         int minimalExitCode;
         Path recording = options.workDir().resolve("plugin.jfr");
         Files.deleteIfExists(recording);
-        String javaOptions = options.profile()
-                ? "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true" : "";
+        Path minimalRecording = options.workDir().resolve("minimal.jfr");
+        Files.deleteIfExists(minimalRecording);
+        String javaOptions = (options.pluginJavaOptions() + (options.profile()
+                ? " -XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true" : "")).trim();
         // All three targets stay open to the end (idle ones cost nothing), so the rounds below can measure them
         // back to back.
         out.println("[1/5] backend floor: SoftHSM wrap+unwrap in process, no gRPC (load " + loadAverage() + ")");
@@ -138,7 +140,9 @@ public final class Bench {
                     rows.add(measure("transport", scenario.getKey(), scenario.getValue(), OptionalLong.empty()));
                 }
 
-                out.println("[3/5] plugin: " + options.launcher() + " --backend=hsm-sim (load " + loadAverage()
+                out.println("[3/5] plugin: " + options.launcher() + " --backend=hsm-sim"
+                        + (javaOptions.isEmpty() ? "" : ", KMS_PLUGIN_JAVA_OPTS=" + javaOptions) + " (load "
+                        + loadAverage()
                         + ")");
                 try (PluginProcess plugin = PluginProcess.start(options.profile()
                         ? PluginProcess.profilingLauncher(options.launcher(), options.workDir()) : options.launcher(),
@@ -166,7 +170,9 @@ public final class Bench {
                     out.println("[4/5] minimal plugin: grpc-java and AES-256-GCM in its own SoftHSM token, its own"
                             + " JVM (load " + loadAverage() + ")");
                     try (MinimalPluginProcess minimal = MinimalPluginProcess.start(
-                                options.workDir().resolve("minimal"), Duration.ofSeconds(60));
+                                options.workDir().resolve("minimal"), Duration.ofSeconds(60), options.profile()
+                                        ? List.of("-XX:StartFlightRecording=filename=" + minimalRecording
+                                                + ",settings=profile,dumponexit=true") : List.of());
                             UnixSocketChannel minimalChannel = UnixSocketChannel.open(minimal.socket().toString(),
                                 GrpcScenarios.CLIENT_THREAD)) {
                         // The same scenario code, client and answer checks as against the plugin; it serves v2 only,
@@ -242,7 +248,12 @@ public final class Bench {
         printTable();
         boolean clean = printSummary(counts, soak, rss, exitCode, minimalExitCode);
         if (options.profile() && Files.exists(recording)) {
+            out.printf("%nprofile of the plugin:%n");
             Profile.summarise(recording, 15, out);
+        }
+        if (options.profile() && Files.exists(minimalRecording)) {
+            out.printf("%nprofile of the minimal plugin, for comparison:%n");
+            Profile.summarise(minimalRecording, 15, out);
         }
         out.printf("%nload average at end: %s (the harness's own callers count in it); CPU stolen by other VMs over"
                 + " the run: %s%n", loadAverage(), stealSince(runStart));

@@ -5,11 +5,11 @@ import java.time.Duration;
 
 /** The harness's command line: Go-flag style like the plugin's ({@code --x=value} or {@code --x value}). */
 record Options(int callers, Duration duration, Duration warmup, Duration soak, int rounds, Path launcher, Path workDir,
-        boolean profile, boolean help) {
+        boolean profile, String pluginJavaOptions, boolean help) {
 
     static final String USAGE = """
             usage: bench/run [--callers=N] [--duration=D] [--warmup=D] [--rounds=N] [--soak=D] [--profile] [--launcher=PATH]
-                             [--work-dir=DIR]
+                             [--work-dir=DIR] [--plugin-java-opts='OPTIONS']
               --callers   concurrent callers, each with its next call as soon as the last answered (default 16)
               --duration  measured time per scenario (default 10s)
               --warmup    unmeasured calls before each scenario (default 2s)
@@ -18,6 +18,8 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
               --profile   record the plugin with JFR and print its top frames
               --launcher  the packaged plugin (default app/target/kms-plugin/bin/kms-plugin)
               --work-dir  sockets, simulator tokens, plugin log and recording (default bench/target/run)
+              --plugin-java-opts  JVM options added after the launcher's defaults (KMS_PLUGIN_JAVA_OPTS), to
+                          measure another JIT or heap setting against the same floors
             durations: 500ms, 10s, 2m""";
 
     /**
@@ -50,6 +52,7 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
         Path launcher = Path.of("app/target/kms-plugin/bin/kms-plugin");
         Path workDir = Path.of("bench/target/run");
         boolean profile = false;
+        String pluginJavaOptions = "";
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i].replaceFirst("^--?", "");
@@ -69,6 +72,7 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
                 case "launcher" -> launcher = Path.of(value);
                 case "work-dir" -> workDir = Path.of(value);
                 case "profile" -> profile = Boolean.parseBoolean(value);
+                case "plugin-java-opts" -> pluginJavaOptions = value.trim();
                 case "help", "h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown flag --" + name);
             }
@@ -77,7 +81,7 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
             throw new IllegalArgumentException("--rounds must be 0 or more");
         }
         return new Options(callers, duration, warmup, soak, rounds, launcher.toAbsolutePath(), workDir.toAbsolutePath(),
-                profile, help);
+                profile, pluginJavaOptions, help);
     }
 
     private static int positive(String name, int value) {

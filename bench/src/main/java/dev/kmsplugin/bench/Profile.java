@@ -3,6 +3,7 @@ package dev.kmsplugin.bench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +29,39 @@ public final class Profile {
         Map<String, Integer> regexCallers = new HashMap<>();
         Map<String, Integer> nativeMethods = new HashMap<>();
         Map<String, Integer> jobs = new HashMap<>();
+        Map<String, Integer> threads = new HashMap<>();
+        Map<String, Long> allocations = new HashMap<>();
+        Map<String, Long> allocationSites = new HashMap<>();
+        long allocated = 0;
+        int collections = 0;
+        Duration paused = Duration.ZERO;
+        Duration longestPause = Duration.ZERO;
         int samples = 0;
         int nativeSamples = 0;
         try (RecordingFile file = new RecordingFile(recording)) {
             while (file.hasMoreEvents()) {
                 var event = file.readEvent();
                 String kind = event.getEventType().getName();
+                if (kind.equals("jdk.GarbageCollection")) {
+                    collections++;
+                    Duration pause = event.getDuration("sumOfPauses");
+                    paused = paused.plus(pause);
+                    longestPause = pause.compareTo(longestPause) > 0 ? pause : longestPause;
+                    continue;
+                }
                 RecordedStackTrace stack = event.getStackTrace();
+                if (kind.equals("jdk.ObjectAllocationSample") && stack != null) {
+                    long weight = event.getLong("weight");
+                    allocated += weight;
+                    allocations.merge(job(stack), weight, Long::sum);
+                    RecordedFrame site = stack.getFrames().isEmpty() ? null : stack.getFrames().get(0);
+                    if (site != null) {
+                        allocationSites.merge(event.getClass("objectClass").getName() + " in "
+                                + site.getMethod().getType().getName() + "." + site.getMethod().getName(), weight,
+                                Long::sum);
+                    }
+                    continue;
+                }
                 if (stack == null || stack.getFrames().isEmpty()) {
                     continue;
                 }
@@ -53,6 +80,9 @@ public final class Profile {
                 methods.merge(method, 1, Integer::sum);
                 areas.merge(area(type), 1, Integer::sum);
                 jobs.merge(job(stack), 1, Integer::sum);
+                var thread = event.getThread("sampledThread");
+                threads.merge(thread == null ? "?" : thread.getJavaName().replaceAll("[-#]?[0-9]+$", "-N"), 1,
+                        Integer::sum);
                 String own = firstOwnFrame(stack);
                 ownCallers.merge(own, 1, Integer::sum);
                 if (type.startsWith("java.util.regex")) {
@@ -64,6 +94,7 @@ public final class Profile {
                 recording.getFileName(), samples);
         print("top frames", methods, samples, top, out, Function.identity());
         print("by code area (package of the top frame)", areas, samples, top, out, Function.identity());
+        print("by thread (numbered threads of a pool together)", threads, samples, top, out, Function.identity());
         print("by per-call job (the first frame from the top that belongs to one)", jobs, samples, JOBS.size() + 3,
                 out, Function.identity());
         print("by the plugin's own code nearest the top (the caller that asked for the work)", ownCallers, samples,
@@ -72,6 +103,16 @@ public final class Profile {
             print("java.util.regex samples, by the plugin's own caller", regexCallers, samples, top, out,
                     Function.identity());
         }
+        out.printf("Garbage collections: %d, paused %d ms in all, longest pause %.1f ms%n", collections,
+                paused.toMillis(), longestPause.toNanos() / 1e6);
+        out.printf("Allocation (jdk.ObjectAllocationSample, weighted): %d MiB in all%n", allocated >> 20);
+        out.printf("  by per-call job:%n");
+        long total = Math.max(1, allocated);
+        allocations.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(entry -> out.printf("    %5.1f%%  %s%n", 100.0 * entry.getValue() / total, entry.getKey()));
+        out.printf("  top allocation sites (type in method):%n");
+        allocationSites.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
+                .forEach(entry -> out.printf("    %5.1f%%  %s%n", 100.0 * entry.getValue() / total, entry.getKey()));
         out.printf("Samples of threads in native code (jdk.NativeMethodSample, SoftHSM's C code among them; includes"
                 + " idle event loops in epoll_wait): %d%n", nativeSamples);
         print("top native frames", nativeMethods, nativeSamples, top, out, Function.identity());

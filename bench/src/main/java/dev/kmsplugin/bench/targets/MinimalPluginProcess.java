@@ -27,16 +27,23 @@ public final class MinimalPluginProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts it serving on {@code dir/minimal.sock} and waits until it prints {@code ready}. */
-    public static MinimalPluginProcess start(Path dir, Duration patience) throws IOException, InterruptedException {
+    /**
+     * Starts it serving on {@code dir/minimal.sock} and waits until it prints {@code ready}.
+     *
+     * @param javaOptions JVM options (a flight recording, for the profile); empty for the JDK's defaults
+     */
+    public static MinimalPluginProcess start(Path dir, Duration patience, List<String> javaOptions)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         Path socket = dir.resolve("minimal.sock");
         Path log = dir.resolve("minimal.log");
         Files.deleteIfExists(log);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), MAIN,
-                socket.toString(), dir.toString())).redirectErrorStream(true)
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(javaOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN, socket.toString(), dir.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("SOFTHSM2_CONF", dir.resolve("softhsm2.conf").toString());
         builder.environment().remove("KMS_SIM_PIN");
