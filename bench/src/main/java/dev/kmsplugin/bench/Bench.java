@@ -11,6 +11,7 @@ import dev.kmsplugin.bench.targets.MetricsScrape;
 import dev.kmsplugin.bench.targets.MinimalPluginProcess;
 import dev.kmsplugin.bench.targets.NoopKmsServer;
 import dev.kmsplugin.bench.targets.PluginProcess;
+import dev.kmsplugin.bench.targets.ServerProcess;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -86,6 +87,18 @@ public final class Bench {
         }
     }
 
+    /** The scenarios against a server the harness started, once its Status says ok (its log named otherwise). */
+    private static GrpcScenarios answering(UnixSocketChannel channel, ServerProcess server)
+            throws InterruptedException {
+        GrpcScenarios scenarios = new GrpcScenarios(channel.channel(), true);
+        try {
+            scenarios.awaitOk(Duration.ofSeconds(60));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; see " + server.log(), e);
+        }
+        return scenarios;
+    }
+
     private Bench(Options options) {
         this.options = options;
     }
@@ -142,19 +155,13 @@ public final class Bench {
 
                 out.println("[3/5] plugin: " + options.launcher() + " --backend=hsm-sim"
                         + (javaOptions.isEmpty() ? "" : ", KMS_PLUGIN_JAVA_OPTS=" + javaOptions) + " (load "
-                        + loadAverage()
-                        + ")");
+                        + loadAverage() + ")");
                 try (PluginProcess plugin = PluginProcess.start(options.profile()
                         ? PluginProcess.profilingLauncher(options.launcher(), options.workDir()) : options.launcher(),
                         options.workDir(), javaOptions);
                         UnixSocketChannel channel = UnixSocketChannel.open(plugin.socket().toString(),
                             GrpcScenarios.CLIENT_THREAD)) {
-                    GrpcScenarios scenarios = new GrpcScenarios(channel.channel(), true);
-                    try {
-                        scenarios.awaitOk(Duration.ofSeconds(60));
-                    } catch (IllegalStateException e) {
-                        throw new IllegalStateException(e.getMessage() + "; see " + plugin.log(), e);
-                    }
+                    GrpcScenarios scenarios = answering(channel, plugin);
                     warmUp(scenarios);
                     OptionalLong pid = OptionalLong.of(plugin.pid());
                     MetricsScrape metrics = new MetricsScrape(plugin.metricsPort());
@@ -177,12 +184,7 @@ public final class Bench {
                                 GrpcScenarios.CLIENT_THREAD)) {
                         // The same scenario code, client and answer checks as against the plugin; it serves v2 only,
                         // so only the round trip is warmed up and measured.
-                        GrpcScenarios minimalCalls = new GrpcScenarios(minimalChannel.channel(), true);
-                        try {
-                            minimalCalls.awaitOk(Duration.ofSeconds(60));
-                        } catch (IllegalStateException e) {
-                            throw new IllegalStateException(e.getMessage() + "; see " + minimal.log(), e);
-                        }
+                        GrpcScenarios minimalCalls = answering(minimalChannel, minimal);
                         IntFunction<TimedCall> minimalRoundTrip = minimalCalls.all().get(GrpcScenarios.ROUND_TRIP);
                         warmUp(Map.of(GrpcScenarios.ROUND_TRIP, minimalRoundTrip), GrpcScenarios.ROUND_TRIP);
                         OptionalLong minimalPid = OptionalLong.of(minimal.pid());

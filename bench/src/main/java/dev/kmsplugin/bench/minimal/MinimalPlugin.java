@@ -8,6 +8,7 @@ import dev.kmsplugin.adapter.grpc.wire.v2.EncryptResponse;
 import dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
+import dev.kmsplugin.bench.targets.NoopKmsServer;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -31,7 +32,6 @@ import java.security.SecureRandom;
 import java.security.Security;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
@@ -113,16 +113,8 @@ public final class MinimalPlugin {
                 .addService(new Service(provider, key))
                 .build()
                 .start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.shutdown();
-            try {
-                server.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        }, "minimal-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> NoopKmsServer.stop(server, false, boss, workers),
+                "minimal-stop"));
         System.out.println("ready");
         System.out.flush();
         server.awaitTermination();

@@ -6,25 +6,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The minimal SoftHSM plugin ({@code dev.kmsplugin.bench.minimal.MinimalPlugin}) as its own JVM, like the plugin: the
  * JDK's defaults, this harness's class path, its own token directory and {@code SOFTHSM2_CONF}. Its output goes to
  * {@code minimal.log} in its directory.
  */
-public final class MinimalPluginProcess implements AutoCloseable {
+public final class MinimalPluginProcess extends ServerProcess {
 
     private static final String MAIN = "dev.kmsplugin.bench.minimal.MinimalPlugin";
 
-    private final Process process;
-    private final Path socket;
-    private final Path log;
-
     private MinimalPluginProcess(Process process, Path socket, Path log) {
-        this.process = process;
-        this.socket = socket;
-        this.log = log;
+        super(process, socket, log, Duration.ofSeconds(10));
     }
 
     /**
@@ -56,50 +49,17 @@ public final class MinimalPluginProcess implements AutoCloseable {
     private void awaitReady(Duration patience) throws IOException, InterruptedException {
         long until = System.nanoTime() + patience.toNanos();
         while (System.nanoTime() - until < 0) {
-            if (Files.exists(log) && Files.readAllLines(log, StandardCharsets.UTF_8).contains("ready")) {
+            if (Files.exists(log()) && Files.readAllLines(log(), StandardCharsets.UTF_8).contains("ready")) {
                 return;
             }
             if (!process.isAlive()) {
                 throw new IllegalStateException("the minimal plugin exited with " + process.exitValue() + " before"
-                        + " it was ready; see " + log);
+                        + " it was ready; see " + log());
             }
             Thread.sleep(50);
         }
         close();
         throw new IllegalStateException("the minimal plugin was not ready within " + patience.toSeconds() + " s; see "
-                + log);
-    }
-
-    public Path socket() {
-        return socket;
-    }
-
-    public Path log() {
-        return log;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    /**
-     * SIGTERM; returns the exit code, or -1 when it had to be killed. It leaves the exit to the JVM's default on
-     * SIGTERM (shutdown hooks, then 143).
-     */
-    public int stop(Duration patience) throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly();
-            process.waitFor();
-            return -1;
-        }
-        return process.exitValue();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            stop(Duration.ofSeconds(10));
-        }
+                + log());
     }
 }

@@ -75,15 +75,28 @@ public final class NoopKmsServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        server.shutdownNow();
+        stop(server, true, boss, loops);
+        Files.deleteIfExists(socket);
+    }
+
+    /**
+     * Stops a gRPC server of the harness's: new calls refused, then (unless {@code now}) up to 5 s for the calls in
+     * flight, then its event loops.
+     */
+    public static void stop(Server server, boolean now, EventLoopGroup... loops) {
+        if (now) {
+            server.shutdownNow();
+        } else {
+            server.shutdown();
+        }
         try {
             server.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        Files.deleteIfExists(socket);
+        for (EventLoopGroup group : loops) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 
     private static final class V2 extends dev.kmsplugin.adapter.grpc.wire.v2.KeyManagementServiceGrpc

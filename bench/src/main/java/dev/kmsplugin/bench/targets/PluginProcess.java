@@ -8,24 +8,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The real plugin, started from the packaged distribution as an operator starts it: by default with the SoftHSM
  * simulator backend and a fresh simulator directory, or with the backend flags given. Its output goes to a log file
  * beside the socket.
  */
-public final class PluginProcess implements AutoCloseable {
+public final class PluginProcess extends ServerProcess {
 
-    private final Process process;
-    private final Path socket;
-    private final Path log;
     private final int metricsPort;
 
     private PluginProcess(Process process, Path socket, Path log, int metricsPort) {
-        this.process = process;
-        this.socket = socket;
-        this.log = log;
+        super(process, socket, log, Duration.ofSeconds(15));
         this.metricsPort = metricsPort;
     }
 
@@ -91,18 +85,6 @@ public final class PluginProcess implements AutoCloseable {
         }
     }
 
-    public Path socket() {
-        return socket;
-    }
-
-    public Path log() {
-        return log;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
     public boolean alive() {
         return process.isAlive();
     }
@@ -122,23 +104,6 @@ public final class PluginProcess implements AutoCloseable {
         return OptionalLong.empty();
     }
 
-    /** SIGTERM, as the kubelet stops it; returns the exit code (0 expected after a graceful drain). */
-    public int stop(Duration patience) throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly();
-            process.waitFor();
-            return -1;
-        }
-        return process.exitValue();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            stop(Duration.ofSeconds(15));
-        }
-    }
 
     /**
      * The image's runtime has no jdk.jfr module. For the flight recording, the same launcher script and the same
