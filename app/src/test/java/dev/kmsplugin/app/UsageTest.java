@@ -33,6 +33,12 @@ class UsageTest {
         List<String> repeated = flags.stream().filter(flag -> flag.help().contains("(default"))
                 .map(flag -> "--" + flag.name() + ": " + flag.help()).toList();
         assertEquals(List.of(), repeated, "defaults belong in reference.conf only; --help renders them from there");
+        Map<String, String> defaults = Configuration.defaults(flags);
+        List<String> examples = flags.stream().filter(flag -> {
+            String value = defaults.get(flag.path());
+            return value != null && value.length() > 1 && flag.help().contains("e.g. " + value);
+        }).map(flag -> "--" + flag.name() + ": " + flag.help()).toList();
+        assertEquals(List.of(), examples, "an example equal to the default repeats it; pick another value");
     }
 
     @Test

@@ -28,7 +28,7 @@ record CreateOptions(boolean hsm, int size, Duration expiresIn, Duration rotateE
         for (Map.Entry<String, Duration> d : Map.of("expires-in", expires, "rotate-every", rotate,
                 "notify-before-expiry", notify).entrySet()) {
             if (d.getValue().isNegative() || (!d.getValue().isZero() && d.getValue().toHours() % 24 != 0)) {
-                check.problem(d.getKey(), "must be a whole number of days (e.g. 2160h for 90 days)");
+                check.problem(d.getKey(), "must be a whole number of days (e.g. 336h for 14 days)");
             }
         }
         if (!notify.isZero() && expires.isZero()) {
