@@ -94,16 +94,21 @@ class GrpcLauncherIT {
         Path sources = dir.resolve("src/probe");
         Files.createDirectories(sources.resolve("probe"));
         Files.writeString(sources.resolve("module-info.java"), "module probe {\n  requires dev.kmsplugin.ports;\n"
-                + "  uses dev.kmsplugin.ports.spi.TransportProvider;\n}\n");
+                + "  requires kms.testkit;\n  uses dev.kmsplugin.ports.spi.TransportProvider;\n}\n");
         Files.writeString(sources.resolve("probe/Probe.java"), PROBE);
         Path javaHome = Path.of(System.getProperty("java.home"));
-        Run compiled = run(List.of(javaHome.resolve("bin/javac").toString(), "--module-path", LIB.toString(),
+        // The test kit's settings (MapSettings, which starts from the shipped reference.conf files) as a module of
+        // its own: only its package, so it splits no package with the distribution's modules.
+        Path kit = testKit(dir.resolve("kit/kms-testkit.jar"));
+        String modules = LIB + ":" + kit;
+        Run compiled = run(List.of(javaHome.resolve("bin/javac").toString(), "--module-path", modules,
                 "--module-source-path", dir.resolve("src").toString(), "-m", "probe", "-d",
                 dir.resolve("out").toString()), new byte[0]);
         assertEquals(0, compiled.exitCode(), compiled.out() + compiled.err());
         Path socket = dir.resolve("sub/kms.sock");
         Run served = run(List.of(javaHome.resolve("bin/java").toString(), "--module-path",
-                dir.resolve("out") + ":" + LIB, "-m", "probe/probe.Probe", "unix://" + socket), new byte[0]);
+                dir.resolve("out") + ":" + modules, "--add-modules", "ALL-MODULE-PATH", "-m", "probe/probe.Probe",
+                "unix://" + socket), new byte[0]);
         assertEquals(0, served.exitCode(), served.out() + served.err());
         assertTrue(served.out().contains("self-check passed on unix://" + socket + " mode rw-------"),
                 served.out() + served.err());
@@ -267,6 +272,27 @@ class GrpcLauncherIT {
         }
     }
 
+    /** A jar of the test kit's package alone, taken from this test's class path. */
+    private static Path testKit(Path jar) throws IOException {
+        Path classes = Path.of(java.net.URI.create(dev.kmsplugin.ports.testkit.MapSettings.class
+                .getProtectionDomain().getCodeSource().getLocation().toString()));
+        Files.createDirectories(jar.getParent());
+        try (java.nio.file.FileSystem from = classes.toString().endsWith(".jar")
+                ? java.nio.file.FileSystems.newFileSystem(classes) : null;
+                java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            Path root = from == null ? classes : from.getPath("/");
+            Path kitPackage = root.resolve("dev/kmsplugin/ports/testkit");
+            try (java.util.stream.Stream<Path> files = Files.list(kitPackage)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                    out.putNextEntry(new java.util.jar.JarEntry("dev/kmsplugin/ports/testkit/" + file.getFileName()));
+                    out.write(Files.readAllBytes(file));
+                    out.closeEntry();
+                }
+            }
+        }
+        return jar;
+    }
+
     private static final String PROBE = """
             package probe;
 
@@ -277,6 +303,7 @@ class GrpcLauncherIT {
             import dev.kmsplugin.ports.inbound.*;
             import dev.kmsplugin.ports.outbound.Telemetry;
             import dev.kmsplugin.ports.spi.*;
+            import dev.kmsplugin.ports.testkit.MapSettings;
             import java.nio.file.*;
             import java.time.*;
             import java.util.*;
@@ -286,24 +313,7 @@ class GrpcLauncherIT {
                     TransportProvider provider = ServiceLoader.load(TransportProvider.class).stream()
                             .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("grpc")).findFirst()
                             .orElseThrow();
-                    Map<String, Object> values = new HashMap<>(Map.of("listen-addr", args[0],
-                            "v2-status-version", "v2", "socket-mode", "0600", "max-concurrent-calls", 8,
-                            "max-message-bytes", 131072, "default-deadline", Duration.ofSeconds(5),
-                            "event-loop-threads", 1));
-                    values.putAll(Map.of("max-connections", 128, "max-connection-idle", Duration.ofMinutes(5),
-                            "allow-abstract-socket", false, "allowed-peer-uids", "",
-                            "max-streams-per-connection", 16, "request-read-timeout", Duration.ofSeconds(5)));
-                    Settings settings = new Settings() {
-                        public boolean has(String p) { return values.containsKey(p); }
-                        public String string(String p) { return values.get(p).toString(); }
-                        public Optional<String> optionalString(String p) {
-                            return Optional.ofNullable(values.get(p)).map(Object::toString); }
-                        public int integer(String p) { return (Integer) values.get(p); }
-                        public boolean bool(String p) { return false; }
-                        public Duration duration(String p) { return (Duration) values.get(p); }
-                        public List<String> strings(String p) { return List.of(); }
-                        public Settings at(String p) { return this; }
-                    };
+                    Settings settings = MapSettings.reference("kms.grpc").with("listen-addr", args[0]);
                     EnvelopeEncryption service = new EnvelopeEncryption() {
                         public EncryptResult encrypt(Plaintext plaintext, CallContext call) {
                             throw new UnsupportedOperationException(); }
