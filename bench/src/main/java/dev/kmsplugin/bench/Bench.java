@@ -87,6 +87,18 @@ public final class Bench {
         }
     }
 
+    /** The minimal plugin's JVM options: those given, and a flight recording when profiling. */
+    private List<String> minimalJavaOptions(Path recording) {
+        List<String> javaOptions = new ArrayList<>();
+        if (!options.minimalJavaOptions().isEmpty()) {
+            javaOptions.addAll(List.of(options.minimalJavaOptions().split("\\s+")));
+        }
+        if (options.profile()) {
+            javaOptions.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
+        }
+        return javaOptions;
+    }
+
     /** The scenarios against a server the harness started, once its Status says ok (its log named otherwise). */
     private static GrpcScenarios answering(UnixSocketChannel channel, ServerProcess server)
             throws InterruptedException {
@@ -175,11 +187,11 @@ public final class Bench {
                     }
 
                     out.println("[4/5] minimal plugin: grpc-java and AES-256-GCM in its own SoftHSM token, its own"
-                            + " JVM (load " + loadAverage() + ")");
+                            + " JVM" + (options.minimalJavaOptions().isEmpty() ? "" : " with "
+                            + options.minimalJavaOptions()) + " (load " + loadAverage() + ")");
                     try (MinimalPluginProcess minimal = MinimalPluginProcess.start(
-                                options.workDir().resolve("minimal"), Duration.ofSeconds(60), options.profile()
-                                        ? List.of("-XX:StartFlightRecording=filename=" + minimalRecording
-                                                + ",settings=profile,dumponexit=true") : List.of());
+                                options.workDir().resolve("minimal"), Duration.ofSeconds(60),
+                                minimalJavaOptions(minimalRecording));
                             UnixSocketChannel minimalChannel = UnixSocketChannel.open(minimal.socket().toString(),
                                 GrpcScenarios.CLIENT_THREAD)) {
                         // The same scenario code, client and answer checks as against the plugin; it serves v2 only,

@@ -5,11 +5,11 @@ import java.time.Duration;
 
 /** The harness's command line: Go-flag style like the plugin's ({@code --x=value} or {@code --x value}). */
 record Options(int callers, Duration duration, Duration warmup, Duration soak, int rounds, Path launcher, Path workDir,
-        boolean profile, String pluginJavaOptions, boolean help) {
+        boolean profile, String pluginJavaOptions, String minimalJavaOptions, boolean help) {
 
     static final String USAGE = """
             usage: bench/run [--callers=N] [--duration=D] [--warmup=D] [--rounds=N] [--soak=D] [--profile] [--launcher=PATH]
-                             [--work-dir=DIR] [--plugin-java-opts='OPTIONS']
+                             [--work-dir=DIR] [--plugin-java-opts='OPTIONS'] [--minimal-java-opts='OPTIONS']
               --callers   concurrent callers, each with its next call as soon as the last answered (default 16)
               --duration  measured time per scenario (default 10s)
               --warmup    unmeasured calls before each scenario (default 2s)
@@ -20,6 +20,8 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
               --work-dir  sockets, simulator tokens, plugin log and recording (default bench/target/run)
               --plugin-java-opts  JVM options added after the launcher's defaults (KMS_PLUGIN_JAVA_OPTS), to
                           measure another JIT or heap setting against the same floors
+              --minimal-java-opts JVM options of the minimal plugin (default: the JDK's), e.g. the plugin's own
+                          launcher flags, to compare on the same JIT and heap
             durations: 500ms, 10s, 2m""";
 
     /**
@@ -53,6 +55,7 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
         Path workDir = Path.of("bench/target/run");
         boolean profile = false;
         String pluginJavaOptions = "";
+        String minimalJavaOptions = "";
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i].replaceFirst("^--?", "");
@@ -73,6 +76,7 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
                 case "work-dir" -> workDir = Path.of(value);
                 case "profile" -> profile = Boolean.parseBoolean(value);
                 case "plugin-java-opts" -> pluginJavaOptions = value.trim();
+                case "minimal-java-opts" -> minimalJavaOptions = value.trim();
                 case "help", "h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown flag --" + name);
             }
@@ -81,7 +85,7 @@ record Options(int callers, Duration duration, Duration warmup, Duration soak, i
             throw new IllegalArgumentException("--rounds must be 0 or more");
         }
         return new Options(callers, duration, warmup, soak, rounds, launcher.toAbsolutePath(), workDir.toAbsolutePath(),
-                profile, pluginJavaOptions, help);
+                profile, pluginJavaOptions, minimalJavaOptions, help);
     }
 
     private static int positive(String name, int value) {
