@@ -1,5 +1,7 @@
 package dev.kmsplugin.adapter.keyvault;
 
+import static dev.kmsplugin.adapter.keyvault.KeyVaultBackendProvider.flag;
+
 import com.azure.core.http.HttpClient;
 import com.azure.security.keyvault.keys.KeyAsyncClient;
 import com.azure.security.keyvault.keys.models.CreateRsaKeyOptions;
@@ -77,11 +79,6 @@ final class KeyVaultCommand implements Command {
         this.env = env;
         this.http = http;
         this.clock = clock;
-    }
-
-    /** How an operator sets {@code path} under {@code kms.keyvault}. */
-    static String flag(String path) {
-        return KeyVaultBackendProvider.flag(path);
     }
 
     @Override

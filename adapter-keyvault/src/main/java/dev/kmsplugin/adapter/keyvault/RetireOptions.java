@@ -12,7 +12,7 @@ record RetireOptions(boolean dryRun, Optional<Duration> minSuccessorAge) {
         Optional<Duration> age = all.optionalString("retire.min-successor-age").isPresent()
                 ? Optional.of(all.duration("retire.min-successor-age")) : Optional.empty();
         if (age.filter(Duration::isNegative).isPresent()) {
-            throw new KmsException.Misconfigured(KeyVaultCommand.flag("retire.min-successor-age")
+            throw new KmsException.Misconfigured(KeyVaultBackendProvider.flag("retire.min-successor-age")
                     + " must not be negative");
         }
         return new RetireOptions(dryRun, age);

@@ -3,9 +3,7 @@ package dev.kmsplugin.ports.spi;
 import dev.kmsplugin.domain.failure.KmsException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The one way a plugin reads its settings: every problem is collected, each naming the flag that sets it (from the
@@ -17,7 +15,6 @@ public final class SettingsCheck {
     private final Settings settings;
     private final String namespace;
     private final List<Flag> flags;
-    private final Map<String, String> flagByPath = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
 
     /**
@@ -28,9 +25,6 @@ public final class SettingsCheck {
         this.settings = settings;
         this.namespace = namespace;
         this.flags = List.copyOf(flags);
-        for (Flag flag : flags) {
-            flagByPath.putIfAbsent(flag.path(), flag.name());
-        }
     }
 
     /** The settings being read. */
@@ -40,9 +34,8 @@ public final class SettingsCheck {
 
     /** How an operator sets {@code path} (relative to the namespace): {@code --flag (kms.ns.path)}, or the path. */
     public String name(String path) {
-        String full = namespace + "." + path;
-        String flag = flagByPath.get(full);
-        return flag == null ? full : "--" + flag + " (" + full + ")";
+        String full = path(path);
+        return flags.stream().anyMatch(flag -> flag.path().equals(full)) ? flag(path) + " (" + full + ")" : full;
     }
 
     /**
