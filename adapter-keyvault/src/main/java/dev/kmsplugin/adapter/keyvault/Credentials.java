@@ -117,9 +117,9 @@ final class Credentials {
         SecretFiles.warnIfExposed(Path.of(path), "the client certificate (" + field + ")");
         boolean pem = path.toLowerCase(java.util.Locale.ROOT).endsWith(".pem");
         return new Choice(kind, "service principal " + clientId + " with the " + (pem ? "PEM" : "PKCS#12")
-                + " certificate " + path + " (tenant " + tenant + ")", field
-                + ": the certificate must be one registered "
-                + "for application " + clientId + " and not expired", http -> {
+                + " certificate " + path + " (tenant " + tenant + ")",
+                field + ": the certificate must be one registered for application " + clientId + " and not expired",
+                http -> {
                     ClientCertificateCredentialBuilder builder = new ClientCertificateCredentialBuilder()
                             .tenantId(tenant).clientId(clientId).authorityHost(authority).httpClient(http);
                     if (pem) {
@@ -157,9 +157,9 @@ final class Credentials {
         if (has(env, "AZURE_CLIENT_SECRET")) {
             String secret = env.get("AZURE_CLIENT_SECRET");
             return new Choice(AuthKind.ENVIRONMENT, "environment credentials: service principal " + clientId
-                    + " with a client secret (tenant " + tenant
-                    + ")", "the environment variable AZURE_CLIENT_SECRET (a "
-                    + "current secret of application " + clientId + ")", http -> {
+                    + " with a client secret (tenant " + tenant + ")",
+                    "the environment variable AZURE_CLIENT_SECRET (a current secret of application " + clientId + ")",
+                    http -> {
                         ClientSecretCredentialBuilder builder = new ClientSecretCredentialBuilder().tenantId(tenant)
                                 .clientId(clientId).clientSecret(secret).authorityHost(host).httpClient(http);
                         return (knownHost ? builder : builder.disableInstanceDiscovery()).build();

@@ -105,10 +105,8 @@ final class KeyVaultKeyInventory implements KeyInventory {
 
     private static KmsException missing(String name, VaultAddress address, Throwable cause) {
         String message = "key '" + name + "' does not exist in " + address.canonicalUrl() + ": check "
-                + KeyVaultBackendProvider.flag("vault-name") + " "
-                + "and " + KeyVaultBackendProvider.flag("key-name")
-                + " (they must be those serving uses), or create the key with "
-                + "'kms-plugin keyvault create-key'";
+                + KeyVaultBackendProvider.flag("vault-name") + " and " + KeyVaultBackendProvider.flag("key-name")
+                + " (they must be those serving uses), or create the key with 'kms-plugin keyvault create-key'";
         return cause == null ? new KmsException.Misconfigured(message) : new KmsException.Misconfigured(message, cause);
     }
 }

@@ -55,8 +55,8 @@ final class SimDirectory {
     void requireTrusted() {
         TrustedDirectory.requireTrusted(path(), "the simulator directory", SimSettings.flag("dir"));
         for (String name : new String[] {"softhsm2.conf", "user.pin", "so.pin", "tokens"}) {
-            TrustedDirectory.requireNotSymbolicLink(path().resolve(name), "the simulator's "
-                    + name, SimSettings.flag("dir"));
+            TrustedDirectory.requireNotSymbolicLink(path().resolve(name), "the simulator's " + name,
+                    SimSettings.flag("dir"));
         }
         if (isInDirectory(settings.pinPath(), path())) {
             TrustedDirectory.requireNotSymbolicLink(settings.pinPath(), "the PIN file", SimSettings.flag("pin-file"));

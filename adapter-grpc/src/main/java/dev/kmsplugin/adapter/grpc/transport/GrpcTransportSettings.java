@@ -69,8 +69,7 @@ public record GrpcTransportSettings(ListenAddress listenAddress, String statusVe
                         "client decrypt (v2) of bare base64: key_id the ciphertext was written under"
                                 + " (when unset: the JSON's key_id, else Status's key_id)"),
                 Flag.string("client-output", "kms.grpc.client.output",
-                        "client encrypt: json (ciphertext, key_id, annotations) or base64 (the bare ciphertext)"
-                                + ""));
+                        "client encrypt: json (ciphertext, key_id, annotations) or base64 (the bare ciphertext)"));
     }
 
     /** The settings, every problem named by the transport's own flag. */
@@ -96,8 +95,8 @@ public record GrpcTransportSettings(ListenAddress listenAddress, String statusVe
         Integer messageBytes = check.attempt(() -> settings.integer("max-message-bytes"));
         if (messageBytes != null && (messageBytes < APISERVER_MAX_REQUEST_BYTES || messageBytes > MAX_MESSAGE_CEILING)) {
             check.problem(check.path("max-message-bytes") + " is " + messageBytes + "; choose "
-                    + APISERVER_MAX_REQUEST_BYTES
-                    + " (the largest request kube-apiserver sends) to " + MAX_MESSAGE_CEILING);
+                    + APISERVER_MAX_REQUEST_BYTES + " (the largest request kube-apiserver sends) to "
+                    + MAX_MESSAGE_CEILING);
         }
         Duration deadline = check.attempt(() -> settings.duration("default-deadline"));
         if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
@@ -109,11 +108,10 @@ public record GrpcTransportSettings(ListenAddress listenAddress, String statusVe
         }
         PeerPolicy peers = PeerPolicy.from(check);
         if (address != null && address.isAbstract() && peers != null && !peers.allowAbstractSocket()) {
-            check.problem(check.path("listen-addr") + " " + address
-                    + " is an abstract socket, which every process in the"
-                    + " network namespace can reach (no file, no permissions); use a socket path, or opt in with"
-                    + " " + check.flag("allow-abstract-socket") + " (ideally with " + check.flag("allowed-peer-uids")
-                    + ")");
+            check.problem(check.path("listen-addr") + " " + address + " is an abstract socket, which every process"
+                    + " in the network namespace can reach (no file, no permissions); use a socket path, or opt in"
+                    + " with " + check.flag("allow-abstract-socket") + " (ideally with "
+                    + check.flag("allowed-peer-uids") + ")");
         }
         if (check.failed()) {
             throw new KmsException.Misconfigured("gRPC transport settings are invalid: " + check.problems());

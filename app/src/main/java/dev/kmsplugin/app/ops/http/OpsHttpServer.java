@@ -77,7 +77,8 @@ public final class OpsHttpServer implements AutoCloseable {
         this.address = (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
         AtomicInteger threads = new AtomicInteger();
         // On-demand threads; routes may block (liveness calls the plugin), and a full queue answers 503 at once.
-        this.workers = new ThreadPoolExecutor(endpoint.limits().workers(), endpoint.limits().workers(), 30, TimeUnit.SECONDS,
+        int workerCount = endpoint.limits().workers();
+        this.workers = new ThreadPoolExecutor(workerCount, workerCount, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUED_REQUESTS), task -> {
                     Thread thread = new Thread(task, "kms-" + endpoint.name() + "-http-" + threads.incrementAndGet());
                     thread.setDaemon(true);
@@ -124,8 +125,8 @@ public final class OpsHttpServer implements AutoCloseable {
         } catch (IOException | IllegalArgumentException | SecurityException e) {
             closeQuietly(listener, selector);
             throw new KmsException.Misconfigured(name + " endpoint cannot listen on " + address + ": "
-                    + (e instanceof UnresolvedAddressException ? "cannot resolve "
-                    + address.host() : HttpAnswer.firstLine(e))
+                    + (e instanceof UnresolvedAddressException
+                            ? "cannot resolve " + address.host() : HttpAnswer.firstLine(e))
                     + "; check " + setting);
         }
     }

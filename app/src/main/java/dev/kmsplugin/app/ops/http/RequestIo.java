@@ -50,7 +50,11 @@ final class RequestIo {
         this.selector = selector;
         this.closer = closer;
         this.noter = noter;
-        this.readBuffer = ByteBuffer.allocate(Math.min(endpoint.limits().maxRequestBytes(), 16384));
+        this.readBuffer = ByteBuffer.allocate(Math.min(maxRequestBytes(), 16384));
+    }
+
+    private int maxRequestBytes() {
+        return endpoint.limits().maxRequestBytes();
     }
 
     /** Requests refused by the parser (400, 431, 505) or because every worker was busy (503). */
@@ -74,7 +78,7 @@ final class RequestIo {
         int count;
         try {
             readBuffer.clear();
-            readBuffer.limit(Math.min(readBuffer.capacity(), endpoint.limits().maxRequestBytes() - connection.length + 1));
+            readBuffer.limit(Math.min(readBuffer.capacity(), maxRequestBytes() - connection.length + 1));
             count = connection.channel.read(readBuffer);
         } catch (IOException e) {
             closer.accept(connection);
@@ -89,7 +93,7 @@ final class RequestIo {
         }
         if (connection.length + count > connection.data.length) {
             connection.data = Arrays.copyOf(connection.data,
-                    Math.min(endpoint.limits().maxRequestBytes() + 1, Math.max(connection.data.length * 2,
+                    Math.min(maxRequestBytes() + 1, Math.max(connection.data.length * 2,
                             connection.length + count)));
         }
         readBuffer.flip();
@@ -101,15 +105,15 @@ final class RequestIo {
             return;
         }
         if (end == -1) {
-            if (connection.length > endpoint.limits().maxRequestBytes()) {
-                reject(connection, 431, "request line and headers exceed " + endpoint.limits().maxRequestBytes() + " bytes");
+            if (connection.length > maxRequestBytes()) {
+                reject(connection, 431, "request line and headers exceed " + maxRequestBytes() + " bytes");
             } else {
                 connection.scanned = RequestHead.resumeAt(connection.data, connection.length);
             }
             return;
         }
-        if (end > endpoint.limits().maxRequestBytes()) {
-            reject(connection, 431, "request line and headers exceed " + endpoint.limits().maxRequestBytes() + " bytes");
+        if (end > maxRequestBytes()) {
+            reject(connection, 431, "request line and headers exceed " + maxRequestBytes() + " bytes");
             return;
         }
         RequestHead head = RequestHead.parse(connection.data, end);
