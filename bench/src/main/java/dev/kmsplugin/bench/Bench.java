@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The throughput and latency harness (docs/performance.md): measures the transport floor, the backend floor and
@@ -461,8 +462,8 @@ public final class Bench {
                     round.minimalFirst() ? "minimal" : "plugin", m.throughput(), p.throughput(),
                     percent(round.shareOfMinimal()), m.millis(99), p.millis(99), round.p99OverMinimal(), roundErrors);
         }
-        double share = median(rounds.stream().map(Round::shareOfMinimal).toList());
-        double p99 = median(rounds.stream().map(Round::p99OverMinimal).toList());
+        double share = median(rounds, Round::shareOfMinimal);
+        double p99 = median(rounds, Round::p99OverMinimal);
         out.printf(Locale.ROOT, "  plugin vs minimal plugin, median share of round trips/s: %s (target >= %s): %s%n",
                 percent(share), percent(TARGET_SHARE_OF_MINIMAL), share >= TARGET_SHARE_OF_MINIMAL ? "MET" : "MISSED");
         out.printf(Locale.ROOT, "  plugin vs minimal plugin, median p99 ratio: %.2fx (target <= %.1fx): %s%n", p99,
@@ -471,11 +472,11 @@ public final class Bench {
                 errors, errors == 0 ? "MET" : "MISSED");
     }
 
-    /** The median; of an even count, the mean of the middle two. */
-    private static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    /** The median of {@code field} over {@code items}; of an even count, the mean of the middle two. */
+    public static <T> double median(List<T> items, ToDoubleFunction<T> field) {
+        double[] sorted = items.stream().mapToDouble(field).sorted().toArray();
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private Optional<Result> find(String target, String scenario) {

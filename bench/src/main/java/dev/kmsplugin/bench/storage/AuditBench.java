@@ -1,6 +1,7 @@
 package dev.kmsplugin.bench.storage;
 
 import dev.kmsplugin.adapter.etcd.testing.EtcdProcess;
+import dev.kmsplugin.bench.Bench;
 import dev.kmsplugin.bench.Profile;
 import dev.kmsplugin.bench.targets.PluginProcess;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -375,14 +375,9 @@ public final class AuditBench {
 
     /** Median wall time and, separately, median RSS; exit is the worst. */
     private static Run median(List<Run> runs) {
-        return new Run(median(runs, Run::seconds), (long) median(runs, r -> r.rssKiB()), median(runs, Run::cpuSeconds),
+        return new Run(Bench.median(runs, Run::seconds), (long) Bench.median(runs, r -> r.rssKiB()),
+                Bench.median(runs, Run::cpuSeconds),
                 runs.stream().mapToInt(Run::exit).filter(e -> e != 0).findFirst().orElse(0));
-    }
-
-    private static double median(List<Run> runs, ToDoubleFunction<Run> field) {
-        double[] sorted = runs.stream().mapToDouble(field).sorted().toArray();
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String tail(Path file) {
