@@ -6,6 +6,7 @@ import dev.kmsplugin.domain.failure.KmsException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -14,9 +15,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.function.Consumer;
 import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 
 /**
  * AES-256-GCM with the token's key objects: the wrapped key is {@code IV (12) || ciphertext || tag (16)} with the
@@ -26,9 +25,8 @@ import javax.crypto.spec.GCMParameterSpec;
 final class TokenCipher {
 
     private static final Logger LOG = System.getLogger(TokenCipher.class.getName());
-    private static final String TRANSFORMATION = "AES/GCM/NoPadding";
-    static final int IV_BYTES = 12;
-    private static final int TAG_BITS = 128;
+    static final int IV_BYTES = TokenGcm.IV_BYTES;
+    private static final int TAG_BITS = TokenGcm.TAG_BITS;
     private static final Duration MIN_REOPEN_INTERVAL = Duration.ofSeconds(1);
 
     /** A token operation with one version's key object, which may find the session gone. */
@@ -43,7 +41,7 @@ final class TokenCipher {
     private final Clock clock;
     private final Consumer<KmsException> tokenLost;
     private final SecureRandom random = new SecureRandom();
-    private final ThreadLocal<Cipher> ciphers;
+    private volatile TokenGcm gcm;
     private Instant lastReopen;
     // Set when the token's session was gone and opening it again failed; cleared when a re-open works.
     private volatile KmsException lost;
@@ -56,7 +54,7 @@ final class TokenCipher {
         this.versions = versions;
         this.clock = clock;
         this.tokenLost = tokenLost;
-        this.ciphers = ThreadLocal.withInitial(this::newCipher);
+        this.gcm = TokenGcm.open(token.provider());
     }
 
     /** Why the token is unusable, or null while it is open. */
@@ -67,27 +65,17 @@ final class TokenCipher {
     byte[] wrap(TokenVersions.Version version, byte[] clear, byte[] aad) {
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
-        return againIfSessionGone("wrap under", version, key -> {
-            Cipher cipher = cipher();
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, iv));
-            cipher.updateAAD(aad);
-            byte[] sealed = cipher.doFinal(clear);
-            byte[] wrapped = Arrays.copyOf(iv, IV_BYTES + sealed.length);
-            System.arraycopy(sealed, 0, wrapped, IV_BYTES, sealed.length);
-            return wrapped;
-        });
+        return againIfSessionGone("wrap under", version, key -> gcm().seal(key, iv, aad, clear));
     }
 
     Plaintext unwrap(TokenVersions.Version version, SealedDataKey sealed) {
         return sealed.read((wrapped, header) -> againIfSessionGone("unwrap under", version, key -> {
-            Cipher cipher = cipher();
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, wrapped, 0, IV_BYTES));
-            cipher.updateAAD(header);
+            TokenGcm gcm = gcm();
             byte[] clear;
             try {
-                clear = cipher.doFinal(wrapped, IV_BYTES, wrapped.length - IV_BYTES);
+                clear = gcm.unseal(key, wrapped, header);
             } catch (AEADBadTagException e) {
-                ciphers.remove();
+                gcm.forget();
                 throw new KmsException.IntegrityFailure("the wrapped key failed authentication under key version "
                         + version.version().ref() + ": the ciphertext was altered, or was not produced with this"
                         + " token");
@@ -114,7 +102,7 @@ final class TokenCipher {
         try {
             return operation.run(version.key());
         } catch (GeneralSecurityException | ProviderException e) {
-            ciphers.remove();
+            forgetCipher();
             if (!SoftHsmToken.sessionGone(e) || !reopened(generation, e)) {
                 throw tokenFailure(what + " " + version.version().ref(), e);
             }
@@ -123,7 +111,7 @@ final class TokenCipher {
         try {
             return operation.run(versions.version(version.version().ref()).key());
         } catch (GeneralSecurityException | ProviderException e) {
-            ciphers.remove();
+            forgetCipher();
             throw tokenFailure(what + " " + version.version().ref(), e);
         }
     }
@@ -156,22 +144,24 @@ final class TokenCipher {
         }
     }
 
-    // A cipher of an older SunPKCS11 instance would use the dead session: make one of the current instance.
-    private Cipher cipher() {
-        Cipher cipher = ciphers.get();
-        if (cipher.getProvider() != token.provider()) {
-            cipher = newCipher();
-            ciphers.set(cipher);
-        }
-        return cipher;
+    private void forgetCipher() {
+        gcm.forget();
     }
 
-    private Cipher newCipher() {
-        try {
-            return Cipher.getInstance(TRANSFORMATION, token.provider());
-        } catch (GeneralSecurityException e) {
-            throw new KmsException.Misconfigured("the SoftHSM token does not offer " + TRANSFORMATION, e);
+    // Ciphers of an older SunPKCS11 instance would use the dead session: make them for the current instance.
+    private TokenGcm gcm() {
+        TokenGcm current = gcm;
+        Provider provider = token.provider();
+        if (current.provider() != provider) {
+            synchronized (this) {
+                current = gcm;
+                if (current.provider() != provider) {
+                    current = TokenGcm.open(provider);
+                    gcm = current;
+                }
+            }
         }
+        return current;
     }
 
     private static KmsException tokenFailure(String what, Exception e) {
