@@ -12,6 +12,7 @@ import dev.kmsplugin.bench.targets.MinimalPluginProcess;
 import dev.kmsplugin.bench.targets.NoopKmsServer;
 import dev.kmsplugin.bench.targets.PluginProcess;
 import dev.kmsplugin.bench.targets.ServerProcess;
+import dev.kmsplugin.bench.targets.ThreadCpu;
 import dev.kmsplugin.ports.outbound.Telemetry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -77,6 +79,8 @@ public final class Bench {
     }
 
     private final List<Round> rounds = new ArrayList<>();
+    /** The server's CPU per operation by thread group, by "target scenario", from the scenario runs. */
+    private final Map<String, List<String>> threadCpu = new LinkedHashMap<>();
     private final Map<String, MetricsScrape.Counters> scraped = new java.util.LinkedHashMap<>();
 
     private Optional<MetricsScrape.Counters> scrape(MetricsScrape metrics) throws InterruptedException {
@@ -312,12 +316,18 @@ public final class Bench {
             Duration duration) throws InterruptedException {
         Duration ownBefore = cpu(ProcessHandle.current().pid());
         Duration otherBefore = otherPid.isPresent() ? cpu(otherPid.getAsLong()) : Duration.ZERO;
+        ThreadCpu threadsBefore = otherPid.isPresent() ? ThreadCpu.of(otherPid.getAsLong()) : null;
         Result result = ClosedLoop.run(scenario, options.callers(), options.warmup(), duration, perCaller);
         Duration own = cpu(ProcessHandle.current().pid()).minus(ownBefore);
         Duration other = otherPid.isPresent() ? cpu(otherPid.getAsLong()).minus(otherBefore) : Duration.ZERO;
         // CPU is counted over warm-up and measurement together; so are the operations it is divided by (estimated
         // from the measured rate), which keeps the per-operation figure honest.
         double operations = result.throughput() * (options.warmup().plus(duration).toNanos() / 1e9);
+        if (threadsBefore != null) {
+            // the scenario runs' figures, not the shorter rounds'
+            threadCpu.putIfAbsent(target + " " + scenario,
+                    ThreadCpu.of(otherPid.getAsLong()).perOperation(threadsBefore, operations));
+        }
         String cpu = otherPid.isPresent()
                 ? String.format(Locale.ROOT, "%.0f+%.0f", micros(own) / operations, micros(other) / operations)
                 : String.format(Locale.ROOT, "%.0f", micros(own) / operations);
@@ -406,6 +416,8 @@ public final class Bench {
                 "  %-12s wrap %.2f  unwrap %.2f%n", operation, perCall.get("wrap"),
                 perCall.get("unwrap")));
 
+        printThreadCpu();
+
         if (!scraped.isEmpty()) {
             out.println("backend calls per request, scraped from the running plugin's /metrics around each scenario"
                     + " (kms_backend_operation_duration_seconds_count / kms_request_duration_seconds_count, ok only):");
@@ -445,6 +457,24 @@ public final class Bench {
                         ? "did not exit within 20 s of SIGTERM, killed" : "exited with " + minimalExitCode
                         + " (the JVM's default on SIGTERM is 143)");
         return clean && exitCode == 0 && minimalExitCode >= 0;
+    }
+
+    /** Where the plugin's and the minimal plugin's CPU went per round trip, by thread group. */
+    private void printThreadCpu() {
+        boolean header = false;
+        for (String target : List.of("plugin", "minimal")) {
+            List<String> lines = threadCpu.getOrDefault(target + " " + GrpcScenarios.ROUND_TRIP, List.of());
+            if (lines.isEmpty()) {
+                continue;
+            }
+            if (!header) {
+                out.printf("%nserver CPU per %s by thread group, user + system µs (/proc/PID/task, the scenario"
+                        + " runs above; native code and the kernel included):%n", GrpcScenarios.ROUND_TRIP);
+                header = true;
+            }
+            out.println("  " + (target.equals("plugin") ? "plugin" : "minimal plugin") + ":");
+            lines.forEach(line -> out.println("    " + line));
+        }
     }
 
     /** The plugin against the minimal SoftHSM plugin, round by round, and the medians the targets speak of. */
