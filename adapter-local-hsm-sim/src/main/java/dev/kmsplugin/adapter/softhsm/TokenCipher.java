@@ -102,7 +102,7 @@ final class TokenCipher {
         try {
             return operation.run(version.key());
         } catch (GeneralSecurityException | ProviderException e) {
-            forgetCipher();
+            gcm.forget();
             if (!SoftHsmToken.sessionGone(e) || !reopened(generation, e)) {
                 throw tokenFailure(what + " " + version.version().ref(), e);
             }
@@ -111,7 +111,7 @@ final class TokenCipher {
         try {
             return operation.run(versions.version(version.version().ref()).key());
         } catch (GeneralSecurityException | ProviderException e) {
-            forgetCipher();
+            gcm.forget();
             throw tokenFailure(what + " " + version.version().ref(), e);
         }
     }
@@ -142,10 +142,6 @@ final class TokenCipher {
                 return false;
             }
         }
-    }
-
-    private void forgetCipher() {
-        gcm.forget();
     }
 
     // Ciphers of an older SunPKCS11 instance would use the dead session: make them for the current instance.

@@ -1,10 +1,12 @@
 package dev.kmsplugin.adapter.softhsm;
 
+import dev.kmsplugin.domain.failure.KmsException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.ProviderException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -124,7 +126,7 @@ final class TokenGcm {
         try {
             return Cipher.getInstance(TRANSFORMATION, provider);
         } catch (GeneralSecurityException e) {
-            throw new ProviderException("the SoftHSM token does not offer " + TRANSFORMATION, e);
+            throw new KmsException.Misconfigured("the SoftHSM token does not offer " + TRANSFORMATION, e);
         }
     }
 
@@ -160,7 +162,7 @@ final class TokenGcm {
      * directions and from each state a cipher can be in; returns what failed, or null.
      */
     private static String check(Provider provider, SecretKey key) {
-        byte[] aad = "kms-plugin single set-up check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] aad = "kms-plugin single set-up check".getBytes(StandardCharsets.US_ASCII);
         byte[] otherAad = Arrays.copyOf(aad, aad.length);
         otherAad[0] ^= 1;
         byte[] clear = new byte[32];
