@@ -81,7 +81,7 @@ public final class Bench {
     private final List<Round> rounds = new ArrayList<>();
     /** The server's CPU per operation by thread group, by "target scenario", from the scenario runs. */
     private final Map<String, List<String>> threadCpu = new LinkedHashMap<>();
-    private final Map<String, MetricsScrape.Counters> scraped = new java.util.LinkedHashMap<>();
+    private final Map<String, MetricsScrape.Counters> scraped = new LinkedHashMap<>();
 
     private Optional<MetricsScrape.Counters> scrape(MetricsScrape metrics) throws InterruptedException {
         try {
@@ -316,7 +316,10 @@ public final class Bench {
             Duration duration) throws InterruptedException {
         Duration ownBefore = cpu(ProcessHandle.current().pid());
         Duration otherBefore = otherPid.isPresent() ? cpu(otherPid.getAsLong()) : Duration.ZERO;
-        ThreadCpu threadsBefore = otherPid.isPresent() ? ThreadCpu.of(otherPid.getAsLong()) : null;
+        // the server's threads in the scenario runs (the first run of each target and scenario), not the rounds
+        String threadKey = target + " " + scenario;
+        ThreadCpu threadsBefore = otherPid.isPresent() && !threadCpu.containsKey(threadKey)
+                ? ThreadCpu.of(otherPid.getAsLong()) : null;
         Result result = ClosedLoop.run(scenario, options.callers(), options.warmup(), duration, perCaller);
         Duration own = cpu(ProcessHandle.current().pid()).minus(ownBefore);
         Duration other = otherPid.isPresent() ? cpu(otherPid.getAsLong()).minus(otherBefore) : Duration.ZERO;
@@ -324,9 +327,7 @@ public final class Bench {
         // from the measured rate), which keeps the per-operation figure honest.
         double operations = result.throughput() * (options.warmup().plus(duration).toNanos() / 1e9);
         if (threadsBefore != null) {
-            // the scenario runs' figures, not the shorter rounds'
-            threadCpu.putIfAbsent(target + " " + scenario,
-                    ThreadCpu.of(otherPid.getAsLong()).perOperation(threadsBefore, operations));
+            threadCpu.put(threadKey, ThreadCpu.of(otherPid.getAsLong()).perOperation(threadsBefore, operations));
         }
         String cpu = otherPid.isPresent()
                 ? String.format(Locale.ROOT, "%.0f+%.0f", micros(own) / operations, micros(other) / operations)

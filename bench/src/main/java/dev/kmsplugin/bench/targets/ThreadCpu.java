@@ -6,6 +6,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,37 +67,36 @@ public final class ThreadCpu {
      * first, for the groups with at least 2% of the process's time; empty when nothing was measured.
      */
     public List<String> perOperation(ThreadCpu before, double operations) {
-        List<long[]> deltas = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        long total = 0;
+        List<Group> deltas = new ArrayList<>();
         for (Map.Entry<String, long[]> group : groups.entrySet()) {
+            long[] now = group.getValue();
             long[] was = before.groups.getOrDefault(group.getKey(), new long[3]);
-            long[] delta = {group.getValue()[0] - was[0], group.getValue()[1] - was[1], group.getValue()[2]};
-            total += delta[0] + delta[1];
-            deltas.add(delta);
-            names.add(group.getKey());
+            deltas.add(new Group(group.getKey(), now[0] - was[0], now[1] - was[1], now[2]));
         }
+        long user = deltas.stream().mapToLong(Group::user).sum();
+        long total = deltas.stream().mapToLong(Group::total).sum();
         List<String> lines = new ArrayList<>();
         if (total == 0 || operations <= 0) {
             return lines;
         }
-        long user = deltas.stream().mapToLong(delta -> delta[0]).sum();
         lines.add(String.format(Locale.ROOT, "%-24s      %6.0f + %-4.0f", "all threads", user * MICROS_PER_TICK
                 / operations, (total - user) * MICROS_PER_TICK / operations));
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < deltas.size(); i++) {
-            order.add(i);
-        }
-        order.sort((a, b) -> Long.compare(deltas.get(b)[0] + deltas.get(b)[1], deltas.get(a)[0] + deltas.get(a)[1]));
-        for (int i : order) {
-            long[] delta = deltas.get(i);
-            if ((delta[0] + delta[1]) * 50 < total) {
+        deltas.sort(Comparator.comparingLong(Group::total).reversed());
+        for (Group group : deltas) {
+            if (group.total() * 50 < total) {
                 break;
             }
-            lines.add(String.format(Locale.ROOT, "%-24s x%-3d %6.0f + %-4.0f (%2.0f%%)", names.get(i), delta[2],
-                    delta[0] * MICROS_PER_TICK / operations, delta[1] * MICROS_PER_TICK / operations,
-                    100.0 * (delta[0] + delta[1]) / total));
+            lines.add(String.format(Locale.ROOT, "%-24s x%-3d %6.0f + %-4.0f (%2.0f%%)", group.name(),
+                    group.threads(), group.user() * MICROS_PER_TICK / operations,
+                    group.system() * MICROS_PER_TICK / operations, 100.0 * group.total() / total));
         }
         return lines;
+    }
+
+    /** One thread group's ticks over a window, and how many of its threads were seen at its end. */
+    private record Group(String name, long user, long system, long threads) {
+        long total() {
+            return user + system;
+        }
     }
 }
