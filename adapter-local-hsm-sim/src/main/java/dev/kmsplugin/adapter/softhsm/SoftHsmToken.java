@@ -146,6 +146,12 @@ final class SoftHsmToken implements AutoCloseable {
                 + "attributes(*,CKO_SECRET_KEY,*) = {\n"
                 + "  CKA_SENSITIVE = true\n"
                 + "  CKA_EXTRACTABLE = false\n"
+                + "}\n"
+                // The only secret key ever imported is TokenGcm's primer, which guards nothing: public, so that
+                // SoftHSM does not decrypt its value on every use. Stored versions are generated in the token and
+                // stored private (SunPKCS11's key store sets CKA_PRIVATE on them), never imported.
+                + "attributes(import,CKO_SECRET_KEY,CKK_AES) = {\n"
+                + "  CKA_PRIVATE = false\n"
                 + "}\n";
         try {
             return Security.getProvider("SunPKCS11").configure(config);

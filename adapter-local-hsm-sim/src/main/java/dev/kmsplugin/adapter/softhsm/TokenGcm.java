@@ -6,13 +6,15 @@ import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.ProviderException;
+import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
+import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AES-256-GCM with AAD in the token through SunPKCS11, with one PKCS#11 operation set-up per call instead of two.
@@ -24,8 +26,8 @@ import javax.crypto.spec.GCMParameterSpec;
  * cost of a call. But the provider passes on the AAD it holds when {@code init} runs: so this class hands it the AAD
  * first and initialises afterwards. That needs a cipher that takes AAD before {@code init}: one whose last call was
  * a decryption does; any other is first <em>primed</em> with an encryption set-up under a session key made for
- * that purpose (in memory, no file store; the set-up is cancelled when the real one starts, and nothing it computes
- * is kept).
+ * that purpose (in memory, public, no file store; the set-up is cancelled when the real one starts, and nothing it
+ * computes is kept).
  *
  * <p>This relies on how the provider orders its work, which no specification promises. So {@link #open} proves it on
  * the running JDK with known-answer checks before use (AAD bound both ways: a wrong AAD fails, ciphertexts match the
@@ -42,6 +44,7 @@ final class TokenGcm {
     static final int TAG_BITS = 128;
     /** The primer's operation is cancelled before it computes anything that is kept, so its IV may repeat. */
     private static final GCMParameterSpec PRIMER_SPEC = new GCMParameterSpec(TAG_BITS, new byte[IV_BYTES]);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Provider provider;
     /** Null when the provider did not pass the checks: every call takes the standard sequence. */
@@ -61,9 +64,7 @@ final class TokenGcm {
     static TokenGcm open(Provider provider) {
         SecretKey primer;
         try {
-            KeyGenerator generator = KeyGenerator.getInstance("AES", provider);
-            generator.init(256);
-            primer = generator.generateKey(); // a session object: gone with the session, never stored
+            primer = primer(provider);
         } catch (GeneralSecurityException | ProviderException e) {
             LOG.log(Level.INFO, "no session key for single set-up AES-GCM ({0}); every call sets up twice",
                     SoftHsmToken.rootMessage(e));
@@ -76,6 +77,24 @@ final class TokenGcm {
             return standard(provider);
         }
         return new TokenGcm(provider, primer);
+    }
+
+    /**
+     * The primer: a session object (gone with its session, never stored) imported from random bytes. Nothing it
+     * computes leaves the token or outlives the call (its operation is always cancelled), so its bytes guard
+     * nothing; they are imported rather than generated in the token so that the provider's import template can
+     * make it a public object ({@link SoftHsmToken}): SoftHSM keeps a private object's value encrypted and
+     * decrypts it on every use, which more than doubles the cost of a priming.
+     */
+    private static SecretKey primer(Provider provider) throws GeneralSecurityException {
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        try {
+            return (SecretKey) SecretKeyFactory.getInstance("AES", provider)
+                    .translateKey(new SecretKeySpec(raw, "AES"));
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
     }
 
     /** Ciphers of {@code provider} that always take the standard sequence. */
