@@ -6,7 +6,8 @@ import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Reports every call's outcome to {@link Telemetry}, including those gRPC itself ends (oversized messages,
@@ -15,8 +16,7 @@ import java.util.Set;
  */
 final class RequestTelemetry extends ServerStreamTracer.Factory {
 
-    // Checked on every call: a set lookup, not a regular expression compiled each time.
-    private static final Set<String> KNOWN_METHODS = Set.of("Version", "Status", "Encrypt", "Decrypt");
+    private static final List<String> KNOWN_METHODS = List.of("Version", "Status", "Encrypt", "Decrypt");
 
     private final Telemetry telemetry;
 
@@ -28,7 +28,7 @@ final class RequestTelemetry extends ServerStreamTracer.Factory {
     RequestTelemetry(Telemetry telemetry) {
         this.telemetry = telemetry;
         for (String api : List.of("v1beta1", "v2")) {
-            for (String method : List.of("Version", "Status", "Encrypt", "Decrypt")) {
+            for (String method : KNOWN_METHODS) {
                 telemetry.requestsExpected(api, method, "OK");
                 if (method.equals("Encrypt") || method.equals("Decrypt")) {
                     EXPECTED_FAILURES.forEach(code -> telemetry.requestsExpected(api, method, code));
@@ -44,31 +44,34 @@ final class RequestTelemetry extends ServerStreamTracer.Factory {
 
     private final class Tracer extends ServerStreamTracer {
         private final long start = System.nanoTime();
-        private final String api;
-        private final String method;
+        private final Route route;
 
         Tracer(String fullMethodName) {
-            // "v2.KeyManagementService/Encrypt" -> api v2, method Encrypt; anything else is one "other" bucket
-            String api = "other";
-            String method = "other";
-            int slash = fullMethodName.indexOf('/');
-            if (slash > 0) {
-                String service = fullMethodName.substring(0, slash);
-                String name = fullMethodName.substring(slash + 1);
-                if ((service.equals("v1beta1.KeyManagementService") || service.equals("v2.KeyManagementService"))
-                        && KNOWN_METHODS.contains(name)) {
-                    api = service.substring(0, service.indexOf('.'));
-                    method = name;
-                }
-            }
-            this.api = api;
-            this.method = method;
+            this.route = ROUTES.getOrDefault(fullMethodName, Route.OTHER);
         }
 
         @Override
         public void streamClosed(Status status) {
-            telemetry.requestCompleted(api, method, status.getCode().name(),
+            telemetry.requestCompleted(route.api(), route.method(), status.getCode().name(),
                     Duration.ofNanos(System.nanoTime() - start));
         }
+    }
+
+    /** The labels of a known method; anything else is one "other" bucket. */
+    private record Route(String api, String method) {
+        static final Route OTHER = new Route("other", "other");
+    }
+
+    // "v2.KeyManagementService/Encrypt" -> api v2, method Encrypt: looked up once per call, not parsed
+    private static final Map<String, Route> ROUTES = routes();
+
+    private static Map<String, Route> routes() {
+        Map<String, Route> routes = new HashMap<>();
+        for (String api : List.of("v1beta1", "v2")) {
+            for (String method : KNOWN_METHODS) {
+                routes.put(api + ".KeyManagementService/" + method, new Route(api, method));
+            }
+        }
+        return Map.copyOf(routes);
     }
 }

@@ -102,17 +102,18 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     }
 
     /**
-     * The timer of {@code labels}, from the cache when it is there. The cache keeps at most {@link #MAX_CACHED}
-     * label sets: the values come from small fixed sets, and should one ever not, the registry (which records an
-     * unbounded value as {@code other}) still bounds the series, and the cache stops growing.
+     * Makes the timer of {@code labels} when the cache does not have it yet, and caches it. The caller looks in the
+     * cache first: a hit, on every call, allocates nothing but the key (no label array, no capturing lambda), and
+     * the key compares its strings directly rather than through a record's generated methods, which C1 leaves as
+     * method handle chains. The cache keeps at most {@link #MAX_CACHED} label sets: the values come from small fixed
+     * sets, and should one ever not, the registry (which records an unbounded value as {@code other}) still bounds
+     * the series, and the cache stops growing.
      */
-    private static Timer cached(ConcurrentHashMap<Labels, Timer> cache, Labels labels, Supplier<Timer> make) {
-        Timer timer = cache.get(labels);
-        if (timer == null) {
-            timer = make.get();
-            if (cache.size() < MAX_CACHED) {
-                cache.putIfAbsent(labels, timer);
-            }
+    private Timer register(ConcurrentHashMap<Labels, Timer> cache, Labels labels, String name, String description,
+            String... labelNamesAndValues) {
+        Timer timer = timer(name, description, labelNamesAndValues);
+        if (cache.size() < MAX_CACHED) {
+            cache.putIfAbsent(labels, timer);
         }
         return timer;
     }
@@ -120,13 +121,35 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     private static final int MAX_CACHED = 256;
 
     /** The label values of one series of a per-call timer. */
-    private record Labels(String first, String second, String third) {
+    private static final class Labels {
+        private final String first;
+        private final String second;
+        private final String third;
+
+        Labels(String first, String second, String third) {
+            this.first = first;
+            this.second = second;
+            this.third = third;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Labels that && first.equals(that.first) && second.equals(that.second)
+                    && third.equals(that.third);
+        }
+
+        @Override
+        public int hashCode() {
+            return (first.hashCode() * 31 + second.hashCode()) * 31 + third.hashCode();
+        }
     }
 
     private Timer requests(String api, String method, String code) {
-        return cached(requestTimers, new Labels(api, method, code), () -> timer("kms.request.duration",
+        Labels labels = new Labels(api, method, code);
+        Timer timer = requestTimers.get(labels);
+        return timer != null ? timer : register(requestTimers, labels, "kms.request.duration",
                 "Requests from kube-apiserver by API version, method and gRPC status code",
-                "api", api, "method", method, "code", code));
+                "api", api, "method", method, "code", code);
     }
 
     @Override
@@ -140,9 +163,11 @@ public final class PrometheusTelemetry implements Telemetry, AutoCloseable {
     }
 
     private Timer backendCalls(String operation, String outcome) {
-        return cached(backendTimers, new Labels(operation, outcome, ""), () -> timer("kms.backend.operation.duration",
+        Labels labels = new Labels(operation, outcome, "");
+        Timer timer = backendTimers.get(labels);
+        return timer != null ? timer : register(backendTimers, labels, "kms.backend.operation.duration",
                 "Backend operations (wrap, unwrap, probe, ...) by outcome, after all retries",
-                "operation", operation, "outcome", outcome));
+                "operation", operation, "outcome", outcome);
     }
 
     @Override
