@@ -59,8 +59,17 @@ public final class Messages {
     }
 
     private static boolean identifierCharacter(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
+        return c < IDENTIFIER_ASCII.length && IDENTIFIER_ASCII[c];
+    }
+
+    /** Which ASCII characters an identifier keeps; a table, because every call's uid is checked a character at a time. */
+    private static final boolean[] IDENTIFIER_ASCII = new boolean[128];
+
+    static {
+        for (char c = 0; c < IDENTIFIER_ASCII.length; c++) {
+            IDENTIFIER_ASCII[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
+        }
     }
 
     /**

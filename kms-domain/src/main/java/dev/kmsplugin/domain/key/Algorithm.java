@@ -22,8 +22,11 @@ public enum Algorithm {
         return code;
     }
 
+    /** Every algorithm, once: {@code values()} copies its array on each call, and every Decrypt looks one up. */
+    private static final Algorithm[] ALL = values();
+
     public static Algorithm ofCode(int code) {
-        for (Algorithm algorithm : values()) {
+        for (Algorithm algorithm : ALL) {
             if (algorithm.code == code) {
                 return algorithm;
             }
