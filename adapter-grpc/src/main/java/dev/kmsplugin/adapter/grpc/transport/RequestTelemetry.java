@@ -17,6 +17,8 @@ import java.util.Map;
 final class RequestTelemetry extends ServerStreamTracer.Factory {
 
     private static final List<String> KNOWN_METHODS = List.of("Version", "Status", "Encrypt", "Decrypt");
+    // "v2.KeyManagementService/Encrypt" -> api v2, method Encrypt: looked up once per call, not parsed
+    private static final Map<String, Route> ROUTES = routes();
 
     private final Telemetry telemetry;
 
@@ -57,14 +59,6 @@ final class RequestTelemetry extends ServerStreamTracer.Factory {
         }
     }
 
-    /** The labels of a known method; anything else is one "other" bucket. */
-    private record Route(String api, String method) {
-        static final Route OTHER = new Route("other", "other");
-    }
-
-    // "v2.KeyManagementService/Encrypt" -> api v2, method Encrypt: looked up once per call, not parsed
-    private static final Map<String, Route> ROUTES = routes();
-
     private static Map<String, Route> routes() {
         Map<String, Route> routes = new HashMap<>();
         for (String api : List.of("v1beta1", "v2")) {
@@ -73,5 +67,10 @@ final class RequestTelemetry extends ServerStreamTracer.Factory {
             }
         }
         return Map.copyOf(routes);
+    }
+
+    /** The labels of a known method; anything else is one "other" bucket. */
+    private record Route(String api, String method) {
+        static final Route OTHER = new Route("other", "other");
     }
 }
