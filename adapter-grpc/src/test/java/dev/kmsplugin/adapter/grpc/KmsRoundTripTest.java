@@ -17,14 +17,9 @@ import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusResponse;
 import dev.kmsplugin.domain.key.KeyRef;
 import io.grpc.CallOptions;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -132,35 +127,13 @@ class KmsRoundTripTest extends PluginPerTest {
 
     @Test
     void a_method_no_service_has_is_reported_under_one_other_label_and_v1beta1_under_its_own_api() {
-        MethodDescriptor<byte[], byte[]> unknown = MethodDescriptor.<byte[], byte[]>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName("v2.KeyManagementService/Rotate")
-                .setRequestMarshaller(RawBytes.MARSHALLER).setResponseMarshaller(RawBytes.MARSHALLER).build();
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-                () -> ClientCalls.blockingUnaryCall(plugin.channel, unknown, CallOptions.DEFAULT, new byte[0]));
+                () -> ClientCalls.blockingUnaryCall(plugin.channel, RawMethod.named("v2.KeyManagementService/Rotate"),
+                        CallOptions.DEFAULT, new byte[0]));
         assertEquals(Status.Code.UNIMPLEMENTED, refused.getStatus().getCode());
         plugin.v1().version(VersionRequest.newBuilder().setVersion("v1beta1").build());
         assertTrue(plugin.telemetry.awaits("other/other UNIMPLEMENTED"), plugin.telemetry.requests.toString());
         assertTrue(plugin.telemetry.awaits("v1beta1/Version OK"), plugin.telemetry.requests.toString());
-    }
-
-    /** Request and response bytes as they are, for a method no generated stub has. */
-    private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-        MARSHALLER;
-
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 
     @Test

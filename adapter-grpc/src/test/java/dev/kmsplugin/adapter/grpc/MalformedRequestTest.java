@@ -6,14 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsplugin.adapter.grpc.wire.v2.StatusRequest;
 import io.grpc.CallOptions;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -25,27 +20,6 @@ import org.junit.jupiter.api.Test;
 
 /** Bytes that are not protobuf get INVALID_ARGUMENT and one rate-limited line, never UNKNOWN and a stack trace. */
 class MalformedRequestTest {
-
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
-    private static MethodDescriptor<byte[], byte[]> raw(String fullName) {
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(fullName).setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    }
 
     @Test
     void garbage_request_bytes_are_invalid_argument_with_one_log_line() {
@@ -76,7 +50,7 @@ class MalformedRequestTest {
                 for (int i = 0; i < 25; i++) {
                     byte[] body = garbage[i % 2];
                     StatusRuntimeException answer = assertThrows(StatusRuntimeException.class,
-                            () -> ClientCalls.blockingUnaryCall(plugin.channel, raw(method),
+                            () -> ClientCalls.blockingUnaryCall(plugin.channel, RawMethod.named(method),
                                     CallOptions.DEFAULT.withDeadlineAfter(3, TimeUnit.SECONDS), body));
                     assertEquals(Status.Code.INVALID_ARGUMENT, answer.getStatus().getCode(), method);
                     assertTrue(answer.getStatus().getDescription().contains("not a valid protobuf message"),
