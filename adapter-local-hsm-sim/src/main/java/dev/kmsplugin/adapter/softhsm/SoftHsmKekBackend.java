@@ -117,6 +117,7 @@ final class SoftHsmKekBackend implements KeyEncryptionKeys {
     @Override
     public void close() {
         background.close();
+        cipher.close();
         token.close();
     }
 

@@ -45,6 +45,8 @@ final class SoftHsmToken implements AutoCloseable {
     private final String label;
     private final char[] pin;
     private volatile Provider provider;
+    // The library path the current provider loaded: the JDK keeps one PKCS#11 binding per path (DirectGcm's key).
+    private volatile String libraryPath;
     private KeyStore keyStore;
     private volatile int generation;
 
@@ -54,6 +56,7 @@ final class SoftHsmToken implements AutoCloseable {
         this.conf = conf;
         this.slot = slot;
         this.provider = provider;
+        this.libraryPath = installation.library().toString();
         this.keyStore = keyStore;
         this.label = slot.label();
         this.pin = pin;
@@ -74,8 +77,9 @@ final class SoftHsmToken implements AutoCloseable {
      */
     synchronized void reopen(Path privateDirectory) {
         Provider fresh;
+        Path library = installation.library();
         try {
-            fresh = provider(installation.library(), installation, slot);
+            fresh = provider(library, installation, slot);
         } catch (KmsException e) {
             if (installation.token(conf, label).filter(t -> t.slot() == slot.slot()).isEmpty()) {
                 throw new KmsException.BackendUnavailable("SoftHSM token '" + label + "' is gone: softhsm2-util,"
@@ -87,10 +91,16 @@ final class SoftHsmToken implements AutoCloseable {
                         + " has loaded SoftHSM afresh " + MAX_FRESH_LIBRARIES + " times already; restart the plugin");
             }
             freshLibraries++;
-            fresh = providerOfFreshLibrary(privateDirectory);
+            library = freshLibrary(privateDirectory);
+            try {
+                fresh = provider(library, installation, slot);
+            } finally {
+                removeQuietly(library);
+            }
         }
         keyStore = login(fresh, slot, pin);
         provider = fresh;
+        libraryPath = library.toString();
         generation++;
     }
 
@@ -116,24 +126,27 @@ final class SoftHsmToken implements AutoCloseable {
      * of the library, which initialises afresh and reads the token's files anew. The copy is made in the
      * simulator directory, which only this user (or root) can write to, and removed once loaded.
      */
-    private Provider providerOfFreshLibrary(Path privateDirectory) {
+    private Path freshLibrary(Path privateDirectory) {
         Path copy = null;
         try {
             copy = Files.createTempFile(privateDirectory, ".libsofthsm2-", ".so",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.copy(installation.library(), copy, StandardCopyOption.REPLACE_EXISTING);
-            return provider(copy, installation, slot);
+            return copy;
         } catch (IOException e) {
+            if (copy != null) {
+                removeQuietly(copy);
+            }
             throw new KmsException.BackendUnavailable("cannot copy " + installation.library() + " into "
                     + privateDirectory + " to load SoftHSM afresh: " + e.getMessage(), e);
-        } finally {
-            if (copy != null) {
-                try {
-                    Files.deleteIfExists(copy);
-                } catch (IOException e) {
-                    // a leftover copy in a private directory harms nothing
-                }
-            }
+        }
+    }
+
+    private static void removeQuietly(Path copy) {
+        try {
+            Files.deleteIfExists(copy);
+        } catch (IOException e) {
+            // a leftover copy in a private directory harms nothing
         }
     }
 
@@ -173,6 +186,16 @@ final class SoftHsmToken implements AutoCloseable {
 
     Provider provider() {
         return provider;
+    }
+
+    /** The path of the PKCS#11 library the current provider loaded. */
+    String libraryPath() {
+        return libraryPath;
+    }
+
+    /** The token's PKCS#11 slot. */
+    long slotId() {
+        return slot.slot();
     }
 
     /** Every version of {@code keyName} in the token, oldest first, re-read from the token. */

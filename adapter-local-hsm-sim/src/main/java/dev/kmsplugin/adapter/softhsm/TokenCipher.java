@@ -15,12 +15,13 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.function.Consumer;
 import javax.crypto.AEADBadTagException;
-import javax.crypto.SecretKey;
 
 /**
  * AES-256-GCM with the token's key objects: the wrapped key is {@code IV (12) || ciphertext || tag (16)} with the
- * ciphertext header as AAD. When the token says its session or key handles are gone (its files were moved away and
- * back, say), it opens the token again, reads the versions again and tries once more.
+ * ciphertext header as AAD. Calls go to the token through the JDK's PKCS#11 binding directly ({@link DirectGcm}),
+ * or, where the JVM does not allow that, through SunPKCS11's cipher ({@link TokenGcm}); the bytes are the same. When
+ * the token says its session or key handles are gone (its files were moved away and back, say), it opens the token
+ * again, reads the versions again and tries once more.
  */
 final class TokenCipher {
 
@@ -32,7 +33,11 @@ final class TokenCipher {
     /** A token operation with one version's key object, which may find the session gone. */
     @FunctionalInterface
     private interface TokenOperation<T> {
-        T run(SecretKey key) throws GeneralSecurityException;
+        T run(TokenVersions.Version version) throws GeneralSecurityException;
+    }
+
+    /** The direct PKCS#11 path of one token generation, or null where it is not available. */
+    private record Direct(int generation, DirectGcm gcm) {
     }
 
     private final SimSettings settings;
@@ -41,7 +46,9 @@ final class TokenCipher {
     private final Clock clock;
     private final Consumer<KmsException> tokenLost;
     private final SecureRandom random = new SecureRandom();
+    // SunPKCS11's cipher path, made on first use: only where the direct path is not available.
     private volatile TokenGcm gcm;
+    private volatile Direct direct;
     private Instant lastReopen;
     // Set when the token's session was gone and opening it again failed; cleared when a re-open works.
     private volatile KmsException lost;
@@ -54,7 +61,14 @@ final class TokenCipher {
         this.versions = versions;
         this.clock = clock;
         this.tokenLost = tokenLost;
-        this.gcm = TokenGcm.open(token.provider());
+    }
+
+    /** Closes the direct path's idle sessions (the process's end would too). */
+    void close() {
+        Direct current = direct;
+        if (current != null && current.gcm() != null) {
+            current.gcm().close();
+        }
     }
 
     /** Why the token is unusable, or null while it is open. */
@@ -65,17 +79,23 @@ final class TokenCipher {
     byte[] wrap(TokenVersions.Version version, byte[] clear, byte[] aad) {
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
-        return againIfSessionGone("wrap under", version, key -> gcm().seal(key, iv, aad, clear));
+        return againIfSessionGone("wrap under", version, v -> {
+            DirectGcm fast = direct(v);
+            return fast != null ? fast.seal(v, iv, aad, clear) : gcm().seal(v.key(), iv, aad, clear);
+        });
     }
 
     Plaintext unwrap(TokenVersions.Version version, SealedDataKey sealed) {
-        return sealed.read((wrapped, header) -> againIfSessionGone("unwrap under", version, key -> {
-            TokenGcm gcm = gcm();
+        return sealed.read((wrapped, header) -> againIfSessionGone("unwrap under", version, v -> {
+            DirectGcm fast = direct(v);
+            TokenGcm cipher = fast == null ? gcm() : null;
             byte[] clear;
             try {
-                clear = gcm.unseal(key, wrapped, header);
+                clear = fast != null ? fast.unseal(v, wrapped, header) : cipher.unseal(v.key(), wrapped, header);
             } catch (AEADBadTagException e) {
-                gcm.forget();
+                if (cipher != null) {
+                    cipher.forget();
+                }
                 throw new KmsException.IntegrityFailure("the wrapped key failed authentication under key version "
                         + version.version().ref() + ": the ciphertext was altered, or was not produced with this"
                         + " token");
@@ -100,18 +120,18 @@ final class TokenCipher {
     private <T> T againIfSessionGone(String what, TokenVersions.Version version, TokenOperation<T> operation) {
         int generation = token.generation();
         try {
-            return operation.run(version.key());
+            return operation.run(version);
         } catch (GeneralSecurityException | ProviderException e) {
-            gcm.forget();
+            forgetCipher();
             if (!SoftHsmToken.sessionGone(e) || !reopened(generation, e)) {
                 throw tokenFailure(what + " " + version.version().ref(), e);
             }
         }
         // The token was opened again: the version's key object is a new one.
         try {
-            return operation.run(versions.version(version.version().ref()).key());
+            return operation.run(versions.version(version.version().ref()));
         } catch (GeneralSecurityException | ProviderException e) {
-            gcm.forget();
+            forgetCipher();
             throw tokenFailure(what + " " + version.version().ref(), e);
         }
     }
@@ -144,20 +164,56 @@ final class TokenCipher {
         }
     }
 
+    /**
+     * The direct PKCS#11 path for the token as it is open now, proven once per generation with the first version
+     * used; null when it is not available (calls then take SunPKCS11's cipher).
+     */
+    private DirectGcm direct(TokenVersions.Version version) {
+        Direct current = direct;
+        int generation = token.generation();
+        if (current == null || current.generation() != generation) {
+            synchronized (this) {
+                current = direct;
+                if (current == null || current.generation() != generation) {
+                    if (current != null && current.gcm() != null) {
+                        current.gcm().close();
+                    }
+                    current = new Direct(generation, DirectGcm.open(token, version));
+                    direct = current;
+                }
+            }
+        }
+        return current.gcm();
+    }
+
+    /** Whether calls take the direct PKCS#11 path (proven on this JDK) rather than SunPKCS11's cipher. */
+    boolean direct() {
+        Direct current = direct;
+        return current != null && current.gcm() != null;
+    }
+
     // Ciphers of an older SunPKCS11 instance would use the dead session: make them for the current instance.
     private TokenGcm gcm() {
         TokenGcm current = gcm;
         Provider provider = token.provider();
-        if (current.provider() != provider) {
+        if (current == null || current.provider() != provider) {
             synchronized (this) {
                 current = gcm;
-                if (current.provider() != provider) {
+                if (current == null || current.provider() != provider) {
                     current = TokenGcm.open(provider);
                     gcm = current;
                 }
             }
         }
         return current;
+    }
+
+    // A cipher that threw is dropped (its thread makes a new one); the direct path closes its own failed sessions.
+    private void forgetCipher() {
+        TokenGcm current = gcm;
+        if (current != null) {
+            current.forget();
+        }
     }
 
     private static KmsException tokenFailure(String what, Exception e) {

@@ -18,6 +18,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AES-256-GCM with AAD in the token through SunPKCS11, with one PKCS#11 operation set-up per call instead of two.
+ * Used where {@link DirectGcm} is not available (a JVM started without the launcher's export), and by its checks.
  *
  * <p>SunPKCS11 (JDK 17 to 25) starts the token operation ({@code C_EncryptInit}/{@code C_DecryptInit}) as soon as
  * {@code Cipher.init} is called, before the AAD can be given; AAD given afterwards makes it cancel that operation

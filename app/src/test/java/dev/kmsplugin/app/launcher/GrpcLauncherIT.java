@@ -188,6 +188,9 @@ class GrpcLauncherIT {
                 assertArrayEquals(dek, decrypted.bytes(), "round trip over " + api);
                 written = written == null ? encrypted : written;
             }
+            // the launcher opens the JDK's PKCS#11 binding to the simulator's module (DirectGcm), by its right name
+            assertTrue(log().contains("through the JDK's PKCS#11 binding directly") && !log().contains("Unknown module"),
+                    log());
             Run hostile = client(socket, "Z2FyYmFnZQ==".getBytes(StandardCharsets.US_ASCII), "decrypt");
             assertEquals(1, hostile.exitCode(), hostile.err());
             assertTrue(hostile.err().contains("INVALID_ARGUMENT"), hostile.err());

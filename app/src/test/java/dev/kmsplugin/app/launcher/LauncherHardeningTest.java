@@ -47,6 +47,16 @@ class LauncherHardeningTest {
                 "KMS_PLUGIN_JAVA_OPTS must come after the launcher's default: " + args);
     }
 
+    @Test
+    void the_jdks_pkcs11_binding_is_opened_to_the_simulator_module_alone(@TempDir Path image) throws Exception {
+        List<String> args = args(launch(image, ""));
+        int export = args.indexOf("--add-exports");
+        assertTrue(export >= 0, "the launcher does not open the PKCS#11 binding: " + args);
+        assertEquals("jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=dev.kmsplugin.adapter.softhsm",
+                args.get(export + 1));
+        assertEquals(export, args.lastIndexOf("--add-exports"), "one export, no other: " + args);
+    }
+
     /** Runs the shipped launcher beside a stand-in {@code bin/java} that prints its umask, core limit and arguments. */
     private static String launch(Path image, String operatorOptions) throws Exception {
         Path bin = Files.createDirectories(image.resolve("bin"));
