@@ -56,7 +56,13 @@ final class DirectGcm {
     private final long slot;
     private final int generation;
     private final ConcurrentLinkedDeque<Long> idleSessions = new ConcurrentLinkedDeque<>();
-    private final Map<String, Long> handles = new ConcurrentHashMap<>();
+    // By version number; the label is kept to confirm it (the index keeps its label objects, so a reference check
+    // settles it on the hot path). The token-object label is a string built from the version: built once per version.
+    private final Map<String, Found> handles = new ConcurrentHashMap<>();
+
+    /** A version's key object as found in the token. */
+    private record Found(VersionLabel label, long handle) {
+    }
 
     private DirectGcm(Object p11, long slot, int generation) {
         this.p11 = p11;
@@ -220,11 +226,13 @@ final class DirectGcm {
 
     /** The token object labelled as {@code version}, found once per token generation. */
     private long handle(TokenVersions.Version version) throws GeneralSecurityException {
-        String label = version.label().label();
-        Long known = handles.get(label);
-        if (known != null) {
-            return known;
+        VersionLabel versionLabel = version.label();
+        String number = version.version().ref().version();
+        Found known = handles.get(number);
+        if (known != null && (known.label() == versionLabel || known.label().equals(versionLabel))) {
+            return known.handle();
         }
+        String label = versionLabel.label();
         long session = takeSession();
         boolean healthy = false;
         try {
@@ -244,7 +252,7 @@ final class DirectGcm {
                 throw new KmsException.BackendUnavailable("token holds " + found.length + " secret keys labelled "
                         + label + "; expected exactly one");
             }
-            handles.put(label, found[0]);
+            handles.put(number, new Found(versionLabel, found[0]));
             return found[0];
         } catch (KmsException e) {
             throw e;
