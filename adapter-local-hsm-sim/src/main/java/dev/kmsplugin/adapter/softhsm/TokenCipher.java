@@ -65,9 +65,9 @@ final class TokenCipher {
 
     /** Closes the direct path's idle sessions (the process's end would too). */
     void close() {
-        Direct current = direct;
-        if (current != null && current.gcm() != null) {
-            current.gcm().close();
+        DirectGcm opened = opened();
+        if (opened != null) {
+            opened.close();
         }
     }
 
@@ -175,9 +175,7 @@ final class TokenCipher {
             synchronized (this) {
                 current = direct;
                 if (current == null || current.generation() != generation) {
-                    if (current != null && current.gcm() != null) {
-                        current.gcm().close();
-                    }
+                    close();
                     current = new Direct(generation, DirectGcm.open(token, version));
                     direct = current;
                 }
@@ -188,8 +186,13 @@ final class TokenCipher {
 
     /** Whether calls take the direct PKCS#11 path (proven on this JDK) rather than SunPKCS11's cipher. */
     boolean direct() {
+        return opened() != null;
+    }
+
+    /** The direct path as last opened (perhaps for an older generation), or null. */
+    private DirectGcm opened() {
         Direct current = direct;
-        return current != null && current.gcm() != null;
+        return current == null ? null : current.gcm();
     }
 
     // Ciphers of an older SunPKCS11 instance would use the dead session: make them for the current instance.

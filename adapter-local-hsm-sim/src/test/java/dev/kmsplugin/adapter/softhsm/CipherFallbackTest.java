@@ -12,7 +12,6 @@ import dev.kmsplugin.domain.envelope.Plaintext;
 import dev.kmsplugin.domain.envelope.SealedDataKey;
 import dev.kmsplugin.domain.failure.KmsException;
 import dev.kmsplugin.domain.key.Algorithm;
-import java.security.SecureRandom;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +20,6 @@ import org.junit.jupiter.api.Test;
  * it): the direct path is not available, and the simulator works as before through SunPKCS11's cipher.
  */
 class CipherFallbackTest {
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Test
     void without_the_export_calls_take_sunpkcs11s_cipher_and_still_bind_the_aad() throws Exception {
@@ -35,8 +32,7 @@ class CipherFallbackTest {
 
         TokenCipher cipher = new TokenCipher(settings, token, versions, Clock.systemUTC(), failure -> { });
         byte[] header = CiphertextFormat.header(Algorithm.AES_256_GCM, current.version().ref());
-        byte[] clear = new byte[32];
-        RANDOM.nextBytes(clear);
+        byte[] clear = SoftHsmFixture.randomBytes(32);
         byte[] wrapped = cipher.wrap(current, clear, header);
         assertFalse(cipher.direct());
         assertTrue(TokenGcm.open(token.provider()).singleSetUp());

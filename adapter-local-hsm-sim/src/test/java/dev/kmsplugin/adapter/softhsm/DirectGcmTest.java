@@ -1,5 +1,7 @@
 package dev.kmsplugin.adapter.softhsm;
 
+import static dev.kmsplugin.adapter.softhsm.SoftHsmFixture.onThreads;
+import static dev.kmsplugin.adapter.softhsm.SoftHsmFixture.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,11 +16,7 @@ import dev.kmsplugin.domain.key.KeyVersion;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import javax.crypto.AEADBadTagException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,13 +64,13 @@ class DirectGcmTest {
     @Test
     void seals_the_bytes_sunpkcs11s_cipher_seals_and_each_opens_the_others_values() throws Exception {
         for (TokenVersions.Version version : List.of(v1, v2, v1)) {
-            byte[] iv = random(TokenGcm.IV_BYTES);
-            byte[] aad = random(1 + RANDOM.nextInt(80));
-            byte[] clear = random(32);
+            byte[] iv = randomBytes(TokenGcm.IV_BYTES);
+            byte[] aad = randomBytes(1 + RANDOM.nextInt(80));
+            byte[] clear = randomBytes(32);
             byte[] sealed = direct.seal(version, iv, aad, clear);
             assertArrayEquals(cipher.seal(version.key(), iv, aad, clear), sealed);
             assertArrayEquals(clear, cipher.unseal(version.key(), sealed, aad));
-            byte[] byCipher = cipher.seal(version.key(), random(TokenGcm.IV_BYTES), aad, clear);
+            byte[] byCipher = cipher.seal(version.key(), randomBytes(TokenGcm.IV_BYTES), aad, clear);
             assertArrayEquals(clear, direct.unseal(version, byCipher, aad));
         }
     }
@@ -80,9 +78,9 @@ class DirectGcmTest {
     @Test
     void a_wrong_aad_a_wrong_key_or_an_altered_value_fails_authentication_and_the_next_call_still_works()
             throws Exception {
-        byte[] aad = random(40);
-        byte[] clear = random(32);
-        byte[] sealed = direct.seal(v1, random(TokenGcm.IV_BYTES), aad, clear);
+        byte[] aad = randomBytes(40);
+        byte[] clear = randomBytes(32);
+        byte[] sealed = direct.seal(v1, randomBytes(TokenGcm.IV_BYTES), aad, clear);
         byte[] otherAad = aad.clone();
         otherAad[5] ^= 1;
         byte[] altered = sealed.clone();
@@ -98,27 +96,15 @@ class DirectGcmTest {
 
     @Test
     void threads_share_the_sessions_without_mixing_their_calls() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> runs = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                runs.add(pool.submit(() -> {
-                    for (int i = 0; i < 100; i++) {
-                        TokenVersions.Version version = i % 2 == 0 ? v1 : v2;
-                        byte[] aad = random(16 + i % 7);
-                        byte[] clear = random(32);
-                        byte[] sealed = direct.seal(version, random(TokenGcm.IV_BYTES), aad, clear);
-                        assertArrayEquals(clear, direct.unseal(version, sealed, aad));
-                    }
-                    return null;
-                }));
+        onThreads(4, () -> {
+            for (int i = 0; i < 100; i++) {
+                TokenVersions.Version version = i % 2 == 0 ? v1 : v2;
+                byte[] aad = randomBytes(16 + i % 7);
+                byte[] clear = randomBytes(32);
+                byte[] sealed = direct.seal(version, randomBytes(TokenGcm.IV_BYTES), aad, clear);
+                assertArrayEquals(clear, direct.unseal(version, sealed, aad));
             }
-            for (Future<?> run : runs) {
-                run.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     @Test
@@ -129,7 +115,7 @@ class DirectGcmTest {
         TokenCipher tokenCipher = new TokenCipher(settings, token, versions, Clock.systemUTC(), failure -> { });
         TokenVersions.Version current = versions.index().current();
         byte[] header = CiphertextFormat.header(Algorithm.AES_256_GCM, current.version().ref());
-        byte[] clear = random(32);
+        byte[] clear = randomBytes(32);
         byte[] wrapped = tokenCipher.wrap(current, clear, header);
         assertTrue(tokenCipher.direct(), "TokenCipher fell back to SunPKCS11's cipher");
         assertArrayEquals(clear, cipher.unseal(current.key(), wrapped, header));
@@ -143,9 +129,4 @@ class DirectGcmTest {
                 token.key(label));
     }
 
-    private static byte[] random(int length) {
-        byte[] bytes = new byte[length];
-        RANDOM.nextBytes(bytes);
-        return bytes;
-    }
 }

@@ -9,10 +9,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A real SoftHSM2 token for tests. SoftHSM reads its configuration and lists its tokens once per process, when the
@@ -77,11 +83,42 @@ final class SoftHsmFixture {
         return MapSettings.reference("kms.hsm-sim").withAll(values);
     }
 
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** What each thread of {@link #onThreads} runs; it may throw, and its assertions fail the test. */
+    @FunctionalInterface
+    interface ThreadBody {
+        void run() throws Exception;
+    }
+
     /** A random 32-byte data key. */
     static Plaintext randomKey() {
-        byte[] bytes = new byte[32];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return new Plaintext(bytes);
+        return new Plaintext(randomBytes(32));
+    }
+
+    static byte[] randomBytes(int length) {
+        byte[] bytes = new byte[length];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Runs {@code body} on {@code threads} threads at once and rethrows the first failure of any of them. */
+    static void onThreads(int threads, ThreadBody body) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                runs.add(pool.submit(() -> {
+                    body.run();
+                    return null;
+                }));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** A call with a 5 s deadline. */

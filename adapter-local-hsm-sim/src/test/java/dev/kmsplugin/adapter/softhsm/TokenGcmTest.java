@@ -1,19 +1,17 @@
 package dev.kmsplugin.adapter.softhsm;
 
+import static dev.kmsplugin.adapter.softhsm.SoftHsmFixture.onThreads;
+import static dev.kmsplugin.adapter.softhsm.SoftHsmFixture.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.Provider;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class TokenGcmTest {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static Provider provider;
     private static SecretKey v1;
     private static SecretKey v2;
@@ -55,9 +52,9 @@ class TokenGcmTest {
         TokenGcm fast = TokenGcm.open(provider);
         TokenGcm standard = TokenGcm.standard(provider);
         for (int i = 0; i < 4; i++) {
-            byte[] iv = random(TokenGcm.IV_BYTES);
-            byte[] aad = random(40);
-            byte[] clear = random(32);
+            byte[] iv = randomBytes(TokenGcm.IV_BYTES);
+            byte[] aad = randomBytes(40);
+            byte[] clear = randomBytes(32);
             byte[] wrapped = standard.seal(v1, iv, aad, clear);
             assertArrayEquals(fast.seal(v1, iv, aad, clear), wrapped);
             assertArrayEquals(clear, standard.unseal(v1, wrapped, aad));
@@ -80,9 +77,9 @@ class TokenGcmTest {
         for (int i = 0; i < pattern.length(); i++) {
             SecretKey key = i % 3 == 0 ? v2 : v1;
             if (pattern.charAt(i) == 'E' || sealed.isEmpty()) {
-                byte[] iv = random(TokenGcm.IV_BYTES);
-                byte[] aad = random(1 + i);
-                byte[] clear = random(32);
+                byte[] iv = randomBytes(TokenGcm.IV_BYTES);
+                byte[] aad = randomBytes(1 + i);
+                byte[] clear = randomBytes(32);
                 byte[] wrapped = gcm.seal(key, iv, aad, clear);
                 assertArrayEquals(standardSeal(key, iv, aad, clear), wrapped, "call " + i);
                 assertArrayEquals(clear, standardOpen(key, wrapped, aad), "call " + i);
@@ -97,9 +94,9 @@ class TokenGcmTest {
             }
         }
         // a value the standard sequence sealed opens, twice in a row (the second time from a decryption's state)
-        byte[] aad = random(40);
-        byte[] clear = random(32);
-        byte[] standard = standardSeal(v1, random(TokenGcm.IV_BYTES), aad, clear);
+        byte[] aad = randomBytes(40);
+        byte[] clear = randomBytes(32);
+        byte[] standard = standardSeal(v1, randomBytes(TokenGcm.IV_BYTES), aad, clear);
         assertArrayEquals(clear, gcm.unseal(v1, standard, aad));
         assertArrayEquals(clear, gcm.unseal(v1, standard, aad));
     }
@@ -107,9 +104,9 @@ class TokenGcmTest {
     @Test
     void a_wrong_aad_a_wrong_key_or_an_altered_value_fails_authentication_from_every_state() throws Exception {
         TokenGcm gcm = TokenGcm.open(provider);
-        byte[] aad = random(40);
-        byte[] clear = random(32);
-        byte[] wrapped = gcm.seal(v1, random(TokenGcm.IV_BYTES), aad, clear);
+        byte[] aad = randomBytes(40);
+        byte[] clear = randomBytes(32);
+        byte[] wrapped = gcm.seal(v1, randomBytes(TokenGcm.IV_BYTES), aad, clear);
         byte[] otherAad = aad.clone();
         otherAad[7] ^= 1;
         byte[] altered = wrapped.clone();
@@ -132,28 +129,16 @@ class TokenGcmTest {
     @Test
     void threads_each_keep_their_own_cipher() throws Exception {
         TokenGcm gcm = TokenGcm.open(provider);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> runs = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                runs.add(pool.submit(() -> {
-                    for (int i = 0; i < 50; i++) {
-                        SecretKey key = i % 2 == 0 ? v1 : v2;
-                        byte[] aad = random(8 + i);
-                        byte[] clear = random(32);
-                        byte[] wrapped = gcm.seal(key, random(TokenGcm.IV_BYTES), aad, clear);
-                        assertArrayEquals(clear, gcm.unseal(key, wrapped, aad));
-                        assertArrayEquals(clear, standardOpen(key, wrapped, aad));
-                    }
-                    return null;
-                }));
+        onThreads(4, () -> {
+            for (int i = 0; i < 50; i++) {
+                SecretKey key = i % 2 == 0 ? v1 : v2;
+                byte[] aad = randomBytes(8 + i);
+                byte[] clear = randomBytes(32);
+                byte[] wrapped = gcm.seal(key, randomBytes(TokenGcm.IV_BYTES), aad, clear);
+                assertArrayEquals(clear, gcm.unseal(key, wrapped, aad));
+                assertArrayEquals(clear, standardOpen(key, wrapped, aad));
             }
-            for (Future<?> run : runs) {
-                run.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     @FunctionalInterface
@@ -179,9 +164,4 @@ class TokenGcmTest {
         return cipher.doFinal(wrapped, TokenGcm.IV_BYTES, wrapped.length - TokenGcm.IV_BYTES);
     }
 
-    private static byte[] random(int length) {
-        byte[] bytes = new byte[length];
-        RANDOM.nextBytes(bytes);
-        return bytes;
-    }
 }
